@@ -1,0 +1,47 @@
+# KAM Analysis: `make run` starts the app on the demo data, `make test` runs every test.
+# Both set everything up on a fresh machine with Python 3.11+.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test lint bench browser-deps clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m kam_analysis demo --if-empty
+	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT)
+
+# Debian's Chromium for the end-to-end browser test (Playwright cannot download browsers here).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  fi; \
+	fi
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+test: $(VENV)/.dev browser-deps lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_pages.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

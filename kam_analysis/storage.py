@@ -1,0 +1,535 @@
+"""All SQL of KAM Analysis: the DuckDB file, its schema, datasets, and every query.
+
+Rules kept in this module:
+
+* every value is a bound parameter (``?``); table and column names come from
+  the constants below or from :mod:`kam_analysis.fields`, never from user text;
+* one :class:`Database` (one DuckDB handle) per file per process; each
+  operation gets its own cursor, so threads never share one;
+* writes are serialised by a process-wide lock and run in one transaction, so a
+  dataset appears only when its import fully succeeded and a replacement is
+  atomic; readers work on a snapshot and never see a half-written dataset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from kam_analysis.fields import FIELD_NAMES
+
+SCHEMA_VERSION = 1
+
+#: Default database file, relative to the project root.
+DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "kam.duckdb"
+
+# Each migration is the list of statements that takes the schema from the
+# previous version to this one. Never edit a released migration: append one.
+_MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE IF NOT EXISTS meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        )""",
+        "CREATE SEQUENCE IF NOT EXISTS dataset_id_seq START 1",
+        # One row per dataset that fully imported; name is unique (enforced in
+        # code under the write lock so a replacement can swap in one transaction).
+        """CREATE TABLE IF NOT EXISTS datasets (
+            dataset_id BIGINT NOT NULL,
+            name VARCHAR NOT NULL,
+            source VARCHAR,
+            imported_at TIMESTAMP NOT NULL,
+            row_count BIGINT NOT NULL,
+            customer_count BIGINT NOT NULL,
+            first_date DATE,
+            last_date DATE,
+            has_margin BOOLEAN NOT NULL,
+            has_quantity BOOLEAN NOT NULL,
+            currency VARCHAR,
+            summary VARCHAR
+        )""",
+        # Canonical transactions: one row per source row that imported.
+        """CREATE TABLE IF NOT EXISTS transactions (
+            dataset_id BIGINT NOT NULL,
+            source_line BIGINT,
+            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
+            order_date DATE NOT NULL,
+            revenue DOUBLE NOT NULL,
+            margin DOUBLE,
+            quantity DOUBLE,
+            product VARCHAR,
+            category VARCHAR,
+            region VARCHAR,
+            manager VARCHAR,
+            document_id VARCHAR
+        )""",
+        # Pre-aggregated customer-by-day table built at import: every common view
+        # is computed from this table, never from the raw rows.
+        """CREATE TABLE IF NOT EXISTS sales_daily (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            order_date DATE NOT NULL,
+            region VARCHAR,
+            manager VARCHAR,
+            category VARCHAR,
+            revenue DOUBLE NOT NULL,
+            margin DOUBLE,
+            quantity DOUBLE,
+            row_count BIGINT NOT NULL
+        )""",
+        # Per-customer facts over the whole dataset (name, first/last purchase).
+        """CREATE TABLE IF NOT EXISTS customers (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
+            first_purchase DATE NOT NULL,
+            last_purchase DATE NOT NULL,
+            row_count BIGINT NOT NULL
+        )""",
+        # Rows an import could not read, kept with the dataset for review.
+        """CREATE TABLE IF NOT EXISTS import_rejects (
+            dataset_id BIGINT NOT NULL,
+            source_line BIGINT,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        )""",
+        # Hand-set account types, per customer id; independent of datasets so
+        # they survive re-imports.
+        """CREATE TABLE IF NOT EXISTS account_tags (
+            customer_id VARCHAR NOT NULL,
+            tag VARCHAR NOT NULL,
+            PRIMARY KEY (customer_id, tag)
+        )""",
+        # Account dossier, per customer id; survives re-imports.
+        """CREATE TABLE IF NOT EXISTS dossiers (
+            customer_id VARCHAR PRIMARY KEY,
+            general VARCHAR,
+            decision_makers VARCHAR,
+            competitors VARCHAR,
+            next_review DATE,
+            next_steps VARCHAR,
+            updated_at TIMESTAMP,
+            updated_by VARCHAR
+        )""",
+        # Relationship history entries of a dossier (deliveries, tenders, wins, losses...).
+        """CREATE TABLE IF NOT EXISTS dossier_events (
+            customer_id VARCHAR NOT NULL,
+            event_date DATE NOT NULL,
+            kind VARCHAR NOT NULL,
+            note VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )""",
+    ],
+}
+
+# Tables whose rows belong to one dataset (deleted with it).
+_DATASET_TABLES: tuple[str, ...] = (
+    "transactions",
+    "sales_daily",
+    "customers",
+    "import_rejects",
+)
+
+
+class StorageError(Exception):
+    """A database problem explained in one line for the user."""
+
+
+class DatabaseLockedError(StorageError):
+    """Another process holds the DuckDB file."""
+
+
+class DatasetNotFoundError(StorageError):
+    """The named dataset does not exist (or was replaced meanwhile)."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One dataset as listed to the user.
+
+    Attributes
+    ----------
+    dataset_id : int
+        Internal id; a replacement gets a new id, so it doubles as a version.
+    name : str
+        The user's name for the dataset.
+    """
+
+    dataset_id: int
+    name: str
+    source: str | None
+    imported_at: datetime
+    row_count: int
+    customer_count: int
+    first_date: date | None
+    last_date: date | None
+    has_margin: bool
+    has_quantity: bool
+    currency: str | None
+    summary: dict[str, Any]
+
+
+def default_db_path() -> Path:
+    """Return the database path: ``$KAM_DB`` if set, else ``data/kam.duckdb``."""
+    env = os.environ.get("KAM_DB")
+    return Path(env) if env else DEFAULT_DB_PATH
+
+
+class Database:
+    """One DuckDB file opened once per process, with a cursor per operation.
+
+    Use :func:`open_database` rather than the constructor so a process shares
+    one handle per file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The DuckDB file (created with its parent folder if missing), or
+        ``":memory:"``.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path)
+        except duckdb.IOException as exc:
+            raise _explain_open_error(self.path, exc) from None
+        self._write_lock = threading.RLock()
+        with self.write() as cur:
+            _migrate(cur)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor inside a read transaction (one consistent snapshot)."""
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            finally:
+                cur.execute("ROLLBACK")
+        finally:
+            cur.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a cursor inside a write transaction, serialised with other writes.
+
+        The transaction commits when the block ends and rolls back entirely if
+        it raises, so the database is never left half-written.
+        """
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def checkpoint(self) -> None:
+        """Write the WAL into the database file (best effort, never raises)."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("CHECKPOINT")
+            except duckdb.Error:
+                pass  # the commit is already durable in the WAL
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        """Close the handle (and forget it in :func:`open_database`'s cache)."""
+        with _OPEN_LOCK:
+            for key, db in list(_OPEN.items()):
+                if db is self:
+                    del _OPEN[key]
+        self._con.close()
+
+
+_OPEN: dict[str, Database] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_database(path: str | Path | None = None) -> Database:
+    """Return the process's :class:`Database` for ``path`` (opened on first use).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The DuckDB file; defaults to :func:`default_db_path`.
+
+    Raises
+    ------
+    DatabaseLockedError
+        If another process holds the file.
+    """
+    resolved = str(Path(path).resolve()) if path and str(path) != ":memory:" else str(path or "")
+    if not resolved:
+        resolved = str(default_db_path().resolve())
+    with _OPEN_LOCK:
+        db = _OPEN.get(resolved)
+        if db is None:
+            db = Database(resolved)
+            if resolved != ":memory:":
+                _OPEN[resolved] = db
+        return db
+
+
+def _explain_open_error(path: str, exc: duckdb.IOException) -> StorageError:
+    message = str(exc)
+    if "lock" in message.lower():
+        holder = message.split("Conflicting lock is held in", 1)[-1].split(". See")[0].strip()
+        return DatabaseLockedError(
+            f"The database {path} is in use by another program ({holder}). "
+            "Stop that program (for example the running app) and try again, "
+            "or import through the app's Data page."
+        )
+    return StorageError(f"Cannot open the database {path}: {message}")
+
+
+def _migrate(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(_MIGRATIONS[1][0])
+    row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    current = int(row[0]) if row else 0
+    if current > SCHEMA_VERSION:
+        raise StorageError(
+            f"The database was written by a newer KAM Analysis (schema {current}); "
+            f"this version reads schema {SCHEMA_VERSION}."
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        for statement in _MIGRATIONS[version]:
+            cur.execute(statement)
+    cur.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [str(SCHEMA_VERSION)],
+    )
+
+
+def schema_version(db: Database) -> int:
+    """Return the schema version stored in the database."""
+    with db.read() as cur:
+        row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+# --------------------------------------------------------------------------
+# Datasets
+# --------------------------------------------------------------------------
+
+_DATASET_COLUMNS = (
+    "dataset_id, name, source, imported_at, row_count, customer_count, first_date, "
+    "last_date, has_margin, has_quantity, currency, summary"
+)
+
+
+def _dataset_from_row(row: tuple[Any, ...]) -> DatasetInfo:
+    values = list(row)
+    values[-1] = json.loads(values[-1]) if values[-1] else {}
+    return DatasetInfo(*values)
+
+
+def list_datasets(db: Database) -> list[DatasetInfo]:
+    """Return every dataset, by name."""
+    with db.read() as cur:
+        rows = cur.execute(
+            f"SELECT {_DATASET_COLUMNS} FROM datasets ORDER BY name"  # noqa: S608 - constant columns
+        ).fetchall()
+    return [_dataset_from_row(r) for r in rows]
+
+
+def get_dataset(db: Database, name: str) -> DatasetInfo:
+    """Return the dataset called ``name``.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If there is no such dataset.
+    """
+    with db.read() as cur:
+        return _get_dataset(cur, name)
+
+
+def _get_dataset(cur: duckdb.DuckDBPyConnection, name: str) -> DatasetInfo:
+    row = cur.execute(
+        f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?",  # noqa: S608 - constant columns
+        [name],
+    ).fetchone()
+    if row is None:
+        raise DatasetNotFoundError(f"There is no dataset called {name!r}.")
+    return _dataset_from_row(row)
+
+
+def _delete_dataset_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    for table in _DATASET_TABLES:
+        cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])  # noqa: S608
+    cur.execute("DELETE FROM datasets WHERE dataset_id = ?", [dataset_id])
+
+
+def delete_dataset(db: Database, name: str) -> None:
+    """Delete the dataset called ``name`` and all its rows.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If there is no such dataset.
+    """
+    with db.write() as cur:
+        info = _get_dataset(cur, name)
+        _delete_dataset_rows(cur, info.dataset_id)
+    db.checkpoint()
+
+
+def validate_dataset_name(name: str) -> str:
+    """Return the cleaned dataset name or raise ``ValueError`` saying what is wrong.
+
+    Any printable text of 1 to 100 characters is allowed: the name is only
+    ever a bound value, never part of SQL or of a path.
+    """
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise ValueError("The dataset name is empty.")
+    if len(cleaned) > 100:
+        raise ValueError("The dataset name is longer than 100 characters.")
+    if not cleaned.isprintable():
+        raise ValueError("The dataset name contains control characters.")
+    return cleaned
+
+
+_TRANSACTION_COLUMNS = ("source_line", *FIELD_NAMES)
+
+
+def replace_dataset(
+    db: Database,
+    name: str,
+    batches: Iterable[pa.RecordBatch | pa.Table | pd.DataFrame],
+    *,
+    source: str | None = None,
+    summary: dict[str, Any] | None = None,
+    rejects: pd.DataFrame | None = None,
+    currency: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DatasetInfo:
+    """Store a dataset in one transaction, replacing any dataset of that name.
+
+    Parameters
+    ----------
+    db : Database
+        Target database.
+    name : str
+        Dataset name (see :func:`validate_dataset_name`).
+    batches : iterable of Arrow batches/tables or DataFrames
+        Canonical rows: columns named after :data:`kam_analysis.fields.FIELD_NAMES`
+        plus ``source_line``; missing optional columns are stored as NULL.
+        ``order_date`` must be a date, amounts numeric, ids text.
+    source : str, optional
+        Where the data came from (file name), for display only.
+    summary : dict, optional
+        The import summary, stored as JSON with the dataset.
+    rejects : DataFrame, optional
+        Rejected rows with columns ``source_line``, ``reason``, ``raw``.
+    currency : str, optional
+        Currency symbol or code, if known.
+    progress : callable, optional
+        Called with the number of rows stored so far after each batch.
+
+    Returns
+    -------
+    DatasetInfo
+        The new dataset. If anything fails, nothing is written and any earlier
+        dataset of that name is untouched.
+    """
+    name = validate_dataset_name(name)
+    stored = 0
+    with db.write() as cur:
+        [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
+        for batch in batches:
+            frame = batch.to_pandas() if isinstance(batch, pa.RecordBatch | pa.Table) else batch
+            present = [c for c in _TRANSACTION_COLUMNS if c in frame.columns]
+            cur.register("incoming_batch", frame[present])
+            select = ", ".join(c if c in present else "NULL" for c in _TRANSACTION_COLUMNS)
+            cur.execute(
+                f"INSERT INTO transactions (dataset_id, {', '.join(_TRANSACTION_COLUMNS)}) "  # noqa: S608
+                f"SELECT ?, {select} FROM incoming_batch",
+                [new_id],
+            )
+            cur.unregister("incoming_batch")
+            stored += len(frame)
+            if progress is not None:
+                progress(stored)
+        if stored == 0:
+            raise ValueError("The file has no data rows to import.")
+        if rejects is not None and len(rejects):
+            cur.register("incoming_rejects", rejects[["source_line", "reason", "raw"]])
+            cur.execute(
+                "INSERT INTO import_rejects "
+                "SELECT ?, source_line, reason, raw FROM incoming_rejects",
+                [new_id],
+            )
+            cur.unregister("incoming_rejects")
+        _build_aggregates(cur, new_id)
+        old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+        for (old_id,) in old:
+            _delete_dataset_rows(cur, old_id)
+        cur.execute(
+            """INSERT INTO datasets
+               SELECT ?, ?, ?, now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
+                      min(order_date), max(order_date),
+                      count(margin) > 0, count(quantity) > 0, ?, ?
+               FROM transactions WHERE dataset_id = ?""",
+            [new_id, name, source, currency, json.dumps(summary or {}, default=str), new_id],
+        )
+        info = _get_dataset(cur, name)
+    db.checkpoint()
+    return info
+
+
+def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Build the pre-aggregated tables of one dataset from its transactions."""
+    cur.execute(
+        """INSERT INTO sales_daily
+           SELECT dataset_id, customer_id, order_date, region, manager, category,
+                  sum(revenue), sum(margin), sum(quantity), count(*)
+           FROM transactions WHERE dataset_id = ?
+           GROUP BY dataset_id, customer_id, order_date, region, manager, category""",
+        [dataset_id],
+    )
+    cur.execute(
+        """INSERT INTO customers
+           SELECT dataset_id, customer_id,
+                  arg_max(customer_name, order_date) FILTER (WHERE customer_name IS NOT NULL),
+                  min(order_date), max(order_date), count(*)
+           FROM transactions WHERE dataset_id = ?
+           GROUP BY dataset_id, customer_id""",
+        [dataset_id],
+    )
+
+
+def import_rejects(db: Database, name: str) -> pd.DataFrame:
+    """Return the rows the import of dataset ``name`` rejected, by source line."""
+    with db.read() as cur:
+        info = _get_dataset(cur, name)
+        return cur.execute(
+            "SELECT source_line, reason, raw FROM import_rejects "
+            "WHERE dataset_id = ? ORDER BY source_line",
+            [info.dataset_id],
+        ).df()
