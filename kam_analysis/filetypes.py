@@ -392,7 +392,6 @@ def _check_archive(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str)
             size=f"{total / 1024**2:,.0f}",
             limit=f"{MAX_DECLARED_UNCOMPRESSED_BYTES / 1024**2:,.0f}",
         )
-    _ = zf
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -840,12 +839,31 @@ def list_sheets(path: str | Path, filename: str | None = None) -> tuple[str, ...
 # Full scan of the parts the reader will load
 # ---------------------------------------------------------------------------
 
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
-_CELL_COL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]+)\d")
-_ANY_ROW = re.compile(rb"\br\s*=\s*[\"'][A-Za-z]*(\d+)[\"']")
-_ENTITY_IN_REF = re.compile(rb"\br\s*=\s*[\"'][^\"'>]*&")
+# ---- shared by both scanners -------------------------------------------------
+_ENTITY_IN_REF = re.compile(rb"r=[\"'][^\"'>]*&")
 _VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>]")
+
+# ---- fast scanner: every cell and row carries a plain r="A1"-style reference ----
+# A c/row start tag WITHOUT a well-formed r attribute (missing, prefixed, spaced,
+# lower-case, entity-encoded...). Any such tag sends the sheet to the exact scanner.
+_ATTRS_WITHOUT_REF = (
+    rb"(?:\s+(?!r=(?:\"[A-Z]*\d+\"|'[A-Z]*\d+')[\s/>])[^\s=>/]+\s*=\s*"
+    rb"(?:\"[^\"]*\"|'[^']*'))*\s*/?>"
+)
+_UNREF_CELL = re.compile(rb"<c" + _ATTRS_WITHOUT_REF)
+_UNREF_ROW = re.compile(rb"<row" + _ATTRS_WITHOUT_REF)
+_REF_ROWS = re.compile(rb"r=[\"'][A-Z]*(\d+)[\"']")
+_REF_COLS = {
+    3: re.compile(rb"r=[\"']([A-Z]{3,})\d"),
+    2: re.compile(rb"r=[\"']([A-Z]{2})\d"),
+    1: re.compile(rb"r=[\"']([A-Z])\d"),
+}
+
+# ---- exact scanner: replays the reader's cell placement tag by tag ---------------
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_CELL_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
+_ROW_REF = re.compile(rb"\d{1,7}")
 
 
 @dataclass
@@ -855,71 +873,120 @@ class _Extent:
     has_values: bool = False
 
 
+def _manipulated(name: str, part: str, what: str) -> UnsupportedFile:
+    return _refuse(
+        name,
+        "a manipulated XLSX file (sheet {part}: {detail})",
+        "open it in Excel and save it again",
+        part=part,
+        detail=t(what),
+    )
+
+
+def _check_chunk_common(window: bytes, extent: _Extent, name: str, part: str) -> None:
+    if _DTD.search(window):
+        raise _dtd_refusal(name, part)
+    if _ENTITY_IN_REF.search(window):
+        raise _manipulated(name, part, "entities in cell references")
+    if not extent.has_values and _VALUE_TAG.search(window):
+        extent.has_values = True
+
+
 def _scan_sheet(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> _Extent:
-    """Stream the whole sheet part: no DTD, real cell extent within the limits."""
+    """Stream the whole sheet part: no DTD, real cell extent within the limits.
+
+    The reader (calamine) allocates 32 bytes for every cell of the bounding box
+    of the cells it finds, so the box is measured here, from the cell and row
+    references themselves (the ``<dimension>`` element is only a claim). Sheets
+    whose cells all carry plain references (what Excel and the usual libraries
+    write) take a fast regex path; anything else is replayed tag by tag.
+    """
+    extent = _scan_sheet_fast(fh, info, name, budget)
+    if extent is None:
+        extent = _scan_sheet_exact(fh, info, name, budget)
+    return extent
+
+
+def _scan_sheet_fast(
+    fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int
+) -> _Extent | None:
     extent = _Extent()
     tail = b""
-    cur_row_cells = 0  # cells seen so far in the row currently open (for cells without r=)
-    widest_unref = 0
-    unreferenced_rows = 0
     for chunk in _member_chunks(fh, info, name, limit=budget):
         window = tail + chunk
-        if _DTD.search(window):
-            raise _dtd_refusal(name, info.filename)
-        if _ENTITY_IN_REF.search(window):
-            raise _refuse(
-                name,
-                "a manipulated XLSX file (sheet {part} uses entities in cell references)",
-                "open it in Excel and save it again",
-                part=info.filename,
-            )
-        if not extent.has_values and _VALUE_TAG.search(window):
-            extent.has_values = True
-        digits = set(_ANY_ROW.findall(window))
+        tail = chunk[-_OVERLAP:]
+        _check_chunk_common(window, extent, name, info.filename)
+        if (
+            _UNREF_CELL.search(window)
+            or _UNREF_ROW.search(window)
+            or b":c" in window
+            or b":row" in window
+        ):
+            return None
+        digits = set(_REF_ROWS.findall(window))
         if digits:
             longest = max(map(len, digits))
-            if longest > 7:
-                extent.last_row = EXCEL_MAX_ROWS + 1
+            top = max(d for d in digits if len(d) == longest) if longest <= 7 else b"9" * 8
+            extent.last_row = max(extent.last_row, int(top))
+        for width, pattern in _REF_COLS.items():
+            letters = set(pattern.findall(window)) if pattern.search(window) else set()
+            if letters:
+                if width == 3 and max(map(len, letters)) > 3:
+                    extent.last_col = EXCEL_MAX_COLS + 1
+                else:
+                    extent.last_col = max(extent.last_col, *map(_col_number, letters))
+                break
+        _check_extent(
+            extent.last_row, extent.last_col, extent.last_row, extent.last_col,
+            name, info.filename, "has",
+        )
+    return extent
+
+
+def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> _Extent:
+    extent = _Extent()
+    row_index = -1  # 0-based index of the current row, as the reader counts
+    col_index = 0  # next column for a cell without a reference
+    pending = b""
+    for chunk in _member_chunks(fh, info, name, limit=budget):
+        buffer = pending + chunk
+        cut = buffer.rfind(b"<")
+        if cut <= 0:
+            cut = len(buffer) if len(buffer) > _CHUNK else 0
+        work, pending = buffer[:cut], buffer[cut:]
+        if len(pending) > 4 * _CHUNK:
+            raise _manipulated(name, info.filename, "a tag of several megabytes")
+        _check_chunk_common(work + pending[:_OVERLAP], extent, name, info.filename)
+        for match in _TAG.finditer(work):
+            ref: bytes | None = None
+            for attr in _ATTR.finditer(match.group(2)):
+                if attr.group(1) == b"r":
+                    value = attr.group(2) if attr.group(2) is not None else attr.group(3)
+                    ref = value or b""
+            if match.group(1) == b"row":
+                if ref is None:
+                    row_index += 1
+                elif _ROW_REF.fullmatch(ref):
+                    row_index = int(ref) - 1
+                else:
+                    raise _manipulated(name, info.filename, "an invalid row number")
+                col_index = 0
+                extent.last_row = max(extent.last_row, row_index + 1)
+                continue
+            if ref is None:
+                row, col = max(row_index, 0), col_index
             else:
-                extent.last_row = max(
-                    extent.last_row, max(int(d) for d in digits if len(d) == longest)
-                )
-        letters = set(_CELL_COL.findall(window))
-        if letters:
-            longest = max(map(len, letters))
-            if longest > 3:
-                extent.last_col = EXCEL_MAX_COLS + 1
-            else:
-                extent.last_col = max(
-                    extent.last_col,
-                    max(_col_number(x) for x in letters if len(x) == longest),
-                )
-        # Cells or rows without an r= attribute are placed after the previous one;
-        # count them (only when present, which is rare) to bound the extent.
-        n_cells = len(_CELL_TAG.findall(chunk))
-        n_refs = len(_CELL_COL.findall(chunk))
-        n_rows = len(_ROW_TAG.findall(chunk))
-        n_row_refs = len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\br\s*=", chunk))
-        unreferenced_rows += max(0, n_rows - n_row_refs)
-        if n_cells > n_refs:
-            parts = _ROW_TAG.split(chunk)
-            cur_row_cells += len(_CELL_TAG.findall(parts[0]))
-            if len(parts) > 1:
-                widest_unref = max(widest_unref, cur_row_cells)
-                for part in parts[1:-1]:
-                    widest_unref = max(widest_unref, len(_CELL_TAG.findall(part)))
-                cur_row_cells = len(_CELL_TAG.findall(parts[-1]))
-        else:
-            cur_row_cells = 0
-        tail = chunk[-_OVERLAP:]
-        last_row = extent.last_row + unreferenced_rows
-        last_col = extent.last_col + max(widest_unref, cur_row_cells)
-        if last_row > EXCEL_MAX_ROWS or last_col > EXCEL_MAX_COLS or (
-            last_row * last_col > MAX_SHEET_CELLS
-        ):
-            _check_extent(last_row, last_col, last_row, last_col, name, info.filename, "has")
-    extent.last_row += unreferenced_rows
-    extent.last_col += max(widest_unref, cur_row_cells)
+                cell = _CELL_REF.fullmatch(ref)
+                if cell is None:
+                    raise _manipulated(name, info.filename, "an invalid cell reference")
+                row, col = int(cell.group(2)) - 1, _col_number(cell.group(1)) - 1
+            col_index = col + 1
+            extent.last_row = max(extent.last_row, row + 1)
+            extent.last_col = max(extent.last_col, col + 1)
+        _check_extent(
+            extent.last_row, extent.last_col, extent.last_row, extent.last_col,
+            name, info.filename, "has",
+        )
     return extent
 
 

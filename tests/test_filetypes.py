@@ -339,3 +339,217 @@ def test_upload_limit_from_streamlit_config(tmp_path: Path) -> None:
     assert upload_limit_bytes(config) == 200 * 1024 * 1024
     assert upload_limit_bytes(tmp_path / "missing.toml") == 200 * 1024 * 1024
     assert upload_limit_bytes() == filetypes.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def test_real_encrypted_workbook_is_refused(tmp_path: Path) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = _sales_workbook(tmp_path / "plain.xlsx")
+    encrypted = tmp_path / "secret.xlsx"
+    with plain.open("rb") as src, encrypted.open("wb") as dst:
+        OOXMLFile(src).encrypt("s3cret", dst)
+    with pytest.raises(UnsupportedFile, match=r"^secret\.xlsx: a password-protected"):
+        detect_format(encrypted)
+    with pytest.raises(UnsupportedFile, match="password-protected"):
+        read_sheet(encrypted)
+
+
+# ---------------------------------------------------------------------------
+# hostile XLSX: refused quickly, with little memory, before the reader parses
+# ---------------------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def reader_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail loudly if the XLSX reader is reached: refusals must happen before parsing."""
+    import python_calamine
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reader was called on a file that must be refused")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", forbidden)
+    monkeypatch.setattr(python_calamine, "load_workbook", forbidden)
+
+
+def _refusal_cost(fn, *args: object, **kwargs: object) -> tuple[str, float, int]:  # type: ignore[no-untyped-def]
+    """Run a call that must raise UnsupportedFile; return message, seconds, peak bytes."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(UnsupportedFile) as info:
+            fn(*args, **kwargs)
+    finally:
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return str(info.value), elapsed, peak
+
+
+def _bomb(path: Path, zeros_mb: int) -> Path:
+    """An XLSX whose sheet part is ``zeros_mb`` MB of zeros, written as a stream."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES)
+        zf.writestr("_rels/.rels", ROOT_RELS)
+        zf.writestr("xl/workbook.xml", WORKBOOK)
+        zf.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            block = bytes(MB)
+            for _ in range(zeros_mb):
+                member.write(block)
+    return path
+
+
+def test_zip_bomb_is_refused_from_the_directory(tmp_path: Path, reader_forbidden: None) -> None:
+    path = _bomb(tmp_path / "bomb.xlsx", 300)
+    assert path.stat().st_size < 2 * MB
+    for call in (detect_format, list_sheets, read_sheet):
+        message, elapsed, peak = _refusal_cost(call, path)
+        assert message.startswith("bomb.xlsx: ")
+        assert "zip bomb" in message and "xl/worksheets/sheet1.xml" in message
+        assert peak < 200 * MB  # stated requirement: < 200 MB growth ...
+        assert elapsed < 5  # ... and < 5 s (the refusal reads only the zip directory)
+
+
+def test_declared_total_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader_forbidden: None
+) -> None:
+    path = _sales_workbook(tmp_path / "s.xlsx")
+    monkeypatch.setattr(filetypes, "MAX_DECLARED_UNCOMPRESSED_BYTES", 2000)
+    with pytest.raises(UnsupportedFile, match=r"would unpack to .* MB, more than"):
+        detect_format(path)
+
+
+def _patch_declared_size(path: Path, member: str, size: int) -> None:
+    """Make the zip directory (and local header) understate a member's size."""
+    data = bytearray(path.read_bytes())
+    encoded = member.encode()
+    central = data.find(b"PK\x01\x02" + bytes(0))
+    while central != -1:
+        name_len = struct.unpack_from("<H", data, central + 28)[0]
+        if bytes(data[central + 46 : central + 46 + name_len]) == encoded:
+            struct.pack_into("<I", data, central + 24, size)
+            local = struct.unpack_from("<I", data, central + 42)[0]
+            struct.pack_into("<I", data, local + 22, size)
+            path.write_bytes(bytes(data))
+            return
+        central = data.find(b"PK\x01\x02", central + 4)
+    raise AssertionError(f"{member} not found")
+
+
+def test_member_unpacking_beyond_its_declared_size_is_refused(
+    tmp_path: Path, reader_forbidden: None
+) -> None:
+    cells = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 2000))
+    path = _raw_xlsx(tmp_path / "lie.xlsx", _sheet_xml(f"<sheetData>{cells}</sheetData>"))
+    _patch_declared_size(path, "xl/worksheets/sheet1.xml", 1000)
+    message, _, peak = _refusal_cost(read_sheet, path)
+    assert "unpacks to more bytes than it declares" in message
+    assert peak < 50 * MB
+
+
+def test_absurd_declared_dimension_is_refused(tmp_path: Path, reader_forbidden: None) -> None:
+    sheet = _sheet_xml(
+        '<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        "</sheetData>"
+    )
+    path = _raw_xlsx(tmp_path / "dim.xlsx", sheet)
+    for call in (detect_format, read_sheet):
+        message, elapsed, peak = _refusal_cost(call, path)
+        assert "declares 1,048,576 rows x 16,384 columns" in message
+        assert peak < 200 * MB and elapsed < 5
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    + f']><sst xmlns="{SHEET_NS}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+)
+
+
+def test_billion_laughs_in_shared_strings_is_refused(
+    tmp_path: Path, reader_forbidden: None
+) -> None:
+    sheet = _sheet_xml('<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>')
+    path = _raw_xlsx(tmp_path / "lol.xlsx", sheet, {"xl/sharedStrings.xml": BILLION_LAUGHS})
+    for call in (detect_format, list_sheets, read_sheet):
+        message, elapsed, peak = _refusal_cost(call, path)
+        assert "xl/sharedStrings.xml declares a DTD or XML entities" in message
+        assert peak < 200 * MB and elapsed < 5
+
+
+def test_dtd_hidden_after_a_long_prolog_is_found_by_the_full_scan(
+    tmp_path: Path, reader_forbidden: None
+) -> None:
+    padding = "<!--" + "x" * 200_000 + "-->"
+    sheet = _sheet_xml(
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>',
+        before=padding + '<!DOCTYPE worksheet [<!ENTITY e "x">]>',
+    )
+    path = _raw_xlsx(tmp_path / "late.xlsx", sheet)
+    assert detect_format(path) == "xlsx"  # the head check alone cannot see it
+    with pytest.raises(UnsupportedFile, match="declares a DTD"):
+        read_sheet(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a far-away cell: the reader would allocate 17 billion cells and abort the process
+        (
+            '<row r="1"><c r="A1"><v>1</v></c></row>'
+            '<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>',
+            "has 1,048,576 rows x 16,384 columns",
+        ),
+        # far-away row but cells without references: placed after the row start
+        (
+            '<row r="900000">' + "<c><v>1</v></c>" * 100 + "</row>",
+            "has 900,000 rows x 100 columns",
+        ),
+        # a reference written with spaces around "=" (valid XML) is still measured
+        ('<row r="1"><c r = "ZZ99999"><v>1</v></c></row>', "has 99,999 rows x 702 columns"),
+        # beyond Excel's grid
+        ('<row r="1"><c r="XFE1"><v>1</v></c></row>', "has 1 rows x 16,385 columns"),
+    ],
+)
+def test_real_cell_extent_is_measured_before_reading(
+    tmp_path: Path, body: str, expected: str, reader_forbidden: None
+) -> None:
+    path = _raw_xlsx(tmp_path / "far.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>"))
+    assert detect_format(path) == "xlsx"  # no dimension claim to catch it early
+    message, elapsed, peak = _refusal_cost(read_sheet, path)
+    assert expected in message
+    assert peak < 200 * MB and elapsed < 5
+
+
+@pytest.mark.parametrize(
+    "ref", ['r="&#88;FD1048576"', "r='A1&amp;'", 'r="a1"', 'r="A1B2"']
+)
+def test_manipulated_cell_references_are_refused(
+    tmp_path: Path, ref: str, reader_forbidden: None
+) -> None:
+    body = f'<row r="1"><c {ref}><v>1</v></c></row>'
+    path = _raw_xlsx(tmp_path / "ref.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>"))
+    with pytest.raises(UnsupportedFile, match="manipulated XLSX"):
+        read_sheet(path)
+
+
+def test_cells_without_references_are_read(tmp_path: Path) -> None:
+    body = (
+        "<row><c t=\"inlineStr\"><is><t>id</t></is></c><c t=\"inlineStr\"><is><t>v</t></is></c>"
+        "</row><row><c t=\"inlineStr\"><is><t>00017</t></is></c><c><v>2.5</v></c></row>"
+    )
+    path = _raw_xlsx(tmp_path / "noref.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>"))
+    assert read_sheet(path) == [["id", "v"], ["00017", 2.5]]
+
+
+def test_negative_max_rows_is_a_value_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_rows"):
+        read_sheet(_sales_workbook(tmp_path / "s.xlsx"), max_rows=-1)
