@@ -414,6 +414,35 @@ def _check_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -
             match = _DIMENSION.search(head)
             if match:
                 _check_dimension(match.group(1), name, info.filename)
+        if info.filename.lower() == "xl/sharedstrings.xml":
+            _check_shared_strings_head(head, info, name)
+
+
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_UNIQUE_COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*([^\"']*)[\"']")
+
+
+def _check_shared_strings_head(head: bytes, info: zipfile.ZipInfo, name: str) -> None:
+    """The reader reserves 24 bytes per string announced by ``uniqueCount`` up front
+    (4e9 announced strings abort the process), so the count must be plausible: every
+    string takes at least 5 bytes (``<si/>``) of the part."""
+    tag = _SST_TAG.search(head)
+    if tag is None:
+        return
+    count = _UNIQUE_COUNT.search(tag.group(1))
+    if count is None:
+        return
+    text = count.group(1).strip()
+    plausible = info.file_size // 5 + 16
+    if not text.isdigit() or len(text) > 12 or int(text) > plausible:
+        raise _refuse(
+            name,
+            "a manipulated XLSX file (the shared strings part announces {count} strings "
+            "but can hold at most {plausible})",
+            "open it in Excel and save it again",
+            count=text[:20].decode("ascii", "replace"),
+            plausible=f"{plausible:,}",
+        )
 
 
 def _dtd_refusal(name: str, part: str) -> UnsupportedFile:
@@ -993,21 +1022,28 @@ def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: in
 def _scan_plain(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> None:
     """Stream a non-sheet part (shared strings, styles): within budget, no DTD."""
     tail = b""
+    head = b""
+    shared_strings = info.filename.lower() == "xl/sharedstrings.xml"
     for chunk in _member_chunks(fh, info, name, limit=budget):
         if _DTD.search(tail + chunk):
             raise _dtd_refusal(name, info.filename)
+        if shared_strings and len(head) < _HEAD_BYTES:
+            head += chunk[: _HEAD_BYTES - len(head)]
+            _check_shared_strings_head(head, info, name)
         tail = chunk[-_OVERLAP:]
 
 
-_READER_PARTS = (
-    "[Content_Types].xml",
-    "_rels/.rels",
-    "xl/_rels/workbook.xml.rels",
-    "xl/workbook.xml",
-    "xl/styles.xml",
-    "xl/sharedStrings.xml",
-    "xl/SharedStrings.xml",
-    "xl/theme/theme1.xml",
+# Parts the reader loads when it opens a workbook (matched case-insensitively).
+_READER_PARTS = frozenset(
+    {
+        "[content_types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+        "xl/sharedstrings.xml",
+        "xl/theme/theme1.xml",
+    }
 )
 
 
@@ -1112,12 +1148,9 @@ def iter_sheet_rows(
         fh = zf.fp
         assert fh is not None
         budget = MAX_DECLARED_UNCOMPRESSED_BYTES
-        for part in _READER_PARTS:
-            try:
-                info = zf.getinfo(part)
-            except KeyError:
-                continue
-            _scan_plain(fh, info, name, budget)
+        for info in zf.infolist():
+            if info.filename.lower() in _READER_PARTS:
+                _scan_plain(fh, info, name, budget)
         chosen: SheetInfo | None = None
         for candidate in candidates:
             if candidate.part is None:

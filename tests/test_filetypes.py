@@ -553,3 +553,28 @@ def test_cells_without_references_are_read(tmp_path: Path) -> None:
 def test_negative_max_rows_is_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_rows"):
         read_sheet(_sales_workbook(tmp_path / "s.xlsx"), max_rows=-1)
+
+
+def test_implausible_shared_string_count_is_refused(
+    tmp_path: Path, reader_forbidden: None
+) -> None:
+    # calamine reserves memory for uniqueCount strings up front: 4e9 aborts the process
+    sheet = _sheet_xml('<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>')
+    sst = f'<sst xmlns="{SHEET_NS}" count="1" uniqueCount="4000000000"><si><t>a</t></si></sst>'
+    path = _raw_xlsx(tmp_path / "sst.xlsx", sheet, {"xl/sharedStrings.xml": sst})
+    for call in (detect_format, read_sheet):
+        with pytest.raises(UnsupportedFile, match="announces 4000000000 strings"):
+            call(path)
+
+
+def test_shared_strings_are_read(tmp_path: Path) -> None:
+    sheet = _sheet_xml(
+        '<sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v>0</v></c>'
+        "</row></sheetData>"
+    )
+    sst = (
+        f'<sst xmlns="{SHEET_NS}" count="2" uniqueCount="2">'
+        "<si><t>x</t></si><si><t>00017</t></si></sst>"
+    )
+    path = _raw_xlsx(tmp_path / "sst.xlsx", sheet, {"xl/sharedStrings.xml": sst})
+    assert read_sheet(path) == [["00017", "x"]]
