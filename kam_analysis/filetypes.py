@@ -1052,12 +1052,15 @@ _READER_PARTS = frozenset(
 # ---------------------------------------------------------------------------
 
 
+_EXACT_INT = 2.0**53  # whole floats below this are exact ints
+
+
 def _convert(value: object) -> object:
     """calamine cell value -> the documented Python types."""
     if value == "" or value is None:
         return None
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
+        if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
             return int(value)
         return value
     if isinstance(value, bool | int | str | datetime | date):
@@ -1067,6 +1070,23 @@ def _convert(value: object) -> object:
     if isinstance(value, timedelta):
         return value.total_seconds() / 86400.0
     return str(value)
+
+
+def _convert_row(row: list[object]) -> list[object]:
+    """Convert one reader row; text and numbers (nearly every cell) take the inline path."""
+    out = [
+        value
+        if (type(value) is str and value)
+        else (
+            (int(value) if value.is_integer() and -_EXACT_INT < value < _EXACT_INT else value)
+            if type(value) is float
+            else _convert(value)
+        )
+        for value in row
+    ]
+    while out and out[-1] is None:
+        out.pop()
+    return out
 
 
 def _select_sheet(sheets: list[SheetInfo], sheet: str | None, name: str) -> list[SheetInfo]:
@@ -1184,10 +1204,8 @@ def iter_sheet_rows(
         ) from exc
     limit = len(rows) if max_rows is None else min(max_rows, len(rows))
     for index in range(limit):
-        converted = [_convert(v) for v in rows[index]]
+        converted = _convert_row(rows[index])
         rows[index] = []  # release the reader's row as we go
-        while converted and converted[-1] is None:
-            converted.pop()
         yield converted
 
 

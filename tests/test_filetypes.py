@@ -578,3 +578,74 @@ def test_shared_strings_are_read(tmp_path: Path) -> None:
     )
     path = _raw_xlsx(tmp_path / "sst.xlsx", sheet, {"xl/sharedStrings.xml": sst})
     assert read_sheet(path) == [["00017", "x"]]
+
+
+# ---------------------------------------------------------------------------
+# property: what a writer puts in comes back out
+# ---------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cs", "Co", "Cn"), blacklist_characters="\u2028\u2029"
+    ),
+    max_size=40,
+).filter(lambda s: s == s.strip() or s.strip())  # leading/trailing spaces are fine too
+_CELL = st.one_of(
+    st.none(),
+    _TEXT,
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+    st.booleans(),
+    st.dates(min_value=date(1900, 3, 1), max_value=date(2099, 12, 31)),
+)
+
+
+def _expected(value: object) -> object:
+    if value == "" or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.lists(_CELL, max_size=6), min_size=1, max_size=8))
+def test_values_written_by_xlsxwriter_read_back_unchanged(tmp_path: Path, rows) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "p.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("P")
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, date):
+                ws.write_datetime(r, c, value, date_format)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value)
+            elif isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif value is not None:
+                ws.write_number(r, c, value)
+    wb.close()
+    expected = []
+    for row in rows:
+        converted = [_expected(v) for v in row]
+        while converted and converted[-1] is None:
+            converted.pop()
+        expected.append(converted)
+    while expected and expected[-1] == []:
+        expected.pop()
+    got = read_sheet(path)
+    # writers store 15-17 significant digits, so floats compare to 1e-14 relative
+    assert len(got) == len(expected)
+    for got_row, want_row in zip(got, expected, strict=True):
+        assert [type(v) for v in got_row] == [type(v) for v in want_row]
+        for got_value, want_value in zip(got_row, want_row, strict=True):
+            if isinstance(want_value, float):
+                assert got_value == pytest.approx(want_value, rel=1e-14)
+            else:
+                assert got_value == want_value
