@@ -729,12 +729,16 @@ class SheetInfo:
         ``"worksheet"``, ``"chartsheet"``, ``"dialogsheet"`` or ``"other"``.
     hidden : bool
         True for hidden and very hidden sheets.
+    parts : tuple of str
+        Every zip member the sheet may be read from (readers resolve odd targets
+        differently; all of them are scanned before reading). ``part`` is the first.
     """
 
     name: str
     part: str | None
     kind: str
     hidden: bool
+    parts: tuple[str, ...] = ()
 
 
 def _check_xlsx_path(path: Path, name: str) -> None:
@@ -773,7 +777,7 @@ def _local(tag: str) -> str:
 
 def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
     workbook = _parse_small_xml(zf, zf.getinfo("xl/workbook.xml"), name)
-    targets: dict[str, tuple[str, str]] = {}
+    targets: dict[str, tuple[str, str]] = {}  # relationship id -> (target, kind)
     try:
         rels_info = zf.getinfo("xl/_rels/workbook.xml.rels")
     except KeyError:
@@ -783,33 +787,57 @@ def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
         for rel in rels:
             if _local(rel.tag) != "Relationship":
                 continue
-            target = rel.get("Target", "")
             kind = rel.get("Type", "").rsplit("/", 1)[-1]
-            if target.startswith("/"):
-                part = target.lstrip("/")
-            else:
-                part = posixpath.normpath(posixpath.join("xl", target))
-            targets[rel.get("Id", "")] = (part, kind)
-    members = set(zf.namelist())
+            targets[rel.get("Id", "")] = (rel.get("Target", ""), kind)
+    by_lower: dict[str, list[str]] = {}
+    for member in zf.namelist():
+        by_lower.setdefault(member.lower(), []).append(member)
     sheets: list[SheetInfo] = []
+    seen: set[str] = set()
     for element in workbook.iter():
         if _local(element.tag) != "sheet":
             continue
+        sheet_name = element.get("name", "")
+        if sheet_name.lower() in seen:
+            raise _refuse(
+                name,
+                "a damaged XLSX file (two sheets are named {sheet})",
+                "open it in Excel and save it again",
+                sheet=repr(sheet_name),
+            )
+        seen.add(sheet_name.lower())
         rid = element.get(f"{{{_NS_REL}}}id") or element.get(f"{{{_NS_REL_STRICT}}}id") or ""
-        part, kind = targets.get(rid, (None, "other"))
-        if part is not None and part not in members:
-            part = None
+        target, kind = targets.get(rid, ("", "other"))
+        parts = _target_parts(target, by_lower) if target else ()
         if kind not in ("worksheet", "chartsheet", "dialogsheet"):
             kind = "other"
         sheets.append(
             SheetInfo(
-                name=element.get("name", ""),
-                part=part,
+                name=sheet_name,
+                part=parts[0] if parts else None,
                 kind=kind,
                 hidden=element.get("state", "visible") != "visible",
+                parts=parts,
             )
         )
     return sheets
+
+
+def _target_parts(target: str, by_lower: dict[str, list[str]]) -> tuple[str, ...]:
+    """Existing zip members a relationship target may resolve to, most standard first."""
+    stripped = target.lstrip("/")
+    spellings = [
+        stripped if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target)),
+        posixpath.normpath(stripped),
+        stripped,
+        posixpath.normpath(posixpath.join("xl", stripped)),
+    ]
+    found: list[str] = []
+    for spelling in spellings:
+        for member in by_lower.get(spelling.lower(), []):
+            if member not in found:
+                found.append(member)
+    return tuple(found)
 
 
 def sheet_infos(path: str | Path, filename: str | None = None) -> tuple[SheetInfo, ...]:
@@ -1182,8 +1210,10 @@ def iter_sheet_rows(
                         sheet=repr(candidate.name),
                     )
                 continue
-            extent = _scan_sheet(fh, zf.getinfo(candidate.part), name, budget)
-            if extent.has_values or sheet is not None:
+            has_values = False
+            for part in candidate.parts:
+                has_values |= _scan_sheet(fh, zf.getinfo(part), name, budget).has_values
+            if has_values or sheet is not None:
                 chosen = candidate
                 break
     if chosen is None:

@@ -649,3 +649,67 @@ def test_values_written_by_xlsxwriter_read_back_unchanged(tmp_path: Path, rows) 
                 assert got_value == pytest.approx(want_value, rel=1e-14)
             else:
                 assert got_value == want_value
+
+
+def test_duplicate_sheet_names_are_refused(tmp_path: Path) -> None:
+    workbook = WORKBOOK.replace(
+        "</sheets>", '<sheet name="DATA" sheetId="2" r:id="rId1"/></sheets>'
+    )
+    sheet = _sheet_xml('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>')
+    path = _raw_xlsx(tmp_path / "dup.xlsx", sheet, {"xl/workbook.xml": workbook})
+    with pytest.raises(UnsupportedFile, match="two sheets are named 'DATA'"):
+        list_sheets(path)
+
+
+def test_odd_relationship_targets_are_resolved_and_scanned(
+    tmp_path: Path, reader_forbidden: None
+) -> None:
+    # target written as "xl/worksheets/..." (no leading slash): some readers take it
+    # literally, others relative to xl/; every existing spelling must be scanned
+    rels = WORKBOOK_RELS.replace('Target="worksheets/sheet1.xml"', 'Target="xl/Worksheets/S.xml"')
+    far = _sheet_xml(
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        '<row r="999999"><c r="ZZ999999"><v>1</v></c></row></sheetData>'
+    )
+    path = _raw_xlsx(
+        tmp_path / "odd.xlsx",
+        _sheet_xml("<sheetData/>"),
+        {"xl/_rels/workbook.xml.rels": rels, "xl/worksheets/s.xml": far},
+    )
+    info = filetypes.sheet_infos(path)[0]
+    assert info.parts == ("xl/worksheets/s.xml",)
+    with pytest.raises(UnsupportedFile, match="has 999,999 rows x 702 columns"):
+        read_sheet(path)
+
+
+def test_html_and_excel_2003_xml_exports_are_refused(tmp_path: Path) -> None:
+    html = tmp_path / "report.xls"
+    html.write_text("\ufeff<html><body><table><tr><td>1</td></tr></table></body></html>")
+    with pytest.raises(UnsupportedFile, match=r"HTML page.*save it as \.xlsx or CSV"):
+        detect_format(html)
+    xml = tmp_path / "report2.xls"
+    xml.write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+        "</Workbook>"
+    )
+    with pytest.raises(UnsupportedFile, match="Excel 2003 XML spreadsheet"):
+        detect_format(xml)
+
+
+def test_utf16_without_bom_is_text_but_nul_heavy_binary_is_not(tmp_path: Path) -> None:
+    text = tmp_path / "u.csv"
+    text.write_bytes("id;umsatz\n1;2,5\n".encode("utf-16-le") * 20)
+    assert detect_format(text) == "csv"
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"id;x\n" + bytes(500) + b"1;2\n")
+    with pytest.raises(UnsupportedFile, match="binary data"):
+        detect_format(binary)
+
+
+def test_truncated_parquet_is_refused(tmp_path: Path) -> None:
+    good = tmp_path / "g.parquet"
+    pq.write_table(pa.table({"a": [1, 2, 3]}), good)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(good.read_bytes()[:-10])
+    with pytest.raises(UnsupportedFile, match="damaged or incomplete Parquet"):
+        detect_format(cut)
