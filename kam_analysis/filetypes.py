@@ -1153,9 +1153,10 @@ def iter_sheet_rows(
 ) -> Iterator[list[object]]:
     """Yield the rows of one worksheet, after the safety checks (see :func:`read_sheet`).
 
-    The sheet is loaded by the reader once; rows are converted to Python values
-    one at a time, so a caller that aggregates as it goes keeps only one row of
-    Python objects alive.
+    The reader returns the whole sheet at once; its rows are converted to the
+    documented Python types one at a time and released as they are yielded, so
+    a caller that consumes rows as it goes holds one copy of the sheet at the
+    peak, not two (as ``read_sheet`` does at its end).
 
     Parameters
     ----------
