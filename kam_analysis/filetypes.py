@@ -280,7 +280,48 @@ def _control_ratio(head: bytes) -> float:
 # --- zip containers -----------------------------------------------------------
 
 
+MAX_CENTRAL_DIRECTORY_BYTES = 16 * 1024**2
+
+
+def _central_directory_size(path: Path) -> tuple[int, int] | None:
+    """(entries, bytes) of the zip central directory, read from the end records only.
+
+    ``zipfile`` builds an object for every directory entry before anything can be
+    checked (millions of empty entries would cost gigabytes), so the end-of-central-
+    directory record is read first. None if it cannot be found (zipfile then reports
+    the damage itself).
+    """
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        start = max(0, size - (65536 + 22))
+        fh.seek(start)
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
+        locator = at - 20
+        zip64 = entries == 0xFFFF or cd_size == 0xFFFFFFFF
+        if zip64 and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+            offset = struct.unpack_from("<Q", tail, locator + 8)[0]
+            fh.seek(offset)
+            record = fh.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                entries, cd_size = struct.unpack_from("<QQ", record, 32)
+        return entries, cd_size
+
+
 def _open_zip(path: Path, name: str) -> zipfile.ZipFile:
+    directory = _central_directory_size(path)
+    if directory is not None and (
+        directory[0] > MAX_MEMBERS or directory[1] > MAX_CENTRAL_DIRECTORY_BYTES
+    ):
+        raise _refuse(
+            name,
+            "a zip/XLSX archive with an absurd number of parts ({n})",
+            "open it in Excel and save it again",
+            n=f"{directory[0]:,}",
+        )
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:

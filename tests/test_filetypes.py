@@ -713,3 +713,22 @@ def test_truncated_parquet_is_refused(tmp_path: Path) -> None:
     cut.write_bytes(good.read_bytes()[:-10])
     with pytest.raises(UnsupportedFile, match="damaged or incomplete Parquet"):
         detect_format(cut)
+
+
+def test_zip_with_huge_directory_is_refused_before_zipfile_parses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES)
+        zf.writestr("xl/workbook.xml", WORKBOOK)
+        for i in range(300):
+            zf.writestr(f"xl/x{i}.bin", b"")
+    monkeypatch.setattr(filetypes, "MAX_MEMBERS", 100)
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("zipfile must not parse the directory")
+
+    monkeypatch.setattr(filetypes.zipfile, "ZipFile", forbidden)
+    with pytest.raises(UnsupportedFile, match=r"absurd number of parts \(302\)"):
+        detect_format(path)
