@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import chain as _chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -938,7 +939,6 @@ def list_sheets(path: str | Path, filename: str | None = None) -> tuple[str, ...
 # ---------------------------------------------------------------------------
 
 # ---- shared by both scanners -------------------------------------------------
-_ENTITY_IN_REF = re.compile(rb"r=[\"'][^\"'>]*&")
 _VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>]")
 
 # ---- fast scanner: every cell and row carries a plain r="A1"-style reference ----
@@ -950,12 +950,20 @@ _ATTRS_WITHOUT_REF = (
 )
 _UNREF_CELL = re.compile(rb"<c" + _ATTRS_WITHOUT_REF)
 _UNREF_ROW = re.compile(rb"<row" + _ATTRS_WITHOUT_REF)
-_REF_ROWS = re.compile(rb"r=[\"'][A-Z]*(\d+)[\"']")
+# The fast patterns start with the literal ' r=' (an attribute named exactly r; a
+# plain "r=" would also match error="..." or operator="..."). Another whitespace
+# character before r sends the sheet to the exact scanner.
+_REF_ROWS = re.compile(rb" r=[\"'][A-Z]*(\d+)[\"']")
 _REF_COLS = {
-    3: re.compile(rb"r=[\"']([A-Z]{3,})\d"),
-    2: re.compile(rb"r=[\"']([A-Z]{2})\d"),
-    1: re.compile(rb"r=[\"']([A-Z])\d"),
+    3: re.compile(rb" r=[\"']([A-Z]{3})\d"),
+    2: re.compile(rb" r=[\"']([A-Z]{2})\d"),
+    1: re.compile(rb" r=[\"']([A-Z])\d"),
 }
+# Beyond Excel's grid whatever follows: 4+ column letters or 8+ row digits. Needs
+# only 12 characters after r=", so it is seen even when a very long value straddles
+# two chunks (the windows overlap by 64 bytes).
+_REF_ABSURD = re.compile(rb" r=[\"'](?:[A-Z]{4}|[A-Z]{0,3}\d{8})")
+_ODD_SPACE_BEFORE_R = (b"\tr=", b"\nr=", b"\rr=")
 
 # ---- exact scanner: replays the reader's cell placement tag by tag ---------------
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
@@ -984,8 +992,6 @@ def _manipulated(name: str, part: str, what: str) -> UnsupportedFile:
 def _check_chunk_common(window: bytes, extent: _Extent, name: str, part: str) -> None:
     if _DTD.search(window):
         raise _dtd_refusal(name, part)
-    if _ENTITY_IN_REF.search(window):
-        raise _manipulated(name, part, "entities in cell references")
     if not extent.has_values and _VALUE_TAG.search(window):
         extent.has_values = True
 
@@ -1019,20 +1025,23 @@ def _scan_sheet_fast(
             or _UNREF_ROW.search(window)
             or b":c" in window
             or b":row" in window
+            or any(odd in window for odd in _ODD_SPACE_BEFORE_R)
         ):
-            return None
+            return None  # unusual markup: replay it exactly
+        if _REF_ABSURD.search(window):
+            _check_extent(
+                EXCEL_MAX_ROWS + 1, EXCEL_MAX_COLS + 1, EXCEL_MAX_ROWS + 1, EXCEL_MAX_COLS + 1,
+                name, info.filename, "has",
+            )
         digits = set(_REF_ROWS.findall(window))
         if digits:
             longest = max(map(len, digits))
             top = max(d for d in digits if len(d) == longest) if longest <= 7 else b"9" * 8
             extent.last_row = max(extent.last_row, int(top))
-        for width, pattern in _REF_COLS.items():
+        for pattern in _REF_COLS.values():
             letters = set(pattern.findall(window)) if pattern.search(window) else set()
-            if letters:
-                if width == 3 and max(map(len, letters)) > 3:
-                    extent.last_col = EXCEL_MAX_COLS + 1
-                else:
-                    extent.last_col = max(extent.last_col, *map(_col_number, letters))
+            if letters:  # the widest letter group present holds the largest column
+                extent.last_col = max(extent.last_col, *map(_col_number, letters))
                 break
         _check_extent(
             extent.last_row, extent.last_col, extent.last_row, extent.last_col,
@@ -1046,9 +1055,9 @@ def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: in
     row_index = -1  # 0-based index of the current row, as the reader counts
     col_index = 0  # next column for a cell without a reference
     pending = b""
-    for chunk in _member_chunks(fh, info, name, limit=budget):
-        buffer = pending + chunk
-        cut = buffer.rfind(b"<")
+    for chunk in _chain(_member_chunks(fh, info, name, limit=budget), (None,)):
+        buffer = pending + (chunk or b"")
+        cut = buffer.rfind(b"<") if chunk is not None else len(buffer)
         if cut <= 0:
             cut = len(buffer) if len(buffer) > _CHUNK else 0
         work, pending = buffer[:cut], buffer[cut:]
@@ -1312,11 +1321,12 @@ def read_sheet(
     -------
     list of list of object
         One list per row from Excel row 1 (index + 1 = Excel row number); empty
-        rows are ``[]``, trailing empty cells are dropped. Values: str; int for
-        whole numbers (so numeric ids read as ``17``, not ``17.0``); float; bool;
-        date for date-formatted cells, datetime when a time part is formatted;
-        time-only cells as ``"HH:MM:SS"`` text; durations as float days; None for
-        empty and error cells. Text cells keep leading zeros (``"00017"``).
+        rows are ``[]``; trailing empty cells and trailing empty rows are
+        dropped. Values: str; int for whole numbers (so numeric ids read as
+        ``17``, not ``17.0``); float; bool; date for date-formatted cells,
+        datetime when a time part is formatted; time-only cells as
+        ``"HH:MM:SS"`` text; durations as float days; None for empty and error
+        cells. Text cells keep leading zeros (``"00017"``).
         A workbook without any value returns ``[]``.
 
     Raises
@@ -1327,4 +1337,7 @@ def read_sheet(
     ValueError
         If ``max_rows`` is negative.
     """
-    return list(iter_sheet_rows(path, sheet, max_rows=max_rows, filename=filename))
+    rows = list(iter_sheet_rows(path, sheet, max_rows=max_rows, filename=filename))
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows

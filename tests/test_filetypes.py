@@ -732,3 +732,43 @@ def test_zip_with_huge_directory_is_refused_before_zipfile_parses_it(
     monkeypatch.setattr(filetypes.zipfile, "ZipFile", forbidden)
     with pytest.raises(UnsupportedFile, match=r"absurd number of parts \(302\)"):
         detect_format(path)
+
+
+def test_error_and_operator_attributes_are_not_cell_references(tmp_path: Path) -> None:
+    # attributes ending in "r" (error=, operator=) must not be read as r= references
+    body = '<row r="1"><c r="A1"><v>1</v></c></row>'
+    validation = (
+        '<dataValidations count="1"><dataValidation type="whole" operator="greaterThanOrEqual" '
+        'error="ZZZ999999 &amp; more" sqref="A1"><formula1>0</formula1></dataValidation>'
+        "</dataValidations>"
+    )
+    path = _raw_xlsx(
+        tmp_path / "dv.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>{validation}")
+    )
+    assert read_sheet(path) == [[1]]
+
+
+@pytest.mark.parametrize("split", [0, 5, 30, 63, 64, 65, 100])
+def test_long_reference_straddling_a_chunk_boundary_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: int, reader_forbidden: None
+) -> None:
+    monkeypatch.setattr(filetypes, "_CHUNK", 4096)
+    prefix = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2">'
+    head = _sheet_xml("<sheetData>" + prefix).split("</sheetData>")[0]
+    pad = 4096 - len(head.encode()) - split
+    sheet = (
+        head + " " * max(pad, 0) + '<c r="' + "A" * 200 + '1"><v>1</v></c>'
+        + "</row></sheetData></worksheet>"
+    )
+    path = _raw_xlsx(tmp_path / "long.xlsx", sheet)
+    with pytest.raises(UnsupportedFile, match="beyond what this app reads"):
+        read_sheet(path)
+
+
+def test_tab_before_reference_goes_to_the_exact_scan(
+    tmp_path: Path, reader_forbidden: None
+) -> None:
+    body = '<row r="1"><c r="A1"><v>1</v></c><c\tr="XFD1048576"><v>1</v></c></row>'
+    path = _raw_xlsx(tmp_path / "tab.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>"))
+    with pytest.raises(UnsupportedFile, match="has 1,048,576 rows x 16,384 columns"):
+        read_sheet(path)
