@@ -145,9 +145,11 @@ _MAGICS: tuple[tuple[bytes, str, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and upload the CSV or XLSX inside"),
     (b"Rar!\x1a\x07", "a RAR archive", "extract it and upload the CSV or XLSX inside"),
     (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it and upload the CSV or XLSX inside"),
-    (b"BZh", "a bzip2-compressed file", "decompress it and upload the CSV or XLSX inside"),
     (b"SQLite format 3\x00", "an SQLite database", "export the table as CSV and upload that"),
 )
+
+
+_BZIP2 = re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)")  # block or end-of-stream magic
 
 
 def _display_name(path: Path, filename: str | None) -> str:
@@ -222,6 +224,10 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
     for magic, what, todo in _MAGICS:
         if head.startswith(magic):
             raise _refuse(name, what, todo)
+    if _BZIP2.match(head):
+        raise _refuse(
+            name, "a bzip2-compressed file", "decompress it and upload the CSV or XLSX inside"
+        )
     _check_text(head, name)
     return "csv"
 

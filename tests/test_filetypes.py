@@ -772,3 +772,37 @@ def test_tab_before_reference_goes_to_the_exact_scan(
     path = _raw_xlsx(tmp_path / "tab.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>"))
     with pytest.raises(UnsupportedFile, match="has 1,048,576 rows x 16,384 columns"):
         read_sheet(path)
+
+
+_PLAIN_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Co", "Cn"), blacklist_characters="<")
+    .filter(lambda ch: ch in "\t\r\n" or not (ord(ch) < 32 or 127 <= ord(ch) < 160)),
+    min_size=1,
+    max_size=300,
+).filter(lambda s: not s.startswith(("%PDF", "PAR1", "PK", "GIF8", "\ufeff")))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_PLAIN_TEXT, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1251"]))
+def test_any_plain_text_is_detected_as_csv(tmp_path: Path, text: str, encoding: str) -> None:
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        data = text.encode("utf-8")
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    assert detect_format(path) == "csv"
+
+
+def test_text_starting_like_bzip2_is_still_text(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("BZh;Umsatz\n1;2\n", encoding="utf-8")
+    assert detect_format(path) == "csv"
+    real = tmp_path / "real.csv"
+    import bz2
+
+    real.write_bytes(bz2.compress(b"a,b\n1,2\n"))
+    with pytest.raises(UnsupportedFile, match="bzip2"):
+        detect_format(real)
