@@ -1225,12 +1225,15 @@ def iter_sheet_rows(
     filename : str, optional
         The user's original file name, for messages.
 
-    Yields
-    ------
-    list of object
+    Returns
+    -------
+    Iterator of list of object
         One list per sheet row, starting at row 1 (leading empty rows are kept,
-        so the row index + 1 is the Excel row number). Values: str, int, float,
-        bool, datetime, date or None.
+        so the row index + 1 is the Excel row number). Values as in
+        :func:`read_sheet`. The checks and the reader run when this function is
+        called, so refusals are raised here, not on the first ``next()``. A file
+        that passed the checks is remembered (by path, inode, size and mtime), so
+        a preview followed by the import scans it once.
 
     Raises
     ------
@@ -1246,6 +1249,58 @@ def iter_sheet_rows(
         raise ValueError(t("max_rows must be >= 0, got {n}", n=max_rows))
     path = Path(path)
     name = _display_name(path, filename)
+    key = _file_key(path, sheet)
+    chosen_name = _VERDICTS.get(key) if key is not None else None
+    if chosen_name is None:
+        chosen = _check_and_choose(path, sheet, name)
+        if chosen is None:
+            return iter(())
+        chosen_name = chosen.name
+        if key is not None:
+            if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
+                _VERDICTS.pop(next(iter(_VERDICTS)))
+            _VERDICTS[key] = chosen_name
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        # skip_empty_area=False: rows and columns start at Excel's A1, so the row
+        # index + 1 is the Excel row number the importer reports in messages.
+        rows = workbook.get_sheet_by_name(chosen_name).to_python(
+            skip_empty_area=False, nrows=max_rows
+        )
+    except Exception as exc:  # calamine raises its own error family and others
+        raise _refuse(
+            name,
+            "an XLSX file that could not be read ({detail})",
+            "open it in Excel and save it again, or upload it as CSV",
+            detail=f"{type(exc).__name__}: {exc}"[:200],
+        ) from exc
+    return _converted_rows(rows, max_rows)
+
+
+def _converted_rows(rows: list[list[object]], max_rows: int | None) -> Iterator[list[object]]:
+    limit = len(rows) if max_rows is None else min(max_rows, len(rows))
+    for index in range(limit):
+        converted = _convert_row(rows[index])
+        rows[index] = []  # release the reader's row as we go
+        yield converted
+
+
+# Files that passed the full scan: (path, inode, size, mtime, requested sheet) ->
+# the sheet to read. A preview followed by the import scans an upload only once.
+_VERDICT_CACHE_SIZE = 16
+_VERDICTS: dict[tuple[object, ...], str] = {}
+
+
+def _file_key(path: Path, sheet: str | None) -> tuple[object, ...] | None:
+    try:
+        st = path.stat()
+        return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, sheet)
+    except OSError:
+        return None
+
+
+def _check_and_choose(path: Path, sheet: str | None, name: str) -> SheetInfo | None:
+    """All safety checks; the sheet to read (None: the workbook has no values)."""
     _check_xlsx_path(path, name)
     with _open_zip(path, name) as zf:
         sheets = _workbook_sheets(zf, name)
@@ -1273,27 +1328,7 @@ def iter_sheet_rows(
             if has_values or sheet is not None:
                 chosen = candidate
                 break
-    if chosen is None:
-        return
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        # skip_empty_area=False: rows and columns start at Excel's A1, so the row
-        # index + 1 is the Excel row number the importer reports in messages.
-        rows = workbook.get_sheet_by_name(chosen.name).to_python(
-            skip_empty_area=False, nrows=max_rows
-        )
-    except Exception as exc:  # calamine raises its own error family and others
-        raise _refuse(
-            name,
-            "an XLSX file that could not be read ({detail})",
-            "open it in Excel and save it again, or upload it as CSV",
-            detail=f"{type(exc).__name__}: {exc}"[:200],
-        ) from exc
-    limit = len(rows) if max_rows is None else min(max_rows, len(rows))
-    for index in range(limit):
-        converted = _convert_row(rows[index])
-        rows[index] = []  # release the reader's row as we go
-        yield converted
+    return chosen
 
 
 def read_sheet(

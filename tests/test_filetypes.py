@@ -806,3 +806,31 @@ def test_text_starting_like_bzip2_is_still_text(tmp_path: Path) -> None:
     real.write_bytes(bz2.compress(b"a,b\n1,2\n"))
     with pytest.raises(UnsupportedFile, match="bzip2"):
         detect_format(real)
+
+
+def test_a_checked_file_is_scanned_once_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _sales_workbook(tmp_path / "s.xlsx")
+    assert read_sheet(path, max_rows=1) == [["Sales report 2024"]]
+
+    def no_rescan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(filetypes, "_check_and_choose", no_rescan)
+    assert len(read_sheet(path)) == 6
+    _sales_workbook(path)  # rewritten: new mtime (and inode) -> checked again
+    import os
+
+    os.utime(path, ns=(1, 1))
+    with pytest.raises(AssertionError, match="scanned again"):
+        read_sheet(path)
+
+
+def test_iter_sheet_rows_raises_when_called(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(PDF)
+    with pytest.raises(UnsupportedFile, match="PDF"):
+        filetypes.iter_sheet_rows(path)  # no next() needed
+    rows = filetypes.iter_sheet_rows(_sales_workbook(tmp_path / "s.xlsx"), "Notes")
+    assert list(rows) == [[], [None, "note"]]
