@@ -951,8 +951,8 @@ _VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>]")
 # A c/row start tag WITHOUT a well-formed r attribute (missing, prefixed, spaced,
 # lower-case, entity-encoded...). Any such tag sends the sheet to the exact scanner.
 _ATTRS_WITHOUT_REF = (
-    rb"(?:\s+(?!r=(?:\"[A-Z]*\d+\"|'[A-Z]*\d+')[\s/>])[^\s=>/]+\s*=\s*"
-    rb"(?:\"[^\"]*\"|'[^']*'))*\s*/?>"
+    rb"(?:\s+(?!r=(?:\"[A-Z]*\d+\"|'[A-Z]*\d+')[\s/>])[^\s=>/<]+\s*=\s*"
+    rb"(?:\"[^<\"]*\"|'[^<']*'))*\s*/?>"
 )
 _UNREF_CELL = re.compile(rb"<c" + _ATTRS_WITHOUT_REF)
 _UNREF_ROW = re.compile(rb"<row" + _ATTRS_WITHOUT_REF)
@@ -972,7 +972,12 @@ _REF_ABSURD = re.compile(rb" r=[\"'](?:[A-Z]{4}|[A-Z]{0,3}\d{8})")
 _ODD_SPACE_BEFORE_R = (b"\tr=", b"\nr=", b"\rr=")
 
 # ---- exact scanner: replays the reader's cell placement tag by tag ---------------
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+# "<" cannot occur inside a tag (not even in attribute values), so no pattern may run
+# past one: an unclosed "<c " then stops at the next tag instead of scanning to the
+# end of the chunk, which would make a run of "<c <c <c ..." quadratic.
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
+)
 _ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
 _ROW_REF = re.compile(rb"\d{1,7}")

@@ -834,3 +834,21 @@ def test_iter_sheet_rows_raises_when_called(tmp_path: Path) -> None:
         filetypes.iter_sheet_rows(path)  # no next() needed
     rows = filetypes.iter_sheet_rows(_sales_workbook(tmp_path / "s.xlsx"), "Notes")
     assert list(rows) == [[], [None, "note"]]
+
+
+@pytest.mark.parametrize("junk", ["<c ", "<row ", '<c a="', "<c r=\"A1\" "])
+def test_unclosed_tags_do_not_make_the_scan_quadratic(
+    tmp_path: Path, junk: str, monkeypatch: pytest.MonkeyPatch, reader_forbidden: None
+) -> None:
+    # 300 KB of unclosed tags, cut into 64 KB chunks so that no ">" follows them in a
+    # chunk: a tag pattern that ran on to the next ">" from every start would take
+    # ~10^9 steps per chunk (minutes); the scan must stay linear
+    monkeypatch.setattr(filetypes, "_CHUNK", 65536)
+    sheet = _sheet_xml("<sheetData><row>" + junk * (300_000 // len(junk)) + "</row></sheetData>")
+    path = _raw_xlsx(tmp_path / "junk.xlsx", sheet)
+    try:
+        read_sheet(path)
+    except UnsupportedFile:
+        pass  # refusing is fine; hanging is not
+    except AssertionError as exc:  # the reader may run on this one: not hostile
+        assert "reader was called" in str(exc)
