@@ -60,7 +60,7 @@ MAX_DECLARED_UNCOMPRESSED_BYTES = 1024**3  # sum over all zip members
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # uncompressed : compressed ...
 RATIO_MIN_BYTES = 10 * 1024**2  # ... only judged for members above 10 MB
-MAX_SMALL_PART_BYTES = 64 * 1024**2  # workbook.xml, rels, content types
+MAX_SMALL_PART_BYTES = 8 * 1024**2  # workbook.xml and its rels, parsed into a tree
 # Excel's own grid limits and the largest cell grid we let the reader allocate
 # (the reader keeps 32 bytes per cell of the bounding box: 32 M cells ~ 1 GB).
 EXCEL_MAX_ROWS = 1_048_576
@@ -443,7 +443,7 @@ def _check_archive(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str)
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^<>]*?\bref\s*=\s*[\"']([^<\"']*)[\"']")
 
 
 def _xml_parts(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
@@ -466,7 +466,7 @@ def _check_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -
             _check_shared_strings_head(head, info, name)
 
 
-_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>")
 _UNIQUE_COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*([^\"']*)[\"']")
 
 
@@ -978,7 +978,10 @@ _ODD_SPACE_BEFORE_R = (b"\tr=", b"\nr=", b"\rr=")
 _TAG = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
 )
-_ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# Attribute names start after whitespace (or at the start): otherwise every position
+# inside a long run of name characters would be tried again (quadratic).
+_ATTR = re.compile(rb"(?<![^\s])([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_MAX_TAG_BYTES = 64 * 1024
 _CELL_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
 _ROW_REF = re.compile(rb"\d{1,7}")
 
@@ -1077,6 +1080,8 @@ def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: in
         _check_chunk_common(work + pending[:_OVERLAP], extent, name, info.filename)
         for match in _TAG.finditer(work):
             ref: bytes | None = None
+            if len(match.group(2)) > _MAX_TAG_BYTES:
+                raise _manipulated(name, info.filename, "a tag of more than 64 KB")
             for attr in _ATTR.finditer(match.group(2)):
                 if attr.group(1) == b"r":
                     value = attr.group(2) if attr.group(2) is not None else attr.group(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import zipfile
 from datetime import date, datetime
@@ -852,3 +853,23 @@ def test_unclosed_tags_do_not_make_the_scan_quadratic(
         pass  # refusing is fine; hanging is not
     except AssertionError as exc:  # the reader may run on this one: not hostile
         assert "reader was called" in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("part", "content"),
+    [
+        ("xl/worksheets/sheet1.xml", "<dimension " * 6000),
+        ("xl/sharedStrings.xml", "<sst " * 12000),
+        ("xl/worksheets/sheet1.xml", "<sheetData><row><c " + "a" * 200_000 + "></c></row>"),
+        ("xl/worksheets/sheet1.xml", "<sheetData><row><c" + ' a="' * 50_000 + "></c></row>"),
+    ],
+)
+def test_pathological_markup_is_handled_in_linear_time(
+    tmp_path: Path, part: str, content: str
+) -> None:
+    members = {part: f'<?xml version="1.0"?>{content}'}
+    if part != "xl/worksheets/sheet1.xml":
+        members["xl/worksheets/sheet1.xml"] = _sheet_xml("<sheetData/>")
+    path = _raw_xlsx(tmp_path / "p.xlsx", members.pop("xl/worksheets/sheet1.xml"), members)
+    with contextlib.suppress(UnsupportedFile):  # refusing is fine; hanging is not
+        read_sheet(path)
