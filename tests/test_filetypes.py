@@ -873,3 +873,12 @@ def test_pathological_markup_is_handled_in_linear_time(
     path = _raw_xlsx(tmp_path / "p.xlsx", members.pop("xl/worksheets/sheet1.xml"), members)
     with contextlib.suppress(UnsupportedFile):  # refusing is fine; hanging is not
         read_sheet(path)
+
+
+def test_reader_errors_become_clear_refusals(tmp_path: Path) -> None:
+    # a shared-string index beyond the table: passes the scan, fails in the reader
+    sheet = _sheet_xml('<sheetData><row r="1"><c r="A1" t="s"><v>5</v></c></row></sheetData>')
+    sst = f'<sst xmlns="{SHEET_NS}" count="1" uniqueCount="1"><si><t>a</t></si></sst>'
+    path = _raw_xlsx(tmp_path / "bad.xlsx", sheet, {"xl/sharedStrings.xml": sst})
+    with pytest.raises(UnsupportedFile, match=r"^bad\.xlsx: an XLSX file that could not be read"):
+        read_sheet(path)
