@@ -24,12 +24,13 @@ import struct
 import tomllib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import chain as _chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
@@ -638,7 +639,10 @@ def _member_chunks(
         raise damaged("checksum mismatch")
 
 
-def _inflate(decomp, raw: bytes, cap: int, damaged) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _inflate(
+    decomp: Any, raw: bytes, cap: int, damaged: Callable[[str], UnsupportedFile]
+) -> Iterator[bytes]:
+    """Inflate ``raw`` in pieces of at most 1 MB, stopping once ``cap`` bytes came out."""
     data = raw
     try:
         while True:
@@ -803,7 +807,7 @@ def _check_xlsx_path(path: Path, name: str) -> None:
     _classify_zip(path, name)
 
 
-def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str):  # type: ignore[no-untyped-def]
+def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Element:
     assert zf.fp is not None
     data = b"".join(_member_chunks(zf.fp, info, name, limit=MAX_SMALL_PART_BYTES))
     if _DTD.search(data):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import struct
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -374,7 +375,9 @@ def reader_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(python_calamine, "load_workbook", forbidden)
 
 
-def _refusal_cost(fn, *args: object, **kwargs: object) -> tuple[str, float, int]:  # type: ignore[no-untyped-def]
+def _refusal_cost(
+    fn: Callable[..., object], *args: object, **kwargs: object
+) -> tuple[str, float, int]:
     """Run a call that must raise UnsupportedFile; return message, seconds, peak bytes."""
     import time
     import tracemalloc
@@ -616,7 +619,9 @@ def _expected(value: object) -> object:
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rows=st.lists(st.lists(_CELL, max_size=6), min_size=1, max_size=8))
-def test_values_written_by_xlsxwriter_read_back_unchanged(tmp_path: Path, rows) -> None:  # type: ignore[no-untyped-def]
+def test_values_written_by_xlsxwriter_read_back_unchanged(
+    tmp_path: Path, rows: list[list[object]]
+) -> None:
     path = tmp_path / "p.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("P")
