@@ -1189,8 +1189,8 @@ def _convert_row(row: list[object]) -> list[object]:
 
 def _select_sheet(sheets: list[SheetInfo], sheet: str | None, name: str) -> list[SheetInfo]:
     worksheets = [s for s in sheets if s.kind == "worksheet"]
-    if sheet is None:
-        return worksheets
+    if sheet is None:  # visible sheets first: a hidden helper sheet is rarely the data
+        return [s for s in worksheets if not s.hidden] + [s for s in worksheets if s.hidden]
     for s in sheets:
         if s.name == sheet:
             if s.kind != "worksheet":
@@ -1233,7 +1233,7 @@ def iter_sheet_rows(
     path : str or Path
         The XLSX file.
     sheet : str, optional
-        The sheet name. None: the first worksheet that has any cell value.
+        The sheet name. None: as in :func:`read_sheet`.
     max_rows : int, optional
         Stop after this many rows (counted from row 1 of the sheet).
     filename : str, optional
@@ -1366,7 +1366,8 @@ def read_sheet(
     path : str or Path
         The XLSX file.
     sheet : str, optional
-        The sheet name. None: the first worksheet that has any cell value.
+        The sheet name. None: the first visible worksheet that has any cell
+        value (hidden worksheets only if no visible one has values).
     max_rows : int, optional
         Return at most this many rows (counted from row 1 of the sheet).
     filename : str, optional

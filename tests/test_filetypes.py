@@ -887,3 +887,19 @@ def test_reader_errors_become_clear_refusals(tmp_path: Path) -> None:
     path = _raw_xlsx(tmp_path / "bad.xlsx", sheet, {"xl/sharedStrings.xml": sst})
     with pytest.raises(UnsupportedFile, match=r"^bad\.xlsx: an XLSX file that could not be read"):
         read_sheet(path)
+
+
+def test_default_sheet_prefers_visible_sheets(tmp_path: Path) -> None:
+    path = tmp_path / "h.xlsx"
+    wb = openpyxl.Workbook()
+    helper = wb.active
+    helper.title = "Lists"
+    helper["A1"] = "lookup"
+    helper.sheet_state = "hidden"
+    data = wb.create_sheet("Data")
+    data["A1"] = "customer"
+    wb.save(path)
+    assert list_sheets(path) == ("Lists", "Data")
+    assert [s.hidden for s in filetypes.sheet_infos(path)] == [True, False]
+    assert read_sheet(path) == [["customer"]]
+    assert read_sheet(path, "Lists") == [["lookup"]]
