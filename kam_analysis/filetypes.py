@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import chain as _chain
+from itertools import islice as _islice
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element
@@ -1223,10 +1224,9 @@ def iter_sheet_rows(
 ) -> Iterator[list[object]]:
     """Yield the rows of one worksheet, after the safety checks (see :func:`read_sheet`).
 
-    The reader returns the whole sheet at once; its rows are converted to the
-    documented Python types one at a time and released as they are yielded, so
-    a caller that consumes rows as it goes holds one copy of the sheet at the
-    peak, not two (as ``read_sheet`` does at its end).
+    The reader keeps the sheet in its compact native form (32 bytes per cell);
+    rows are converted to Python values one at a time as they are consumed, so
+    a caller that aggregates as it goes never holds the sheet as Python objects.
 
     Parameters
     ----------
@@ -1276,19 +1276,51 @@ def iter_sheet_rows(
             _VERDICTS[key] = chosen_name
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        # skip_empty_area=False: rows and columns start at Excel's A1, so the row
-        # index + 1 is the Excel row number the importer reports in messages.
-        rows = workbook.get_sheet_by_name(chosen_name).to_python(
-            skip_empty_area=False, nrows=max_rows
-        )
+        data = workbook.get_sheet_by_name(chosen_name)
+        if data.start is None:
+            return iter(())
+        start_row, start_col = data.start
+        # the documented layout, rows and columns from Excel's A1, for the rows up to
+        # the first used one: checks the streaming layout below
+        reference = data.to_python(skip_empty_area=False, nrows=start_row + 1)
+        head = list(_islice(data.iter_rows(), start_row + 1))
     except Exception as exc:  # calamine raises its own error family and others
-        raise _refuse(
-            name,
-            "an XLSX file that could not be read ({detail})",
-            "open it in Excel and save it again, or upload it as CSV",
-            detail=f"{type(exc).__name__}: {exc}"[:200],
-        ) from exc
+        raise _read_failure(name, exc) from exc
+    padding = [""] * start_col
+    if len(head) == start_row + 1 and [[*padding, *row] for row in head] == reference:
+        # iter_rows yields rows from row 1 but columns from the first used column
+        return _streamed_rows(data, start_col, max_rows, name)
+    try:  # any other layout: take the documented (non-streaming) one
+        rows = data.to_python(skip_empty_area=False, nrows=max_rows)
+    except Exception as exc:
+        raise _read_failure(name, exc) from exc
     return _converted_rows(rows, max_rows)
+
+
+def _read_failure(name: str, exc: Exception) -> UnsupportedFile:
+    return _refuse(
+        name,
+        "an XLSX file that could not be read ({detail})",
+        "open it in Excel and save it again, or upload it as CSV",
+        detail=f"{type(exc).__name__}: {exc}"[:200],
+    )
+
+
+def _streamed_rows(
+    data: Any, start_col: int, max_rows: int | None, name: str
+) -> Iterator[list[object]]:
+    """Convert the reader's rows one at a time (no list of the whole sheet)."""
+    padding: list[object] = [None] * start_col
+    rows = data.iter_rows()
+    limit = max_rows if max_rows is not None else EXCEL_MAX_ROWS + 1
+    try:
+        for index, row in enumerate(rows):
+            if index >= limit:
+                return
+            converted = _convert_row(row)
+            yield [*padding, *converted] if converted else converted
+    except Exception as exc:
+        raise _read_failure(name, exc) from exc
 
 
 def _converted_rows(rows: list[list[object]], max_rows: int | None) -> Iterator[list[object]]:

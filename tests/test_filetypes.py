@@ -903,3 +903,31 @@ def test_default_sheet_prefers_visible_sheets(tmp_path: Path) -> None:
     assert [s.hidden for s in filetypes.sheet_infos(path)] == [True, False]
     assert read_sheet(path) == [["customer"]]
     assert read_sheet(path, "Lists") == [["lookup"]]
+
+
+def test_rows_are_streamed_and_the_fallback_layout_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _sales_workbook(tmp_path / "s.xlsx")
+    notes = tmp_path / "n.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["C3"] = "x"
+    wb.active["E5"] = 2.5
+    wb.save(notes)
+    expected_sales = read_sheet(path, "Sales")
+    expected_notes = read_sheet(notes)
+    assert expected_notes == [[], [], [None, None, "x"], [], [None, None, None, None, 2.5]]
+
+    def not_streamed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole sheet was materialised")
+
+    with monkeypatch.context() as patch:  # normal files stream
+        patch.setattr(filetypes, "_converted_rows", not_streamed)
+        assert read_sheet(path, "Sales") == expected_sales
+        assert read_sheet(notes) == expected_notes
+    # if the reader's row layout ever changes, the documented layout is used instead
+    monkeypatch.setattr(filetypes, "_islice", lambda rows, n: iter(()))
+    monkeypatch.setattr(filetypes, "_streamed_rows", not_streamed)
+    assert read_sheet(path, "Sales") == expected_sales
+    assert read_sheet(notes) == expected_notes
+    assert read_sheet(notes, max_rows=3) == [[], [], [None, None, "x"]]
