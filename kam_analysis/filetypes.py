@@ -21,6 +21,7 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+import threading
 import tomllib
 import zipfile
 import zlib
@@ -1264,16 +1265,18 @@ def iter_sheet_rows(
     path = Path(path)
     name = _display_name(path, filename)
     key = _file_key(path, sheet)
-    chosen_name = _VERDICTS.get(key) if key is not None else None
+    with _VERDICTS_LOCK:
+        chosen_name = _VERDICTS.get(key) if key is not None else None
     if chosen_name is None:
         chosen = _check_and_choose(path, sheet, name)
         if chosen is None:
             return iter(())
         chosen_name = chosen.name
         if key is not None:
-            if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
-                _VERDICTS.pop(next(iter(_VERDICTS)))
-            _VERDICTS[key] = chosen_name
+            with _VERDICTS_LOCK:
+                if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
+                    _VERDICTS.pop(next(iter(_VERDICTS)))
+                _VERDICTS[key] = chosen_name
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         data = workbook.get_sheet_by_name(chosen_name)
@@ -1335,6 +1338,7 @@ def _converted_rows(rows: list[list[object]], max_rows: int | None) -> Iterator[
 # the sheet to read. A preview followed by the import scans an upload only once.
 _VERDICT_CACHE_SIZE = 16
 _VERDICTS: dict[tuple[object, ...], str] = {}
+_VERDICTS_LOCK = threading.Lock()  # Streamlit serves sessions from several threads
 
 
 def _file_key(path: Path, sheet: str | None) -> tuple[object, ...] | None:
