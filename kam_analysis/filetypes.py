@@ -208,11 +208,12 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
         head = fh.read(SNIFF_BYTES)
         tail = b""
         if size >= 8:
-            fh.seek(size - 4)
-            tail = fh.read(4)
+            fh.seek(size - 8)
+            tail = fh.read(8)
 
     if head.startswith(b"PAR1"):
-        if tail == b"PAR1" and size >= 12:
+        footer = struct.unpack("<I", tail[:4])[0] if len(tail) == 8 else 0
+        if tail[4:] == b"PAR1" and 0 < footer <= size - 12:
             return "parquet"
         raise _refuse(
             name,

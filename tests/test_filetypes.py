@@ -931,3 +931,10 @@ def test_rows_are_streamed_and_the_fallback_layout_agrees(
     assert read_sheet(path, "Sales") == expected_sales
     assert read_sheet(notes) == expected_notes
     assert read_sheet(notes, max_rows=3) == [[], [], [None, None, "x"]]
+
+
+def test_parquet_with_impossible_footer_length_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.parquet"
+    path.write_bytes(b"PAR1" + b"\x00" * 20 + struct.pack("<I", 10**6) + b"PAR1")
+    with pytest.raises(UnsupportedFile, match="damaged or incomplete Parquet"):
+        detect_format(path)
