@@ -976,7 +976,11 @@ _REF_COLS = {
 # only 12 characters after r=", so it is seen even when a very long value straddles
 # two chunks (the windows overlap by 64 bytes).
 _REF_ABSURD = re.compile(rb" r=[\"'](?:[A-Z]{4}|[A-Z]{0,3}\d{8})")
-_ODD_SPACE_BEFORE_R = (b"\tr=", b"\nr=", b"\rr=")
+# Markup the fast patterns do not read: a namespace-prefixed cell or row tag, or a tab
+# or newline before r= (both written with a literal first, which regex searches fast;
+# text such as "x:c " merely costs the slower exact replay).
+_UNUSUAL_MARKUP = re.compile(rb":(?:c|row)[\s/>]")
+_ODD_SPACE_BEFORE_R = re.compile(rb"r=(?<=[\t\n\r]r=)")
 
 # ---- exact scanner: replays the reader's cell placement tag by tag ---------------
 # "<" cannot occur inside a tag (not even in attribute values), so no pattern may run
@@ -1044,9 +1048,8 @@ def _scan_sheet_fast(
         if (
             _UNREF_CELL.search(window)
             or _UNREF_ROW.search(window)
-            or b":c" in window
-            or b":row" in window
-            or any(odd in window for odd in _ODD_SPACE_BEFORE_R)
+            or _UNUSUAL_MARKUP.search(window)
+            or _ODD_SPACE_BEFORE_R.search(window)
         ):
             return None  # unusual markup: replay it exactly
         if _REF_ABSURD.search(window):

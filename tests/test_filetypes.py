@@ -938,3 +938,37 @@ def test_parquet_with_impossible_footer_length_is_refused(tmp_path: Path) -> Non
     path.write_bytes(b"PAR1" + b"\x00" * 20 + struct.pack("<I", 10**6) + b"PAR1")
     with pytest.raises(UnsupportedFile, match="damaged or incomplete Parquet"):
         detect_format(path)
+
+
+def test_prefixed_cell_tags_are_measured(tmp_path: Path, reader_forbidden: None) -> None:
+    body = (
+        '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
+        '<x:row r="2"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'
+    )
+    sheet = (
+        f'<?xml version="1.0"?><x:worksheet xmlns:x="{SHEET_NS}">'
+        f"<x:sheetData>{body}</x:sheetData></x:worksheet>"
+    )
+    path = _raw_xlsx(tmp_path / "pfx.xlsx", sheet)
+    with pytest.raises(UnsupportedFile, match="has 1,048,576 rows x 16,384 columns"):
+        read_sheet(path)
+
+
+def test_conditional_formatting_extensions_keep_the_fast_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel writes <x14:conditionalFormattings> etc.; they must not force the slow replay
+    body = '<row r="1"><c r="A1"><v>1</v></c></row>'
+    ext = (
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        "<x14:conditionalFormattings><x14:conditionalFormatting><x14:cfRule/>"
+        "</x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>"
+    )
+    path = _raw_xlsx(tmp_path / "cf.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>{ext}"))
+
+    def no_replay(*args: object, **kwargs: object) -> None:
+        raise AssertionError("exact replay used")
+
+    monkeypatch.setattr(filetypes, "_scan_sheet_exact", no_replay)
+    assert read_sheet(path) == [[1]]
