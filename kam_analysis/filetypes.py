@@ -6,14 +6,20 @@ name: a PDF renamed to ``.csv`` or a password-protected workbook renamed to
 the user can do about it.
 
 XLSX files are zip archives of XML. Before any XML is parsed, the archive is
-checked without decompressing it (central directory: declared sizes,
-compression ratios, member count), the head of every worksheet is checked for
-DTD/entity declarations and absurd ``<dimension>`` declarations, and the parts
-that are actually read are stream-decompressed under a byte budget while their
-real cell extent is measured. Only then is the sheet handed to the parser
-(python-calamine), which would otherwise allocate one slot for every cell of
-the bounding box of the cells present -- a single far-away cell reference is
-enough to make it request hundreds of gigabytes and abort the process.
+checked without decompressing it (end record and central directory: entry
+count, declared sizes, compression ratios), the head of every XML part is
+checked for DTD/entity declarations, absurd ``<dimension>`` declarations and an
+implausible shared-string count, and the parts that are actually read are
+stream-decompressed under their declared size while the sheet's real cell
+extent is measured. Only then is the sheet handed to the parser
+(python-calamine), which allocates 32 bytes for every cell of the bounding box
+of the cells present and reserves memory for every announced shared string up
+front: a single far-away cell reference, or ``uniqueCount="4000000000"``, makes
+it request hundreds of gigabytes and abort the whole process.
+
+Public API: :func:`detect_format`, :func:`list_sheets`, :func:`read_sheet`
+(CONTRACTS section 4), plus :func:`iter_sheet_rows` (streaming),
+:func:`sheet_infos` and :func:`upload_limit_bytes`.
 """
 
 from __future__ import annotations
