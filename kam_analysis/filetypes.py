@@ -972,16 +972,15 @@ _UNREF_ROW = re.compile(rb"<row" + _ATTRS_WITHOUT_REF)
 # The fast patterns start with the literal ' r=' (an attribute named exactly r; a
 # plain "r=" would also match error="..." or operator="..."). Another whitespace
 # character before r sends the sheet to the exact scanner.
-_REF_ROWS = re.compile(rb" r=[\"'][A-Z]*(\d+)[\"']")
+# Neither pattern needs the closing quote, and 4+ letters or 8+ digits are beyond
+# Excel's grid whatever follows: a very long value straddling two chunks is still
+# seen (the windows overlap by 64 bytes) and refused.
+_REF_ROWS = re.compile(rb" r=[\"'][A-Z]*(\d+)")
 _REF_COLS = {
-    3: re.compile(rb" r=[\"']([A-Z]{3})\d"),
+    3: re.compile(rb" r=[\"']([A-Z]{3,})"),
     2: re.compile(rb" r=[\"']([A-Z]{2})\d"),
     1: re.compile(rb" r=[\"']([A-Z])\d"),
 }
-# Beyond Excel's grid whatever follows: 4+ column letters or 8+ row digits. Needs
-# only 12 characters after r=", so it is seen even when a very long value straddles
-# two chunks (the windows overlap by 64 bytes).
-_REF_ABSURD = re.compile(rb" r=[\"'](?:[A-Z]{4}|[A-Z]{0,3}\d{8})")
 # Markup the fast patterns do not read: a namespace-prefixed cell or row tag, or a tab
 # or newline before r= (both written with a literal first, which regex searches fast;
 # text such as "x:c " merely costs the slower exact replay).
@@ -1058,11 +1057,6 @@ def _scan_sheet_fast(
             or _ODD_SPACE_BEFORE_R.search(window)
         ):
             return None  # unusual markup: replay it exactly
-        if _REF_ABSURD.search(window):
-            _check_extent(
-                EXCEL_MAX_ROWS + 1, EXCEL_MAX_COLS + 1, EXCEL_MAX_ROWS + 1, EXCEL_MAX_COLS + 1,
-                name, info.filename, "has",
-            )
         digits = set(_REF_ROWS.findall(window))
         if digits:
             longest = max(map(len, digits))

@@ -754,16 +754,19 @@ def test_error_and_operator_attributes_are_not_cell_references(tmp_path: Path) -
     assert read_sheet(path) == [[1]]
 
 
-@pytest.mark.parametrize("split", [0, 5, 30, 63, 64, 65, 100])
+@pytest.mark.parametrize("value", ["A" * 200 + "1", "A" + "1" * 200, "AB" + "9" * 9])
+@pytest.mark.parametrize("split", [0, 2, 5, 8, 12, 30, 63, 64, 65, 100])
 def test_long_reference_straddling_a_chunk_boundary_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: int, reader_forbidden: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: int, value: str,
+    reader_forbidden: None,
 ) -> None:
     monkeypatch.setattr(filetypes, "_CHUNK", 4096)
+    monkeypatch.setattr(filetypes, "_scan_sheet_exact", None)  # the fast scan must catch it
     prefix = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2">'
     head = _sheet_xml("<sheetData>" + prefix).split("</sheetData>")[0]
     pad = 4096 - len(head.encode()) - split
     sheet = (
-        head + " " * max(pad, 0) + '<c r="' + "A" * 200 + '1"><v>1</v></c>'
+        head + " " * max(pad, 0) + '<c r="' + value + '"><v>1</v></c>'
         + "</row></sheetData></worksheet>"
     )
     path = _raw_xlsx(tmp_path / "long.xlsx", sheet)
