@@ -975,3 +975,57 @@ def test_conditional_formatting_extensions_keep_the_fast_scan(
 
     monkeypatch.setattr(filetypes, "_scan_sheet_exact", no_replay)
     assert read_sheet(path) == [[1]]
+
+
+def _col_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_ROW_SPEC = st.tuples(
+    st.booleans(),  # row element carries r=
+    st.integers(min_value=0, max_value=3),  # gap of skipped rows before it
+    st.lists(  # cells: (carries r=, column gap before it)
+        st.tuples(st.booleans(), st.integers(min_value=0, max_value=40)), max_size=5
+    ),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_ROW_SPEC, min_size=1, max_size=6), spaced=st.booleans())
+def test_scanned_extent_covers_what_the_reader_allocates(
+    tmp_path: Path, rows: list[tuple[bool, int, list[tuple[bool, int]]]], spaced: bool
+) -> None:
+    import python_calamine
+
+    parts = []
+    row_index = -1
+    for row_has_ref, row_gap, cells in rows:
+        row_index += 1 + row_gap
+        row_attr = f' r="{row_index + 1}"' if row_has_ref else ""
+        col_index = -1
+        cell_xml = []
+        for cell_has_ref, col_gap in cells:
+            col_index += 1 + col_gap
+            ref = f"{_col_letters(col_index)}{row_index + 1}"
+            attr = (f' r = "{ref}"' if spaced else f' r="{ref}"') if cell_has_ref else ""
+            cell_xml.append(f"<c{attr}><v>1</v></c>")
+        parts.append(f"<row{row_attr}>{''.join(cell_xml)}</row>")
+    path = _raw_xlsx(
+        tmp_path / "g.xlsx", _sheet_xml(f"<sheetData>{''.join(parts)}</sheetData>")
+    )
+    with zipfile.ZipFile(path) as zf:
+        assert zf.fp is not None
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+        extent = filetypes._scan_sheet(zf.fp, info, "g.xlsx", 10**9)
+    data = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data")
+    if data.end is not None:
+        end_row, end_col = data.end
+        assert extent.last_row >= end_row + 1
+        assert extent.last_col >= end_col + 1
