@@ -412,11 +412,10 @@ def test_zip_bomb_is_refused_from_the_directory(tmp_path: Path, reader_forbidden
     path = _bomb(tmp_path / "bomb.xlsx", 300)
     assert path.stat().st_size < 2 * MB
     for call in (detect_format, list_sheets, read_sheet):
-        message, elapsed, peak = _refusal_cost(call, path)
+        message, _, peak = _refusal_cost(call, path)
         assert message.startswith("bomb.xlsx: ")
         assert "zip bomb" in message and "xl/worksheets/sheet1.xml" in message
-        assert peak < 200 * MB  # stated requirement: < 200 MB growth ...
-        assert elapsed < 5  # ... and < 5 s (the refusal reads only the zip directory)
+        assert peak < 200 * MB  # stated requirement: < 200 MB growth (the time: benchmark)
 
 
 def test_declared_total_size_limit(
@@ -463,9 +462,9 @@ def test_absurd_declared_dimension_is_refused(tmp_path: Path, reader_forbidden: 
     )
     path = _raw_xlsx(tmp_path / "dim.xlsx", sheet)
     for call in (detect_format, read_sheet):
-        message, elapsed, peak = _refusal_cost(call, path)
+        message, _, peak = _refusal_cost(call, path)
         assert "declares 1,048,576 rows x 16,384 columns" in message
-        assert peak < 200 * MB and elapsed < 5
+        assert peak < 200 * MB
 
 
 BILLION_LAUGHS = (
@@ -484,9 +483,9 @@ def test_billion_laughs_in_shared_strings_is_refused(
     sheet = _sheet_xml('<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>')
     path = _raw_xlsx(tmp_path / "lol.xlsx", sheet, {"xl/sharedStrings.xml": BILLION_LAUGHS})
     for call in (detect_format, list_sheets, read_sheet):
-        message, elapsed, peak = _refusal_cost(call, path)
+        message, _, peak = _refusal_cost(call, path)
         assert "xl/sharedStrings.xml declares a DTD or XML entities" in message
-        assert peak < 200 * MB and elapsed < 5
+        assert peak < 200 * MB
 
 
 def test_dtd_hidden_after_a_long_prolog_is_found_by_the_full_scan(
@@ -528,9 +527,9 @@ def test_real_cell_extent_is_measured_before_reading(
 ) -> None:
     path = _raw_xlsx(tmp_path / "far.xlsx", _sheet_xml(f"<sheetData>{body}</sheetData>"))
     assert detect_format(path) == "xlsx"  # no dimension claim to catch it early
-    message, elapsed, peak = _refusal_cost(read_sheet, path)
+    message, _, peak = _refusal_cost(read_sheet, path)
     assert expected in message
-    assert peak < 200 * MB and elapsed < 5
+    assert peak < 200 * MB
 
 
 @pytest.mark.parametrize(
