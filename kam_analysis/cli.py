@@ -54,6 +54,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Read a password (typed twice at a terminal, else one line of stdin); print its hash."""
+    import getpass
+
+    from kam_analysis.auth import hash_password
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        password = getpass.getpass(t("Password: "))
+        if getpass.getpass(t("Repeat the password: ")) != password:
+            raise ValueError(t("The two passwords differ."))
+    else:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        password = line.removesuffix("\n").removesuffix("\r")
+    if len(password) < args.min_length:
+        raise ValueError(t("The password is shorter than {n} characters.", n=args.min_length))
+    print(hash_password(password))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -70,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true",
                    help=t("only when the database has no dataset yet"))
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "hash-password",
+        help=t("read a password from the terminal or stdin and print its hash for "
+               "[auth] password_hash in .streamlit/secrets.toml"),
+    )
+    p.add_argument("--min-length", type=int, default=10,
+                   help=t("refuse shorter passwords (default 10)"))
+    p.set_defaults(func=cmd_hash_password)
     return parser
 
 
