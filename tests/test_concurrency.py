@@ -1,0 +1,184 @@
+"""Many sessions, one database: readers never see a half-replaced dataset, never wait
+for a writer, and writes are serialised."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kam_analysis import storage
+from kam_analysis.storage import Database, DatasetNotFoundError, replace_dataset
+
+NAME = "Shared sales"
+READERS = 8
+REPLACEMENTS = 20
+
+
+def _version(scale: float, customers: int, rows: int = 20_000) -> pd.DataFrame:
+    """Transactions whose per-customer totals are known exactly (integers x scale)."""
+    rng = np.random.default_rng(customers)
+    ids = rng.integers(0, customers, size=rows)
+    return pd.DataFrame({
+        "source_line": np.arange(2, rows + 2),
+        "customer_id": [f"C{i:04d}" for i in ids],
+        "customer_name": [f"Customer {i}" for i in ids],
+        "order_date": [date(2024, 1, 1) + timedelta(days=int(d))
+                       for d in rng.integers(0, 700, size=rows)],
+        "revenue": rng.integers(1, 1000, size=rows).astype(float) * scale,
+        "region": rng.choice(["North", "South"], size=rows),
+    })
+
+
+def _expected(frame: pd.DataFrame) -> dict[str, float]:
+    return frame.groupby("customer_id")["revenue"].sum().to_dict()
+
+
+def _snapshot_totals(db: Database, name: str) -> tuple[int, dict[str, float], dict[str, float]]:
+    """Resolve name -> dataset and read every figure inside ONE snapshot."""
+    with db.read() as cur:
+        info = storage._get_dataset(cur, name)
+        daily = dict(cur.execute(
+            "SELECT customer_id, sum(revenue) FROM sales_daily WHERE dataset_id = ? "
+            "GROUP BY customer_id", [info.dataset_id]).fetchall())
+        raw = dict(cur.execute(
+            "SELECT customer_id, sum(revenue) FROM transactions WHERE dataset_id = ? "
+            "GROUP BY customer_id", [info.dataset_id]).fetchall())
+        facts = cur.execute(
+            "SELECT count(*), sum(row_count) FROM customers WHERE dataset_id = ?",
+            [info.dataset_id]).fetchall()[0]
+    assert facts == (info.customer_count, info.row_count)
+    return info.row_count, daily, raw
+
+
+def _hammer(db: Database, versions: list[pd.DataFrame],
+            read: Callable[[Database], object]) -> tuple[list[BaseException], list[object]]:
+    """8 readers call ``read`` in a loop while a writer replaces the dataset 20 times."""
+    errors: list[BaseException] = []
+    results: list[object] = []
+    done = threading.Event()
+    start = threading.Barrier(READERS + 1)
+
+    def writer() -> None:
+        try:
+            start.wait()
+            for i in range(REPLACEMENTS):
+                replace_dataset(db, NAME, [versions[i % 2]], source=f"v{i % 2}.csv")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def reader() -> None:
+        try:
+            start.wait()
+            while not done.is_set():
+                results.append(read(db))
+            results.append(read(db))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(READERS)]
+    threads.append(threading.Thread(target=writer))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return errors, results
+
+
+def test_readers_see_old_or_new_dataset_never_a_mix(db: Database) -> None:
+    versions = [_version(1.0, 300), _version(2.5, 240)]
+    expected = [(len(v), _expected(v)) for v in versions]
+    replace_dataset(db, NAME, [versions[1]])
+
+    errors, results = _hammer(db, versions, lambda d: _snapshot_totals(d, NAME))
+    assert errors == []
+    seen = set()
+    for rows, daily, raw in results:
+        assert daily == raw  # the aggregates belong to the same import as the rows
+        matches = [i for i, (n, totals) in enumerate(expected)
+                   if rows == n and daily == pytest.approx(totals)]
+        assert len(matches) == 1, "a read returned a mix of two versions"
+        seen.add(matches[0])
+    assert len(results) >= READERS * 2
+    assert seen == {0, 1}  # readers really ran while the dataset was being replaced
+    # Nothing of the 19 replaced versions is left behind.
+    with db.read() as cur:
+        ids = cur.execute("SELECT DISTINCT dataset_id FROM transactions").fetchall()
+        assert ids == cur.execute("SELECT dataset_id FROM datasets").fetchall()
+
+
+def test_read_does_not_wait_for_an_open_write(db: Database) -> None:
+    replace_dataset(db, NAME, [_version(1.0, 50, rows=500)])
+    before = _snapshot_totals(db, NAME)
+    in_write = threading.Event()
+    release = threading.Event()
+    read_result: list[object] = []
+
+    def long_writer() -> None:
+        with contextlib.suppress(RuntimeError), db.write() as cur:
+            cur.execute("DELETE FROM sales_daily")
+            in_write.set()
+            release.wait(timeout=120)
+            raise RuntimeError("abandon the write")  # rolled back
+
+    def reader() -> None:
+        read_result.append(_snapshot_totals(db, NAME))
+
+    w = threading.Thread(target=long_writer)
+    w.start()
+    assert in_write.wait(timeout=60)
+    r = threading.Thread(target=reader)
+    r.start()
+    r.join(timeout=60)
+    finished_while_write_open = not r.is_alive()
+    release.set()
+    w.join(timeout=60)
+    r.join(timeout=60)
+    assert finished_while_write_open, "a read waited for an open write transaction"
+    assert read_result == [before]
+    assert _snapshot_totals(db, NAME) == before  # the abandoned write left nothing behind
+
+
+def test_writes_are_serialised(db: Database) -> None:
+    """Two threads replacing different datasets at once both succeed (no write-write
+    conflict), because Database.write() lets one writer in at a time."""
+    frames = {f"d{i}": _version(float(i + 1), 40 + i, rows=2_000) for i in range(4)}
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            for _ in range(5):
+                replace_dataset(db, name, [frames[name]])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in frames]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    for name, frame in frames.items():
+        rows, daily, _ = _snapshot_totals(db, name)
+        assert rows == len(frame) and daily == pytest.approx(_expected(frame))
+
+
+def test_a_read_of_a_deleted_dataset_fails_cleanly(db: Database) -> None:
+    replace_dataset(db, NAME, [_version(1.0, 10, rows=100)])
+    with db.read() as cur:
+        info = storage._get_dataset(cur, NAME)
+        storage.delete_dataset(db, NAME)
+        # The open snapshot still sees the whole dataset...
+        assert cur.execute("SELECT count(*) FROM transactions WHERE dataset_id = ?",
+                           [info.dataset_id]).fetchall() == [(100,)]
+    # ...and a new one finds it gone.
+    with pytest.raises(DatasetNotFoundError):
+        _snapshot_totals(db, NAME)
