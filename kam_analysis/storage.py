@@ -301,7 +301,8 @@ def _explain_open_error(path: str, exc: duckdb.IOException) -> StorageError:
         return DatabaseLockedError(
             f"The database {path} is in use by another program ({holder}). "
             "Stop that program (for example the running app) and try again, "
-            "or import through the app's Data page."
+            "import through the app's Data page, "
+            "or use another database file with --db or KAM_DB."
         )
     return StorageError(f"Cannot open the database {path}: {message}")
 
