@@ -4,6 +4,7 @@ for a writer, and writes are serialised."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -182,3 +183,22 @@ def test_a_read_of_a_deleted_dataset_fails_cleanly(db: Database) -> None:
     # ...and a new one finds it gone.
     with pytest.raises(DatasetNotFoundError):
         _snapshot_totals(db, NAME)
+
+
+def test_checkpoint_after_import_works_while_a_reader_is_active(db: Database) -> None:
+    replace_dataset(db, NAME, [_version(1.0, 30, rows=3_000)])
+    old = _snapshot_totals(db, NAME)
+    new_frame = _version(4.0, 25, rows=60_000)
+    wal = f"{db.path}.wal"
+    with db.read() as cur:
+        info = storage._get_dataset(cur, NAME)
+        replace_dataset(db, NAME, [new_frame])  # commits, then CHECKPOINTs
+        # The checkpoint went through although this snapshot is still open: the
+        # write-ahead log is folded into the file...
+        assert not os.path.exists(wal) or os.path.getsize(wal) == 0
+        # ...and the open snapshot still reads the version it started with.
+        rows = cur.execute("SELECT count(*) FROM transactions WHERE dataset_id = ?",
+                           [info.dataset_id]).fetchall()
+        assert rows == [(old[0],)]
+    rows, daily, _ = _snapshot_totals(db, NAME)
+    assert rows == len(new_frame) and daily == pytest.approx(_expected(new_frame))
