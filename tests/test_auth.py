@@ -228,3 +228,34 @@ def test_cli_hash_password_refuses_short_password() -> None:
     )
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "shorter than 10" in done.stderr
+
+
+# ---- the documented example secrets file --------------------------------------------------
+
+
+def test_example_secrets_file_works_once_filled_in() -> None:
+    import re
+    import tomllib
+
+    text = (ROOT / ".streamlit" / "secrets.example.toml").read_text(encoding="utf-8")
+    # As shipped, the placeholders are refused loudly (never an open app by accident).
+    with pytest.raises(ValueError, match="password_hash"):
+        AuthSettings.from_mapping(tomllib.loads(text))
+    team = hash_password("team password 1", **FAST)
+    editor = hash_password("editor password 1", **FAST)
+    hashes = iter([team, editor])
+    filled = re.sub(r'"scrypt\$[^"]*REPLACE[^"]*"', lambda _: f'"{next(hashes)}"', text)
+    s = AuthSettings.from_mapping(tomllib.loads(filled))
+    assert s.mode == "password"
+    assert s.role_for_password("team password 1") == "viewer"
+    assert s.role_for_password("editor password 1") == "editor"
+    # Option 2: drop option 1 and uncomment the OpenID Connect section.
+    option2 = text.split("# Option 2", 1)[1]
+    uncommented = "\n".join(line.removeprefix("# ") for line in option2.splitlines()
+                            if (line.startswith("# ") and "=" in line) or line == "# [auth]")
+    s = AuthSettings.from_mapping(tomllib.loads(uncommented))
+    assert s.mode == "oidc"
+    assert s.role_for("HEAD.OF.SALES@example.com") == "editor"
+    assert s.role_for("anna@example.com") == "viewer"
+    assert s.role_for("anna@sales.example.com") is None
+    assert s.role_for("bob@kam-team.example.com") == "editor"

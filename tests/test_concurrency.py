@@ -205,21 +205,12 @@ def test_checkpoint_after_import_works_while_a_reader_is_active(db: Database) ->
     assert rows == len(new_frame) and daily == pytest.approx(_expected(new_frame))
 
 
-# Two explicit windows of equal length: the engine's default (12 calendar months each)
-# currently raises when a 29 February falls in one of them (reported to the engine).
-_SECOND_END = date(2025, 11, 30)
-MIGRATION_WINDOWS = (
-    (_SECOND_END - timedelta(days=2 * 365 + 1), _SECOND_END - timedelta(days=365 + 1)),
-    (_SECOND_END - timedelta(days=365), _SECOND_END),
-)
-
-
 def _engine_views(db: Database) -> tuple:
     """What a dashboard session reads: the analysis, the quarterly trend and the migration.
     Each engine call resolves the dataset and reads all its figures in one snapshot."""
     a = analyze(db, NAME)
     trend = concentration_trend(db, NAME)
-    mig = migration(db, NAME, first=MIGRATION_WINDOWS[0], second=MIGRATION_WINDOWS[1])
+    mig = migration(db, NAME)  # default windows: the last 12 months and the 12 before
     values = dict(zip(a.customers["customer_id"], a.customers["value"], strict=True))
     return (
         (a.dataset.row_count, a.concentration.total, a.concentration.customers, values,
