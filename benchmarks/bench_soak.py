@@ -12,6 +12,7 @@ import argparse
 import gc
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kam_analysis.storage import open_database, replace_dataset
+from kam_analysis.analysis import analyze
+from kam_analysis.storage import DatasetNotFoundError, open_database, replace_dataset
 
 
 def _frame(rows: int, seed: int, customers: int = 3_000) -> pd.DataFrame:
@@ -52,6 +54,9 @@ def main() -> None:
     parser.add_argument("--replacements", type=int, default=100)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--readers", type=int, default=0,
+                        help="threads running analyze() on the dataset meanwhile, like "
+                             "app sessions open during the re-imports")
     args = parser.parse_args()
 
     # Two versions, alternating, like a weekly re-import of a slightly different export.
@@ -62,9 +67,23 @@ def main() -> None:
         wal = Path(f"{path}.wal")
         db = open_database(path)
         replace_dataset(db, "Other dataset", [versions[0].head(20_000)])  # must survive
-        print(f"soak: {args.replacements} replacements of {args.rows:,} rows; "
-              f"DuckDB file {path.name}")
+        print(f"soak: {args.replacements} replacements of {args.rows:,} rows, "
+              f"{args.readers} reader threads; DuckDB file {path.name}")
         print(f"{'after':>6} {'file':>13} {'wal':>13} {'rss':>13} {'s/replace':>10}")
+        stop = threading.Event()
+        reads = [0]
+
+        def reader() -> None:
+            while not stop.is_set():
+                try:
+                    analyze(db, "Sales")
+                    reads[0] += 1
+                except DatasetNotFoundError:
+                    time.sleep(0.01)  # before the first import
+
+        threads = [threading.Thread(target=reader, daemon=True) for _ in range(args.readers)]
+        for t in threads:
+            t.start()
         figures = []
         started = time.perf_counter()
         last = started
@@ -80,6 +99,11 @@ def main() -> None:
                 print(f"{i:>6} {_mib(size)} {_mib(wal_size)} {_mib(rss)} "
                       f"{(now - last) / args.every:>10.2f}", flush=True)
                 last = now
+        stop.set()
+        for t in threads:
+            t.join()
+        if args.readers:
+            print(f"{args.readers} reader threads ran analyze() {reads[0]} times meanwhile")
         from kam_analysis.storage import list_datasets
 
         names = [d.name for d in list_datasets(db)]
