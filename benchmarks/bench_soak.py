@@ -71,15 +71,24 @@ def main() -> None:
               f"{args.readers} reader threads; DuckDB file {path.name}")
         print(f"{'after':>6} {'file':>13} {'wal':>13} {'rss':>13} {'s/replace':>10}")
         stop = threading.Event()
-        reads = [0]
+        durations: list[float] = []
+        baseline: list[float] = []
+        if args.readers:
+            # Baseline: analyze() with no import running, in the same process.
+            replace_dataset(db, "Sales", [versions[0]])
+            for _ in range(10):
+                t0 = time.perf_counter()
+                analyze(db, "Sales")
+                baseline.append(time.perf_counter() - t0)
 
         def reader() -> None:
             while not stop.is_set():
+                t0 = time.perf_counter()
                 try:
                     analyze(db, "Sales")
-                    reads[0] += 1
+                    durations.append(time.perf_counter() - t0)
                 except DatasetNotFoundError:
-                    time.sleep(0.01)  # before the first import
+                    time.sleep(0.01)
 
         threads = [threading.Thread(target=reader, daemon=True) for _ in range(args.readers)]
         for t in threads:
@@ -103,7 +112,14 @@ def main() -> None:
         for t in threads:
             t.join()
         if args.readers:
-            print(f"{args.readers} reader threads ran analyze() {reads[0]} times meanwhile")
+            base = float(np.median(baseline))
+            during = np.array(durations)
+            print(f"{args.readers} reader threads ran analyze() {len(during)} times meanwhile")
+            print(f"analyze() alone: median {base:.3f} s; during the imports: median "
+                  f"{np.median(during):.3f} s ({np.median(during) / base:.1f}x), "
+                  f"p95 {np.percentile(during, 95):.3f} s, max {during.max():.3f} s "
+                  f"({during.max() / base:.1f}x); an import takes "
+                  f"{(time.perf_counter() - started) / args.replacements:.2f} s")
         from kam_analysis.storage import list_datasets
 
         names = [d.name for d in list_datasets(db)]

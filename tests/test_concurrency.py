@@ -96,7 +96,7 @@ def _hammer(db: Database, versions: list[pd.DataFrame],
 
 
 def test_readers_see_old_or_new_dataset_never_a_mix(db: Database) -> None:
-    versions = [_version(1.0, 300), _version(2.5, 240)]
+    versions = [_version(1.0, 300, rows=8_000), _version(2.5, 240, rows=8_000)]
     expected = [(len(v), _expected(v)) for v in versions]
     replace_dataset(db, NAME, [versions[1]])
 
