@@ -40,6 +40,18 @@ DAYS = 1096  # three years
 
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB.
+
+    Linux's VmHWM belongs to the process image (reset at exec), whereas
+    getrusage's ru_maxrss carries over the parent's peak across fork+exec.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
@@ -146,9 +158,10 @@ def measure_pandas(path: str) -> dict:
             "peak_rss_mb": _peak_rss_mb()}
 
 
-def _child(kind: str, path: str, repeats: int) -> dict:
+def _child(kind: str, path: str, repeats: int, *extra: str) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--db", path, "--repeats", str(repeats)],
+        [sys.executable, __file__, "--child", kind, "--db", path, "--repeats", str(repeats),
+         *extra],
         check=True, capture_output=True, text=True, cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -160,8 +173,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--db", default=None, help="reuse/keep this database file")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--child", choices=("engine", "pandas"), default=None)
+    parser.add_argument("--child", choices=("generate", "engine", "pandas"), default=None)
     args = parser.parse_args()
+    if args.child == "generate":
+        print(json.dumps(generate(args.db, args.rows, args.customers)))
+        return
     if args.child == "engine":
         print(json.dumps(measure_engine(args.db, args.repeats)))
         return
@@ -174,7 +190,8 @@ def main() -> None:
         if args.db and Path(args.db).exists():
             print(f"reusing {path}")
         else:
-            gen = generate(path, args.rows, args.customers)
+            gen = _child("generate", path, args.repeats, "--rows", str(args.rows),
+                         "--customers", str(args.customers))
             print(f"generated {gen['rows']:,} transactions, {gen['customers']:,} customers "
                   f"(with aggregates) in {gen['seconds']:.1f} s")
         engine = _child("engine", path, args.repeats)
