@@ -997,7 +997,11 @@ def _import_settings(db: Database) -> Iterator[None]:
     try:
         yield
     finally:
-        cur.execute("SET memory_limit = ?", [str(limit).replace(" ", "")])
+        # The setting reads back rounded ("18.8 GiB"): prefer the exact default.
+        cur.execute("RESET memory_limit")
+        [(default,)] = cur.execute("SELECT current_setting('memory_limit')").fetchall()
+        if default != limit:
+            cur.execute("SET memory_limit = ?", [str(limit).replace(" ", "")])
         cur.execute("SET preserve_insertion_order = ?", [bool(order)])
         cur.close()
 
