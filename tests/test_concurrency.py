@@ -253,3 +253,41 @@ def _approx(value: object) -> object:
     if isinstance(value, float | dict):
         return pytest.approx(value)
     return value
+
+
+def test_overlapping_imports_restore_the_memory_setting(db: Database, tmp_path) -> None:
+    """import_file caps DuckDB's (instance-wide) memory while it runs and restores the
+    setting afterwards. A second import that starts while the first runs must not read
+    the first one's cap as "the setting to restore" and leave it behind for good."""
+    from kam_analysis.importer import import_file
+
+    csv = tmp_path / "sales.csv"
+    csv.write_text("customer_id,order_date,revenue\n" + "".join(
+        f"C{i % 50},2025-01-{1 + i % 28:02d},{i % 97}.5\n" for i in range(5_000)),
+        encoding="utf-8")
+
+    def setting() -> str:
+        with db.read() as cur:
+            return cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    before = setting()
+    second: list[threading.Thread] = []
+    errors: list[BaseException] = []
+
+    def run(name: str, progress=None) -> None:
+        try:
+            import_file(db, csv, name, progress=progress)
+        except BaseException as exc:
+            errors.append(exc)
+
+    def start_second_import(fraction: float, message: str) -> None:
+        if not second and fraction > 0:  # the first import is running, its cap is set
+            t = threading.Thread(target=run, args=("second",))
+            second.append(t)
+            t.start()
+
+    run("first", progress=start_second_import)
+    for t in second:
+        t.join(timeout=120)
+    assert errors == [] and len(second) == 1
+    assert setting() == before
