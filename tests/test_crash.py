@@ -195,3 +195,80 @@ def test_kill_while_aggregating_committing_or_checkpointing(tmp_path: Path,
                              kill_after_done=False)
     print(f"kill {delay}s after the last batch: import finished={finished}")
     _assert_reopens(path, before, finished=finished)
+
+
+# The same through the real importer (import_file, as the app's Data page and the CLI use
+# it): killed while DuckDB reads the CSV, while it checks rows, while it builds the
+# summaries, or while it saves.
+_IMPORT_CHILD = """
+import os, sys, time
+from kam_analysis.importer import import_file
+from kam_analysis.storage import open_database
+
+path, csv, marker, stage = sys.argv[1:5]
+stage = float(stage)
+
+def progress(fraction, message):
+    if fraction >= stage and not os.path.exists(marker):
+        with open(marker, "w") as f:
+            f.write(message)
+
+import_file(open_database(path), csv, "Big", progress=progress)
+time.sleep(120)
+"""
+
+CSV_ROWS = 400_000
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(11)
+    path = tmp_path_factory.mktemp("csv") / "big.csv"
+    pd.DataFrame({
+        "customer_id": [f"K{i:05d}" for i in rng.integers(0, 5000, size=CSV_ROWS)],
+        "order_date": (pd.Timestamp("2024-01-01")
+                       + pd.to_timedelta(rng.integers(0, 700, size=CSV_ROWS), unit="D")
+                       ).strftime("%Y-%m-%d"),
+        "revenue": np.full(CSV_ROWS, 2.0),
+    }).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("stage", [0.1, 0.6, 0.7, 0.95])
+def test_kill_during_import_file(tmp_path: Path, big_csv: Path, stage: float) -> None:
+    path = tmp_path / "kam.duckdb"
+    before = _prepare(path)
+    marker = tmp_path / "marker"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _IMPORT_CHILD, str(path), str(big_csv), str(marker),
+         str(stage)],
+        cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not marker.exists():
+        if child.poll() is not None:
+            pytest.fail(f"the importing process ended early: {child.stderr.read()}")
+        assert time.monotonic() < deadline, "the import never reached the stage"
+        time.sleep(0.005)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    child.stderr.close()
+    db = open_database(path)  # the next start
+    try:
+        after = _fingerprint(db)
+        assert after["Earlier A"] == before["Earlier A"]
+        assert after["Earlier B"] == before["Earlier B"]
+        assert set(after) == {"Earlier A", "Earlier B", "Big"}
+        new = (CSV_ROWS, 2.0 * CSV_ROWS, CSV_ROWS, 2.0 * CSV_ROWS)
+        assert after["Big"] in (before["Big"], new)
+        print(f"killed at {marker.read_text()!r}: Big is the "
+              f"{'new' if after['Big'] == new else 'old'} version")
+        # No leftovers of the import's scratch tables either.
+        with db.read() as cur:
+            tables = {r[0] for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+        assert not {t for t in tables if t.startswith("kam_")}, tables
+        replace_dataset(db, "After crash", [_small(5.0, 10)])
+    finally:
+        db.close()
