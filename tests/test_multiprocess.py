@@ -78,28 +78,47 @@ def test_second_process_gets_one_line_saying_who_holds_the_file(tmp_path: Path) 
         assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
 
 
+def _csv(tmp_path: Path) -> Path:
+    path = tmp_path / "sales 2025.csv"
+    path.write_text(
+        "Customer;Date;Revenue\n"
+        + "".join(f"C{i % 7};{1 + i % 28:02d}.03.2025;{i},50\n" for i in range(60)),
+        encoding="utf-8",
+    )
+    return path
+
+
 def test_stop_the_app_then_import_from_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "kam.duckdb"
+    csv = _csv(tmp_path)
     with _held(path):
-        assert _cli("demo", "--db", str(path)).returncode == 1
-    done = _cli("demo", "--db", str(path))
+        refused = _cli("import", str(csv), "--dataset", "Sales 2025", "--db", str(path))
+        assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
+        assert "in use by another program" in refused.stderr
+    done = _cli("import", str(csv), "--dataset", "Sales 2025", "--db", str(path))
     assert done.returncode == 0, done.stderr
     listed = _cli("datasets", "--db", str(path))
-    assert listed.returncode == 0 and DEMO_DATASET in listed.stdout
+    assert listed.returncode == 0 and "Sales 2025" in listed.stdout
+    assert "60 rows" in " ".join(listed.stdout.split())
 
 
 def test_import_into_another_file_while_the_app_runs_then_switch(tmp_path: Path) -> None:
     live = tmp_path / "kam.duckdb"
     staging = tmp_path / "staging.duckdb"
     with _held(live):
+        done = _cli("import", str(_csv(tmp_path)), "--dataset", "Sales 2025",
+                    KAM_DB=str(staging))
+        assert done.returncode == 0, done.stderr
         done = _cli("demo", KAM_DB=str(staging))
         assert done.returncode == 0, done.stderr
     # The app restarted with KAM_DB pointing at the new file sees the import.
     listed = _cli("datasets", KAM_DB=str(staging))
-    assert listed.returncode == 0 and DEMO_DATASET in listed.stdout
+    assert listed.returncode == 0
+    assert DEMO_DATASET in listed.stdout and "Sales 2025" in listed.stdout
     # Or, with the app stopped, the new file replaces the old one (after its CHECKPOINT
     # there is no .wal file to carry along).
     assert not staging.with_name(staging.name + ".wal").exists()
     staging.replace(live)
     listed = _cli("datasets", "--db", str(live))
-    assert listed.returncode == 0 and DEMO_DATASET in listed.stdout
+    assert listed.returncode == 0
+    assert DEMO_DATASET in listed.stdout and "Sales 2025" in listed.stdout
