@@ -269,8 +269,9 @@ class AuthSettings:
         Parameters
         ----------
         mapping : Mapping or None
-            The whole secrets mapping; only its ``auth`` key is read. None or a
-            mapping without ``auth`` gives open mode.
+            The whole secrets mapping; only its ``auth`` key is read. None, a
+            mapping without ``auth``, or ``st.secrets`` without a secrets file
+            (its lookups raise ``FileNotFoundError``) gives open mode.
 
         Raises
         ------
@@ -279,7 +280,10 @@ class AuthSettings:
             settings mix password and OpenID Connect sign-in, or OpenID Connect is
             configured without any allowed e-mail or domain.
         """
-        section = (mapping or {}).get("auth") or {}
+        try:
+            section = (mapping or {}).get("auth") or {}
+        except FileNotFoundError:  # st.secrets without any secrets.toml
+            section = {}
         if not isinstance(section, Mapping):
             raise ValueError("[auth] must be a table of settings.")
         password_hash = section.get("password_hash") or None

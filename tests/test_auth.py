@@ -107,6 +107,17 @@ def test_empty_config_is_open_mode_with_editor_role() -> None:
         assert s.is_allowed(None) and s.role_for(None) == "editor"
 
 
+class _NoSecretsFile(dict):
+    """Behaves like st.secrets when there is no secrets.toml."""
+
+    def get(self, key, default=None):
+        raise FileNotFoundError("No secrets found.")
+
+
+def test_missing_secrets_file_is_open_mode() -> None:
+    assert AuthSettings.from_mapping(_NoSecretsFile()).mode == "open"
+
+
 def test_password_mode_roles(stored: str) -> None:
     s = AuthSettings.from_mapping({"auth": {"password_hash": stored}})
     assert s.mode == "password"
