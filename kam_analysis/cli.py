@@ -8,9 +8,14 @@ arguments, from argparse). No traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 
+from kam_analysis.analysis import AnalysisParams
+from kam_analysis.fields import MEASURES
 from kam_analysis.i18n import t
 from kam_analysis.storage import StorageError, list_datasets, open_database
 
@@ -54,6 +59,173 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(t("Invalid date {text!r}; use YYYY-MM-DD.", text=text)) from None
+
+
+def _parse_pair(text: str, option: str) -> tuple[float, float]:
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ValueError(t("{option} needs two numbers like 0.8,0.95, got {text!r}.",
+                           option=option, text=text)) from None
+
+
+def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
+    if args.abc is not None and args.abc_method == "computed":
+        raise ValueError(t("Use either --abc or --abc-method computed, not both."))
+    return AnalysisParams(
+        measure=args.measure,
+        start=_parse_date(args.date_from) if args.date_from else None,
+        end=_parse_date(args.date_to) if args.date_to else None,
+        abc_method=args.abc_method,
+        abc_limits=_parse_pair(args.abc, "--abc") if args.abc else (0.80, 0.95),
+        xyz_metric=args.xyz_metric,
+        xyz_limits=_parse_pair(args.xyz, "--xyz") if args.xyz else None,
+        period=args.period,
+    )
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    _add_db(parser)
+    parser.add_argument("--dataset", required=True, help=t("dataset name"))
+    parser.add_argument("--measure", default="revenue", choices=MEASURES,
+                        help=t("measure to analyse (default: revenue)"))
+    parser.add_argument("--from", dest="date_from", default=None,
+                        help=t("window start YYYY-MM-DD (default: first date)"))
+    parser.add_argument("--to", dest="date_to", default=None,
+                        help=t("window end YYYY-MM-DD (default: last date)"))
+    parser.add_argument("--abc", default=None,
+                        help=t("fixed ABC limits as A,B cumulative shares (default 0.8,0.95)"))
+    parser.add_argument("--abc-method", default="fixed", choices=("fixed", "computed"),
+                        help=t("fixed limits or computed limits (Ultsch & Lötsch 2015)"))
+    parser.add_argument("--xyz-metric", default="cov", choices=("cov", "frequency"),
+                        help=t("XYZ metric (default: cov)"))
+    parser.add_argument("--xyz", default=None,
+                        help=t("XYZ limits X,Y (default 0.5,1.0 for cov, 0.75,0.40 for "
+                               "frequency)"))
+    parser.add_argument("--period", default="month", choices=("week", "month", "quarter"),
+                        help=t("XYZ period (default: month)"))
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Write the key-account list (or every customer with --all) to CSV or XLSX."""
+    from kam_analysis.analysis import analyze
+    from kam_analysis.export import EXPORT_COLUMNS, write_table
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise ValueError(t("--out must end in .csv or .xlsx, got {path}.", path=args.out))
+    result = analyze(open_database(args.db), args.dataset, _analysis_params(args))
+    customers = result.customers
+    if not args.all:
+        customers = customers[customers["key_account"].to_numpy(dtype=bool)]
+    write_table(customers[list(EXPORT_COLUMNS)], out)
+    print(t("{n} customers written to {path}.", n=len(customers), path=str(out)))
+    return 0
+
+
+def cmd_concentration(args: argparse.Namespace) -> int:
+    """Print the concentration figures of a dataset."""
+    from kam_analysis.analysis import analyze
+
+    result = analyze(open_database(args.db), args.dataset, _analysis_params(args))
+    figures = result.concentration.to_dict()
+    figures["window_start"] = result.window[0].isoformat()
+    figures["window_end"] = result.window[1].isoformat()
+    figures["measure"] = result.params.measure
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return 0
+    for key, value in figures.items():
+        if isinstance(value, float):
+            value = f"{value:,.4f}"
+        elif isinstance(value, list):
+            value = ", ".join(value) or "-"
+        elif isinstance(value, dict):
+            value = ", ".join(f"top {k}: {v:,.2f}" for k, v in value.items())
+        print(f"{key:<20} {value}")
+    return 0
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Read a password (typed twice at a terminal, else one line of stdin); print its hash."""
+    import getpass
+
+    from kam_analysis.auth import hash_password
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        password = getpass.getpass(t("Password: "))
+        if getpass.getpass(t("Repeat the password: ")) != password:
+            raise ValueError(t("The two passwords differ."))
+    else:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        password = line.removesuffix("\n").removesuffix("\r")
+    if len(password) < args.min_length:
+        raise ValueError(t("The password is shorter than {n} characters.", n=args.min_length))
+    print(hash_password(password))
+    return 0
+
+
+def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip():
+            raise ValueError(t("--map expects field=Header, got {pair!r}", pair=pair))
+        mapping[field.strip()] = header
+    return mapping
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a CSV/TXT, XLSX or Parquet file as a dataset and print the summary."""
+    from kam_analysis.importer import ImportOptions, import_file
+
+    options = ImportOptions(
+        sheet=args.sheet,
+        mapping=_parse_mapping(args.map or []) or None,
+        date_order=args.date_order,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        currency=args.currency,
+    )
+    db = open_database(args.db)
+    result = import_file(db, args.file, args.dataset, options)
+    s = result.summary()
+    preview = result.preview
+    print(t("Imported {file} as dataset {name!r}.", file=args.file, name=s["dataset"]))
+    if preview is not None:
+        mapped = ", ".join(f"{f}={h}" for f, h in preview.mapping.items())
+        print(t("  columns: {mapping}", mapping=mapped))
+    figures = [
+        (t("rows read"), f"{s['rows_read']:,}"),
+        (t("rows imported"), f"{s['rows_imported']:,}"),
+        (t("rows rejected"), f"{s['rows_rejected']:,}"),
+        (t("totals dropped"), f"{s['totals_dropped']:,}"),
+        (t("customers"), f"{s['customers']:,}"),
+        (t("dates"), f"{s['first_date']} .. {s['last_date']}"),
+        (t("revenue in file"), f"{s['file_revenue_total']:,.2f}"),
+        (t("revenue imported"), f"{s['imported_revenue_total']:,.2f}"),
+    ]
+    width = max(len(label) for label, _ in figures) + 1
+    for label, value in figures:
+        print(f"  {label + ':':<{width}} {value}")
+    for warning in result.warnings:
+        print(t("  note: {text}", text=warning))
+    lines = result.reject_lines(limit=20)
+    if lines:
+        print(t("Rejected rows (first {n}):", n=len(lines)))
+        for line in lines:
+            print("  " + line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -70,6 +242,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true",
                    help=t("only when the database has no dataset yet"))
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "hash-password",
+        help=t("read a password from the terminal or stdin and print its hash for "
+               "[auth] password_hash in .streamlit/secrets.toml"),
+    )
+    p.add_argument("--min-length", type=int, default=10,
+                   help=t("refuse shorter passwords (default 10)"))
+    p.set_defaults(func=cmd_hash_password)
+
+    p = sub.add_parser("classify", help=t("write the key-account list (or all customers) "
+                                          "to CSV or XLSX"))
+    _add_analysis_options(p)
+    p.add_argument("--out", required=True, help=t("output file (.csv or .xlsx)"))
+    p.add_argument("--all", action="store_true", help=t("every customer, not only key accounts"))
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("concentration", help=t("print concentration figures (HHI, Gini, CR...)"))
+    _add_analysis_options(p)
+    p.add_argument("--json", action="store_true", help=t("print one JSON object"))
+    p.set_defaults(func=cmd_concentration)
+
+    p = sub.add_parser("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
+    p.add_argument("file", help=t("the file to import"))
+    p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
+    _add_db(p)
+    p.add_argument("--sheet", default=None, help=t("XLSX sheet (default: first non-empty)"))
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER",
+                   help=t("map a field to a column, e.g. --map customer_id=Kundennummer "
+                          "(repeatable)"))
+    p.add_argument("--date-order", choices=("DMY", "MDY"), default=None,
+                   help=t("day/month order when the dates cannot tell"))
+    p.add_argument("--encoding", default=None, help=t("text encoding (default: detect)"))
+    p.add_argument("--delimiter", default=None,
+                   help=t("CSV delimiter (default: detect among ; , tab |)"))
+    p.add_argument("--currency", default=None, help=t("currency of the amounts"))
+    p.set_defaults(func=cmd_import)
     return parser
 
 

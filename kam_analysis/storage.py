@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -27,12 +28,22 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.fields import FIELD_NAMES
+from kam_analysis.fields import FIELD_BY_NAME, FIELD_NAMES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Default database file, relative to the project root.
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "kam.duckdb"
+
+# Per period unit, the customer_facts columns with history length, active
+# periods, and mean / population sd of each measure per period.
+_FACT_UNITS: tuple[str, ...] = ("week", "month", "quarter")
+_FACT_MEASURES: tuple[str, ...] = ("revenue", "margin", "quantity")
+_FACT_PERIOD_COLUMNS_DDL = ",\n            ".join(
+    f"periods_{u} BIGINT, active_{u} BIGINT, "
+    + ", ".join(f"{m}_mean_{u} DOUBLE, {m}_sd_{u} DOUBLE" for m in _FACT_MEASURES)
+    for u in _FACT_UNITS
+)
 
 # Each migration is the list of statements that takes the schema from the
 # previous version to this one. Never edit a released migration: append one.
@@ -132,6 +143,34 @@ _MIGRATIONS: dict[int, list[str]] = {
             created_at TIMESTAMP NOT NULL
         )""",
     ],
+    # Version 2: per-customer facts of the default analysis window (the whole
+    # dataset, no filters), built at import so the common view needs no
+    # aggregation at all. Datasets imported before this version lack them; the
+    # engine then computes from sales_daily.
+    2: [
+        f"""CREATE TABLE IF NOT EXISTS customer_facts (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
+            region VARCHAR,
+            manager VARCHAR,
+            first_purchase DATE NOT NULL,
+            last_purchase DATE NOT NULL,
+            median_gap DOUBLE,
+            revenue DOUBLE,
+            margin DOUBLE,
+            quantity DOUBLE,
+            row_count BIGINT NOT NULL,
+            id_order BIGINT NOT NULL,
+            revenue_last_6m DOUBLE,
+            revenue_prev_6m DOUBLE,
+            margin_last_6m DOUBLE,
+            margin_prev_6m DOUBLE,
+            quantity_last_6m DOUBLE,
+            quantity_prev_6m DOUBLE,
+            {_FACT_PERIOD_COLUMNS_DDL}
+        )""",
+    ],
 }
 
 # Tables whose rows belong to one dataset (deleted with it).
@@ -140,6 +179,7 @@ _DATASET_TABLES: tuple[str, ...] = (
     "sales_daily",
     "customers",
     "import_rejects",
+    "customer_facts",
 )
 
 
@@ -301,7 +341,8 @@ def _explain_open_error(path: str, exc: duckdb.IOException) -> StorageError:
         return DatabaseLockedError(
             f"The database {path} is in use by another program ({holder}). "
             "Stop that program (for example the running app) and try again, "
-            "or import through the app's Data page."
+            "import through the app's Data page, "
+            "or use another database file with --db or KAM_DB."
         )
     return StorageError(f"Cannot open the database {path}: {message}")
 
@@ -486,21 +527,37 @@ def replace_dataset(
                 [new_id],
             )
             cur.unregister("incoming_rejects")
-        _build_aggregates(cur, new_id)
-        old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
-        for (old_id,) in old:
-            _delete_dataset_rows(cur, old_id)
-        cur.execute(
-            """INSERT INTO datasets
-               SELECT ?, ?, ?, now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
-                      min(order_date), max(order_date),
-                      count(margin) > 0, count(quantity) > 0, ?, ?
-               FROM transactions WHERE dataset_id = ?""",
-            [new_id, name, source, currency, json.dumps(summary or {}, default=str), new_id],
-        )
-        info = _get_dataset(cur, name)
+        info = _swap_in_dataset(cur, new_id, name, source, summary, currency)
     db.checkpoint()
     return info
+
+
+def _swap_in_dataset(
+    cur: duckdb.DuckDBPyConnection,
+    new_id: int,
+    name: str,
+    source: str | None,
+    summary: dict[str, Any] | None,
+    currency: str | None,
+) -> DatasetInfo:
+    """Aggregate the stored transactions of ``new_id`` and make it dataset ``name``.
+
+    Runs inside the caller's write transaction: any older dataset of that name
+    is deleted in the same transaction, so the swap is atomic.
+    """
+    _build_aggregates(cur, new_id)
+    old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+    for (old_id,) in old:
+        _delete_dataset_rows(cur, old_id)
+    cur.execute(
+        """INSERT INTO datasets
+           SELECT ?, ?, ?, now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
+                  min(order_date), max(order_date),
+                  count(margin) > 0, count(quantity) > 0, ?, ?
+           FROM transactions WHERE dataset_id = ?""",
+        [new_id, name, source, currency, json.dumps(summary or {}, default=str), new_id],
+    )
+    return _get_dataset(cur, name)
 
 
 def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
@@ -522,6 +579,7 @@ def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
            GROUP BY dataset_id, customer_id""",
         [dataset_id],
     )
+    _build_analysis_aggregates(cur, dataset_id)
 
 
 def import_rejects(db: Database, name: str) -> pd.DataFrame:
@@ -533,3 +591,1221 @@ def import_rejects(db: Database, name: str) -> pd.DataFrame:
             "WHERE dataset_id = ? ORDER BY source_line",
             [info.dataset_id],
         ).df()
+
+
+def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Build ``customer_facts`` (schema version 2) of one dataset from sales_daily.
+
+    One row per customer with everything the default analysis window (the
+    whole dataset, no filters) needs: name, main region and manager, first and
+    last purchase, median purchase gap, sums of each measure, each measure in
+    the last 6 months and the 6 months before the last date, and for each
+    period unit the history length, active periods, mean and population sd.
+    The formulas are those of the on-the-fly queries below.
+    """
+    units = ",".join(_FACT_UNIT_SQL.format(u=u) for u in _FACT_UNITS)
+    cur.execute(
+        f"""INSERT INTO customer_facts BY NAME
+            WITH src AS (
+                SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
+                       row_count
+                FROM sales_daily WHERE dataset_id = $ds
+            ),
+            bounds AS (SELECT min(order_date) AS first_date, max(order_date) AS end_date
+                       FROM src),
+            {_MODES_AND_GAPS_SQL},
+            base0 AS (
+                SELECT customer_id, min(order_date) AS first_purchase,
+                       max(order_date) AS last_purchase, sum(revenue) AS revenue,
+                       sum(margin) AS margin, sum(quantity) AS quantity,
+                       sum(row_count) AS row_count,
+                       {_RECENT_SUM_SQL.format(col="revenue")} AS revenue_last_6m,
+                       {_PREVIOUS_SUM_SQL.format(col="revenue")} AS revenue_prev_6m,
+                       {_RECENT_SUM_SQL.format(col="margin")} AS margin_last_6m,
+                       {_PREVIOUS_SUM_SQL.format(col="margin")} AS margin_prev_6m,
+                       {_RECENT_SUM_SQL.format(col="quantity")} AS quantity_last_6m,
+                       {_PREVIOUS_SUM_SQL.format(col="quantity")} AS quantity_prev_6m
+                FROM src, bounds GROUP BY customer_id
+            ),
+            base AS (
+                SELECT base0.*,
+                  date_diff('day', greatest(date_trunc('week', first_date),
+                                            date_trunc('week', first_purchase)),
+                            date_trunc('week', end_date)) // 7 + 1 AS n_week,
+                  date_diff('month', greatest(date_trunc('month', first_date),
+                                              date_trunc('month', first_purchase)),
+                            date_trunc('month', end_date)) + 1 AS n_month,
+                  date_diff('quarter', greatest(date_trunc('quarter', first_date),
+                                                date_trunc('quarter', first_purchase)),
+                            date_trunc('quarter', end_date)) + 1 AS n_quarter
+                FROM base0, bounds
+            ),
+            {units}
+            SELECT $ds AS dataset_id, b.customer_id, c.customer_name, rg.region, mg.manager,
+                   b.first_purchase, b.last_purchase, gp.median_gap, b.revenue, b.margin,
+                   b.quantity, b.row_count,
+                   row_number() OVER (ORDER BY b.customer_id) AS id_order,
+                   b.revenue_last_6m, b.revenue_prev_6m,
+                   b.margin_last_6m, b.margin_prev_6m, b.quantity_last_6m, b.quantity_prev_6m,
+                   sd_week.* EXCLUDE (customer_id), sd_month.* EXCLUDE (customer_id),
+                   sd_quarter.* EXCLUDE (customer_id)
+            FROM base b
+            LEFT JOIN (SELECT customer_id, customer_name FROM customers WHERE dataset_id = $ds) c
+                USING (customer_id)
+            LEFT JOIN region_mode rg USING (customer_id)
+            LEFT JOIN manager_mode mg USING (customer_id)
+            LEFT JOIN gaps_median gp USING (customer_id)
+            JOIN sd_week USING (customer_id)
+            JOIN sd_month USING (customer_id)
+            JOIN sd_quarter USING (customer_id)""",  # noqa: S608 - constant identifiers only
+        {"ds": dataset_id, "start": date.min, "end": date.max},
+    )
+
+
+# Per period unit u (a constant of _FACT_UNITS): per-period sums, then mean and
+# population sd over the customer's history (zero periods included).
+_FACT_UNIT_SQL = """
+    per_{u} AS (
+        SELECT customer_id, date_trunc('{u}', order_date)::DATE AS p,
+               coalesce(sum(revenue), 0) AS r, coalesce(sum(margin), 0) AS m,
+               coalesce(sum(quantity), 0) AS q
+        FROM src GROUP BY ALL
+    ),
+    mom_{u} AS (
+        SELECT b.customer_id, b.n_{u} AS n, count(p.p) AS active,
+               coalesce(sum(p.r), 0) / b.n_{u} AS mr, coalesce(sum(p.m), 0) / b.n_{u} AS mm,
+               coalesce(sum(p.q), 0) / b.n_{u} AS mq
+        FROM base b LEFT JOIN per_{u} p USING (customer_id)
+        GROUP BY b.customer_id, b.n_{u}
+    ),
+    sd_{u} AS (
+        SELECT o.customer_id, o.n AS periods_{u}, o.active AS active_{u},
+               o.mr AS revenue_mean_{u},
+               sqrt(greatest((coalesce(sum((p.r - o.mr) ^ 2), 0) + (o.n - o.active) * o.mr ^ 2)
+                             / o.n, 0)) AS revenue_sd_{u},
+               o.mm AS margin_mean_{u},
+               sqrt(greatest((coalesce(sum((p.m - o.mm) ^ 2), 0) + (o.n - o.active) * o.mm ^ 2)
+                             / o.n, 0)) AS margin_sd_{u},
+               o.mq AS quantity_mean_{u},
+               sqrt(greatest((coalesce(sum((p.q - o.mq) ^ 2), 0) + (o.n - o.active) * o.mq ^ 2)
+                             / o.n, 0)) AS quantity_sd_{u}
+        FROM mom_{u} o LEFT JOIN per_{u} p USING (customer_id)
+        GROUP BY o.customer_id, o.n, o.active, o.mr, o.mm, o.mq
+    )"""
+
+
+# ---- Analysis queries ----
+#
+# The analysis engine (kam_analysis.analysis) calls these with the cursor of
+# its one db.read() snapshot. Measures and period units are validated here
+# against constants; every value is a bound (named) parameter.
+
+_PERIOD_UNITS: tuple[str, ...] = ("week", "month", "quarter")
+
+# Filters on the pre-aggregated customer-by-day table (which has no product
+# column: a product filter reads the transactions instead).
+_FILTERS_SQL = """
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], region))
+      AND (len($managers::VARCHAR[]) = 0 OR list_contains($managers::VARCHAR[], manager))
+      AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], category))"""
+
+_SRC_DAILY_SQL = "".join((
+    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity, row_count
+       FROM sales_daily WHERE dataset_id = $ds AND len($products::VARCHAR[]) = 0""",
+    _FILTERS_SQL,
+))
+
+_SRC_TRANSACTIONS_SQL = "".join((
+    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
+              1 AS row_count
+       FROM transactions WHERE dataset_id = $ds
+         AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))""",
+    _FILTERS_SQL,
+))
+
+# Main region / manager (most rows, ties by name) in [$start, $end], and the
+# median days between consecutive distinct purchase dates up to $end. Needs a
+# CTE ``src`` with the filtered rows of the whole dataset.
+_MODES_AND_GAPS_SQL = """
+    region_rows AS (
+        SELECT customer_id, region, sum(row_count) AS n FROM src
+        WHERE region IS NOT NULL AND order_date BETWEEN $start AND $end
+        GROUP BY ALL
+    ),
+    region_mode AS (
+        SELECT customer_id, first(region ORDER BY n DESC, region) AS region
+        FROM region_rows GROUP BY customer_id
+    ),
+    manager_rows AS (
+        SELECT customer_id, manager, sum(row_count) AS n FROM src
+        WHERE manager IS NOT NULL AND order_date BETWEEN $start AND $end
+        GROUP BY ALL
+    ),
+    manager_mode AS (
+        SELECT customer_id, first(manager ORDER BY n DESC, manager) AS manager
+        FROM manager_rows GROUP BY customer_id
+    ),
+    purchase_dates AS (
+        SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
+    ),
+    gaps AS (
+        SELECT customer_id,
+               date_diff('day', lag(order_date) OVER (PARTITION BY customer_id
+                                                     ORDER BY order_date), order_date) AS gap
+        FROM purchase_dates
+    ),
+    gaps_median AS (
+        SELECT customer_id, median(gap)::DOUBLE AS median_gap FROM gaps
+        WHERE gap IS NOT NULL GROUP BY customer_id
+    )"""
+
+# Sum of a measure in the 6 months up to end_date, and in the 6 months before.
+_RECENT_SUM_SQL = (
+    "coalesce(sum({col}) FILTER (WHERE order_date > end_date - INTERVAL 6 MONTH "
+    "AND order_date <= end_date), 0)"
+)
+_PREVIOUS_SUM_SQL = (
+    "coalesce(sum({col}) FILTER (WHERE order_date > end_date - INTERVAL 12 MONTH "
+    "AND order_date <= end_date - INTERVAL 6 MONTH), 0)"
+)
+
+# Per-customer history length, mean, population sd and active periods from
+# ``facts`` (one row per customer with first_purchase) and ``per`` (value v of
+# each period of the window that has rows).
+_HISTORY_SQL = """
+    hist AS (
+        SELECT f.*,
+               greatest(date_trunc($unit, $start::DATE),
+                        date_trunc($unit, f.first_purchase))::DATE AS hist_start,
+               date_trunc($unit, $end::DATE)::DATE AS last_period
+        FROM facts f
+    ),
+    hist_periods AS (
+        SELECT hist.*,
+               (CASE $unit
+                  WHEN 'week' THEN date_diff('day', hist_start, last_period) // 7
+                  WHEN 'month' THEN date_diff('month', hist_start, last_period)
+                  ELSE date_diff('quarter', hist_start, last_period) END) + 1 AS periods
+        FROM hist
+    ),
+    per_sum AS (
+        SELECT customer_id, sum(coalesce(v, 0)) AS s, count(*) AS active
+        FROM per GROUP BY customer_id
+    ),
+    moments AS (
+        SELECT h.customer_id, h.periods, coalesce(ps.active, 0) AS active,
+               coalesce(ps.s, 0) / h.periods AS mean
+        FROM hist_periods h LEFT JOIN per_sum ps USING (customer_id)
+    ),
+    deviations AS (
+        SELECT m.customer_id, sum((coalesce(p.v, 0) - m.mean) ^ 2) AS ss
+        FROM moments m JOIN per p USING (customer_id) GROUP BY m.customer_id
+    )
+    SELECT h.customer_id, c.customer_name, h.region, h.manager,
+           coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
+           coalesce(h.margin, 0) AS margin, h.rows,
+           row_number() OVER (ORDER BY h.customer_id) AS id_order,
+           h.first_purchase, h.last_purchase, h.periods,
+           m.active AS active_periods, m.mean,
+           sqrt(greatest((coalesce(d.ss, 0) + (m.periods - m.active) * m.mean ^ 2)
+                         / m.periods, 0)) AS sd,
+           h.median_gap, h.value_last_6m, h.value_prev_6m
+    FROM hist_periods h
+    JOIN moments m USING (customer_id)
+    LEFT JOIN deviations d USING (customer_id)
+    LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
+
+_CUSTOMER_STATS_GENERAL_SQL = """
+    facts_raw AS (
+        SELECT customer_id,
+               min(order_date) AS first_purchase,
+               max(order_date) FILTER (WHERE order_date <= $end) AS last_purchase,
+               sum({col}) FILTER (WHERE order_date BETWEEN $start AND $end) AS value,
+               sum(revenue) FILTER (WHERE order_date BETWEEN $start AND $end) AS revenue,
+               sum(margin) FILTER (WHERE order_date BETWEEN $start AND $end) AS margin,
+               sum(row_count) FILTER (WHERE order_date BETWEEN $start AND $end) AS rows,
+               {recent} AS value_last_6m,
+               {previous} AS value_prev_6m
+        FROM src, (SELECT $end::DATE AS end_date) e
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE order_date BETWEEN $start AND $end) > 0
+    ),
+    facts AS (
+        SELECT f.*, rg.region, mg.manager, gp.median_gap
+        FROM facts_raw f
+        LEFT JOIN region_mode rg USING (customer_id)
+        LEFT JOIN manager_mode mg USING (customer_id)
+        LEFT JOIN gaps_median gp USING (customer_id)
+    ),
+    per AS (
+        SELECT customer_id, date_trunc($unit, order_date)::DATE AS period, sum({col}) AS v
+        FROM src WHERE order_date BETWEEN $start AND $end GROUP BY ALL
+    ),"""
+
+# Default window (the whole dataset), no filters: read customer_facts. {col}
+# is a measure column and {unit} a period unit, both validated constants.
+_CUSTOMER_STATS_FAST_SQL = """
+    SELECT customer_id, customer_name, region, manager, coalesce({col}, 0) AS value,
+           coalesce(revenue, 0) AS revenue, coalesce(margin, 0) AS margin,
+           row_count AS rows, id_order, first_purchase, last_purchase,
+           periods_{unit} AS periods,
+           active_{unit} AS active_periods, {col}_mean_{unit} AS mean, {col}_sd_{unit} AS sd,
+           median_gap, {col}_last_6m AS value_last_6m, {col}_prev_6m AS value_prev_6m
+    FROM customer_facts WHERE dataset_id = $ds"""
+
+_MEASURE_COLUMNS: dict[str, str] = {"revenue": "revenue", "margin": "margin",
+                                    "quantity": "quantity"}
+
+
+def _measure_column(measure: str) -> str:
+    try:
+        return _MEASURE_COLUMNS[measure]
+    except KeyError:
+        raise ValueError(
+            f"Unknown measure {measure!r}; use one of {', '.join(_MEASURE_COLUMNS)}."
+        ) from None
+
+
+def _period_unit(period: str) -> str:
+    if period not in _PERIOD_UNITS:
+        raise ValueError(f"Unknown period {period!r}; use one of {', '.join(_PERIOD_UNITS)}.")
+    return period
+
+
+def _filter_params(filters: dict[str, Iterable[str]] | None) -> dict[str, list[str]]:
+    filters = filters or {}
+    return {
+        key: [str(v) for v in filters.get(field, ())]
+        for key, field in (("regions", "region"), ("managers", "manager"),
+                           ("categories", "category"), ("products", "product"))
+    }
+
+
+def _source_sql(params: dict[str, Any]) -> str:
+    return _SRC_TRANSACTIONS_SQL if params["products"] else _SRC_DAILY_SQL
+
+
+def dataset_in(cur: duckdb.DuckDBPyConnection, name: str) -> DatasetInfo:
+    """Return dataset ``name`` read with ``cur`` (inside the caller's snapshot).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If there is no such dataset.
+    """
+    # fetchall (not fetchone) so the cursor has no unfinished result afterwards.
+    rows = cur.execute(
+        f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?",  # noqa: S608 - constant columns
+        [name],
+    ).fetchall()
+    if not rows:
+        raise DatasetNotFoundError(f"There is no dataset called {name!r}.")
+    return _dataset_from_row(rows[0])
+
+
+def has_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> bool:
+    """Whether the dataset has the version-2 pre-aggregated tables (imported since v2)."""
+    rows = cur.execute(
+        "SELECT 1 FROM customer_facts WHERE dataset_id = ? LIMIT 1", [dataset_id]
+    ).fetchall()
+    return bool(rows)
+
+
+def analysis_customer_stats(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+    *,
+    precomputed: bool = False,
+) -> pa.Table:
+    """Per-customer figures of one analysis window, one row per customer with rows in it.
+
+    Parameters
+    ----------
+    cur : DuckDB cursor
+        Cursor of the caller's read snapshot.
+    dataset_id : int
+        Dataset.
+    measure : {"revenue", "margin", "quantity"}
+        Measure summed into ``value``.
+    start, end : date
+        Inclusive window.
+    period : {"week", "month", "quarter"}
+        XYZ period granularity.
+    filters : dict, optional
+        ``region``/``manager``/``category``/``product`` -> allowed values.
+    precomputed : bool
+        Read ``customer_facts`` (valid only for the whole dataset as window,
+        that is start <= first date and end == last date, and no filters).
+
+    Returns
+    -------
+    pyarrow.Table
+        customer_id, customer_name, region, manager, value, revenue, margin,
+        rows, id_order (1-based position in customer_id text order),
+        first_purchase, last_purchase, periods, active_periods, mean, sd,
+        median_gap, value_last_6m, value_prev_6m.
+    """
+    col = _measure_column(measure)
+    unit = _period_unit(period)
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "unit": unit}
+    if precomputed:
+        sql = _CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
+        return cur.sql(sql, params={"ds": dataset_id}).to_arrow_table()
+    else:
+        params.update(_filter_params(filters))
+        src = _source_sql(params)
+        body = _CUSTOMER_STATS_GENERAL_SQL.format(
+            col=col,
+            recent=_RECENT_SUM_SQL.format(col=col),
+            previous=_PREVIOUS_SUM_SQL.format(col=col),
+        )
+        sql = f"WITH src AS ({src}), {_MODES_AND_GAPS_SQL}, {body}" + _HISTORY_SQL
+    return cur.sql(sql, params=params).to_arrow_table()
+
+
+def analysis_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Value of every customer in every period of [start, end] that has rows.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, period (date of period start), value.
+    """
+    col = _measure_column(measure)
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end,
+                              "unit": _period_unit(period), **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src})
+            SELECT customer_id, date_trunc($unit, order_date)::DATE AS period,
+                   coalesce(sum({col}), 0) AS value
+            FROM src WHERE order_date BETWEEN $start AND $end
+            GROUP BY ALL ORDER BY period, customer_id""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def analysis_two_windows(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    first: tuple[date, date],
+    second: tuple[date, date],
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Each customer's value and row count in two windows (customers with rows in either).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, customer_name, value_first, rows_first, value_second, rows_second.
+    """
+    col = _measure_column(measure)
+    params: dict[str, Any] = {"ds": dataset_id, "s1": first[0], "e1": first[1],
+                              "s2": second[0], "e2": second[1], **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src}),
+            w AS (
+                SELECT customer_id,
+                       coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0)
+                           AS value_first,
+                       coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0)
+                           AS rows_first,
+                       coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+                           AS value_second,
+                       coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+                           AS rows_second
+                FROM src
+                WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+                GROUP BY customer_id
+            )
+            SELECT w.customer_id, c.customer_name, w.value_first, w.rows_first,
+                   w.value_second, w.rows_second
+            FROM w LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = w.customer_id
+            ORDER BY w.customer_id""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def analysis_revenue_margin(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Each customer's revenue and margin in [start, end] (customers with rows in it).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, revenue, margin.
+    """
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end,
+                              **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src})
+            SELECT customer_id, coalesce(sum(revenue), 0) AS revenue,
+                   coalesce(sum(margin), 0) AS margin
+            FROM src WHERE order_date BETWEEN $start AND $end
+            GROUP BY customer_id ORDER BY customer_id""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def customer_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_id: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """One customer's sums per period of [start, end] (periods with rows only).
+
+    Returns
+    -------
+    DataFrame
+        period, revenue, margin, quantity, rows.
+    """
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "cid": customer_id,
+                              "unit": _period_unit(period), **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src})
+            SELECT date_trunc($unit, order_date)::DATE AS period, sum(revenue) AS revenue,
+                   sum(margin) AS margin, sum(quantity) AS quantity, sum(row_count) AS rows
+            FROM src WHERE customer_id = $cid AND order_date BETWEEN $start AND $end
+            GROUP BY ALL ORDER BY period""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def customer_product_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_id: str,
+    measure: str,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """One customer's products in [start, end], by value descending.
+
+    Returns
+    -------
+    DataFrame
+        category, product, value, quantity, rows, last_purchase.
+    """
+    col = _measure_column(measure)
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "cid": customer_id,
+                              **_filter_params(filters)}
+    return cur.execute(
+        f"""SELECT category, product, coalesce(sum({col}), 0) AS value,
+                   sum(quantity) AS quantity, count(*) AS rows,
+                   max(order_date) AS last_purchase
+            FROM transactions
+            WHERE dataset_id = $ds AND customer_id = $cid AND order_date BETWEEN $start AND $end
+              AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))
+              {_FILTERS_SQL}
+            GROUP BY ALL
+            ORDER BY value DESC, category NULLS LAST, product NULLS LAST""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+_FILTER_VALUE_COLUMNS: tuple[str, ...] = ("region", "manager", "category", "product")
+
+
+def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:
+    """Sorted distinct non-null region, manager, category and product values of a dataset."""
+    result: dict[str, list[str]] = {}
+    for column in _FILTER_VALUE_COLUMNS:
+        rows = cur.execute(
+            f"SELECT DISTINCT {column} FROM transactions "  # noqa: S608 - constant column
+            f"WHERE dataset_id = ? AND {column} IS NOT NULL ORDER BY 1",
+            [dataset_id],
+        ).fetchall()
+        result[column] = [r[0] for r in rows]
+    return result
+
+
+def account_tags(db: Database) -> dict[str, tuple[str, ...]]:
+    """Return customer_id -> hand-set account tags (sorted)."""
+    with db.read() as cur:
+        return account_tags_in(cur)
+
+
+def account_tags_in(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """Like :func:`account_tags`, inside the caller's read snapshot."""
+    rows = cur.execute(
+        "SELECT customer_id, list(tag ORDER BY tag) FROM account_tags GROUP BY customer_id"
+    ).fetchall()
+    return {cid: tuple(tags) for cid, tags in rows}
+
+
+def replace_account_tags(db: Database, customer_id: str, tags: Iterable[str]) -> None:
+    """Set the hand-set tags of one customer (replacing earlier ones) in one transaction."""
+    with db.write() as cur:
+        cur.execute("DELETE FROM account_tags WHERE customer_id = ?", [customer_id])
+        for tag in sorted(set(tags)):
+            cur.execute("INSERT INTO account_tags VALUES (?, ?)", [customer_id, tag])
+
+
+def create_synthetic_dataset(
+    db: Database,
+    name: str,
+    *,
+    rows: int,
+    customers: int,
+    first_date: date,
+    days: int,
+    seed: int = 1,
+) -> DatasetInfo:
+    """Generate a large synthetic dataset directly in DuckDB (for benchmarks).
+
+    Invoices of 4 lines share a customer and a date; customer sizes follow a
+    steep power law (a few large accounts, a long tail); 1 % of lines are
+    returns. Aggregates are built exactly as an import builds them. Replaces
+    any dataset of that name, in one transaction.
+    """
+    name = validate_dataset_name(name)
+    if rows < 1 or customers < 1 or days < 1:
+        raise ValueError("rows, customers and days must be at least 1.")
+    with db.write() as cur:
+        [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
+        cur.execute(
+            """INSERT INTO transactions
+               WITH base AS (
+                   SELECT i, i // 4 AS doc,
+                          (hash(i // 4, $seed, 1) % 1000003) / 1000003.0 AS u_cust,
+                          (hash(i // 4, $seed, 2) % 1000003) / 1000003.0 AS u_day,
+                          (hash(i, $seed, 3) % 1000003) / 1000003.0 AS u_amount,
+                          hash(i, $seed, 4) % 100 AS r_return,
+                          hash(i, $seed, 5) % 6 AS r_category,
+                          hash(i, $seed, 6) % 5 AS r_product
+                   FROM range($rows) t(i)
+               ),
+               shaped AS (
+                   SELECT *, least(floor($customers * pow(u_cust, 4.0))::BIGINT,
+                                   $customers - 1) AS cust
+                   FROM base
+               ),
+               sized AS (
+                   -- Larger accounts also buy more per line.
+                   SELECT *, pow($customers / (cust + 1.0), 0.35) AS size FROM shaped
+               )
+               SELECT $ds, i + 2,
+                      'C' || lpad(cust::VARCHAR, 7, '0'),
+                      'Customer ' || cust::VARCHAR,
+                      ($first::DATE + (floor(u_day * $days))::INTEGER)::DATE,
+                      (CASE WHEN r_return = 0 THEN -1 ELSE 1 END)
+                          * round((5 + 2000 * pow(u_amount, 3)) * size, 2),
+                      (CASE WHEN r_return = 0 THEN -1 ELSE 1 END)
+                          * round((5 + 2000 * pow(u_amount, 3)) * size
+                                  * (0.15 + r_category * 0.04), 2),
+                      1 + r_product,
+                      'Product ' || (r_category * 5 + r_product)::VARCHAR,
+                      'Category ' || r_category::VARCHAR,
+                      'Region ' || (hash(cust, $seed, 7) % 5)::VARCHAR,
+                      'Manager ' || (hash(cust, $seed, 8) % 12)::VARCHAR,
+                      'INV-' || doc::VARCHAR
+               FROM sized""",
+            {"ds": new_id, "seed": seed, "rows": rows, "customers": customers,
+             "first": first_date, "days": days},
+        )
+        _build_aggregates(cur, new_id)
+        old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+        for (old_id,) in old:
+            _delete_dataset_rows(cur, old_id)
+        cur.execute(
+            """INSERT INTO datasets
+               SELECT ?, ?, 'synthetic', now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
+                      min(order_date), max(order_date), true, true, NULL, '{}'
+               FROM transactions WHERE dataset_id = ?""",
+            [new_id, name, new_id],
+        )
+        info = _get_dataset(cur, name)
+    db.checkpoint()
+    return info
+
+
+# --------------------------------------------------------------------------
+# ---- Import queries ----
+# --------------------------------------------------------------------------
+# The importer (kam_analysis/importer.py) decides how to read a file; the SQL
+# that reads, parses and stores it lives here. One statement streams the source
+# (CSV through DuckDB's reader, Parquet, or an Arrow table of spreadsheet
+# cells) into ``transactions``: readable rows under the new dataset id, every
+# other row (rejected, totals, blank) under the NEGATIVE id as staging rows,
+# all inside the write transaction. The staging rows are turned into the
+# import summary and ``import_rejects`` and deleted before the commit, so a
+# failed or interrupted import leaves nothing behind.
+
+#: Regular expressions and constants used by the import SQL (bound as values).
+IMPORT_MAX_COLUMNS = 2000
+_CURRENCY_RE = r"(?:[€$£¥₽₴₸]|eur|usd|rub|chf|gbp|pln|uah|kzt|руб\.?|р\.|р|грн\.?)"
+_NUMBER_RE = {
+    ",": (
+        r"(?i)^\s*\(?\s*[-−]?\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*"
+        r"(?:\d+|\d{1,3}(?:[ \x{00A0}\x{202F}.'’]\d{3})+)?(?:,\d+)?"
+        r"\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*\)?\s*$"
+    ),
+    ".": (
+        r"(?i)^\s*\(?\s*[-−]?\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*"
+        r"(?:\d+|\d{1,3}(?:[ \x{00A0}\x{202F},'’]\d{3})+)?(?:\.\d+)?"
+        r"\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*\)?\s*$"
+    ),
+}
+_KEEP_DIGITS_RE = {",": "[^0-9,]", ".": "[^0-9.]"}
+_TOTALS_RE = (
+    r"(?i)^\s*(?:итого|итог|всего|общий итог|total|totals|grand total|sum|subtotal|"
+    r"sub-total|summe|gesamt|gesamtsumme|insgesamt|zwischensumme|endsumme)"
+    r"\s*(?:[:.]?\s*$|:.*$|\s+(?:по|за|for|of|für|pro)\s.*$)"
+)
+_EXCEL_SERIAL_RE = r"^\s*[0-9]{5}(?:[.][0-9]+)?\s*$"
+_STAGING_STATUSES = ("reject", "total", "blank")
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """How one canonical field is read from one source column.
+
+    Attributes
+    ----------
+    field : str
+        Canonical field name (one of :data:`kam_analysis.fields.FIELD_NAMES`).
+    index : int
+        0-based position of the source column.
+    header : str
+        The source header, used only inside messages (a bound value).
+    decimal : str
+        Numbers: the decimal separator, ``","`` or ``"."``.
+    date_formats : tuple of str
+        Dates: strptime formats tried in order on the date part of the cell.
+    excel_serial : bool
+        Dates: also accept Excel serial day numbers (5 digits).
+    """
+
+    field: str
+    index: int
+    header: str
+    decimal: str = "."
+    date_formats: tuple[str, ...] = ()
+    excel_serial: bool = False
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """A UTF-8 CSV file read by DuckDB with an explicit dialect.
+
+    ``skip`` is the number of physical lines before the first data line (the
+    header included); ``columns`` the number of header columns.
+    """
+
+    path: str
+    delimiter: str
+    quote: str
+    skip: int
+    columns: int
+    parallel: bool = True
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """A Parquet file; every column is read as text (typed values cast)."""
+
+    path: str
+    columns: int
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """Spreadsheet cells as an Arrow table: ``line`` (int64) then ``c0``..``cN`` (text)."""
+
+    table: pa.Table
+
+
+@dataclass(frozen=True)
+class ImportMessages:
+    """Message templates (``{}`` = the raw cell) for the reasons rows are rejected.
+
+    One template per canonical field for "empty" and "unreadable"; they are
+    bound values, so header names never become SQL.
+    """
+
+    empty: dict[str, str]
+    invalid: dict[str, str]
+    #: DuckDB CSV error type (e.g. "TOO MANY COLUMNS") -> reason; key "" for any other.
+    broken: dict[str, str]
+
+
+@dataclass
+class ImportStats:
+    """What one import statement did (before the dataset is swapped in)."""
+
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    totals_dropped: int
+    blank_rows: int
+    file_revenue_total: float
+    imported_revenue_total: float
+    rejects: pd.DataFrame
+    line_numbers_exact: bool
+
+
+class CsvNeedsSerialScan(StorageError):
+    """DuckDB's parallel CSV reader refused the file (quoted line breaks + padding)."""
+
+
+def _with_time_formats(formats: tuple[str, ...]) -> list[str]:
+    """The date formats, each also followed by the time-of-day shapes ERP exports use."""
+    times = ("", " %H:%M:%S", " %H:%M", "T%H:%M:%S", " %H:%M:%S.%f", "T%H:%M:%S.%f",
+             "T%H:%M:%SZ", "T%H:%M:%S.%fZ", "T%H:%M")
+    return [f + t for t in times for f in formats]
+
+
+def _col(index: int) -> str:
+    if not 0 <= int(index) < IMPORT_MAX_COLUMNS:
+        raise ValueError(f"column index {index} out of range")
+    return f"c{int(index)}"
+
+
+def _number_sql(ref: str, decimal: str, slot: str) -> tuple[str, str]:
+    """Return (fast, slow) SQL for a number cell; the slow path validates the shape."""
+    if decimal not in _NUMBER_RE:
+        raise ValueError(f"decimal separator must be ',' or '.', not {decimal!r}")
+    if decimal == ",":
+        fast = (f"CASE WHEN NOT contains({ref}, '.') "
+                f"THEN TRY_CAST(replace({ref}, ',', '.') AS DOUBLE) END")
+    else:
+        fast = f"TRY_CAST({ref} AS DOUBLE)"
+    slow = (
+        f"CASE WHEN regexp_full_match({ref}, ${slot}_re) THEN "
+        f"(CASE WHEN regexp_matches({ref}, '[-−(]') THEN -1 ELSE 1 END) * "
+        f"TRY_CAST(replace(regexp_replace({ref}, ${slot}_keep, '', 'g'), ${slot}_dec, '.') "
+        f"AS DOUBLE) END"
+    )
+    return fast, slow
+
+
+def _import_select(
+    source: CsvSource | ParquetSource | TableSource,
+    columns: list[ImportColumn],
+    messages: ImportMessages,
+    ncols: int,
+) -> tuple[str, dict[str, Any]]:
+    """Build the SELECT that parses every source row into canonical + status columns."""
+    params: dict[str, Any] = {"totals_re": _TOTALS_RE, "excel_re": _EXCEL_SERIAL_RE}
+    raw_cols = [_col(i) for i in range(ncols)]
+    if isinstance(source, CsvSource):
+        params.update(path=source.path, csv_columns={c: "VARCHAR" for c in raw_cols},
+                      skip=int(source.skip), delim=source.delimiter, quote=source.quote,
+                      parallel=bool(source.parallel), delim_raw=source.delimiter)
+        base = (
+            "SELECT row_number() OVER () + $skip AS line, * FROM read_csv($path, "
+            "columns = $csv_columns, auto_detect = false, header = false, skip = $skip, "
+            "delim = $delim, quote = $quote, escape = $quote, null_padding = true, "
+            "strict_mode = true, parallel = $parallel, store_rejects = true, "
+            "ignore_errors = true, rejects_table = 'kam_import_rejects', "
+            "rejects_scan = 'kam_import_scans', max_line_size = 10000000)"
+        )
+    elif isinstance(source, ParquetSource):
+        params.update(path=source.path, delim_raw=";")
+        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {c}" for i, c in enumerate(raw_cols))
+        base = f"SELECT row_number() OVER () AS line, {casts} FROM read_parquet($path)"  # noqa: S608
+    else:
+        params.update(delim_raw=";")
+        base = "SELECT * FROM kam_import_table"
+
+    by_field = {c.field: c for c in columns}
+    for required in ("customer_id", "order_date", "revenue"):
+        if required not in by_field:
+            raise ValueError(f"the import needs a column for {required}")
+    unknown = set(by_field) - set(FIELD_NAMES)
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}")
+
+    layer1: list[str] = ["line"]
+    layer2: list[str] = ["line"]
+    checks: list[str] = []
+    for field in FIELD_NAMES:
+        col = by_field.get(field)
+        if col is None:
+            continue
+        ref = _col(col.index)
+        kind = FIELD_BY_NAME[field].kind
+        # trim only cells that need it: trim() on every cell costs more than the scan.
+        layer1.append(
+            f"nullif(CASE WHEN prefix({ref}, ' ') OR suffix({ref}, ' ') THEN trim({ref}) "
+            f"ELSE {ref} END, '') AS {field}_raw"
+        )
+        params[f"{field}_empty"] = messages.empty[field]
+        params[f"{field}_invalid"] = messages.invalid[field]
+        if kind == "text":
+            layer2.append(f"{field}_raw AS {field}")
+        elif kind == "number":
+            slot = f"n_{field}"
+            params[f"{slot}_re"] = _NUMBER_RE[col.decimal]
+            params[f"{slot}_keep"] = _KEEP_DIGITS_RE[col.decimal]
+            params[f"{slot}_dec"] = col.decimal
+            fast, slow = _number_sql(f"{field}_raw", col.decimal, slot)
+            layer1.append(f"{fast} AS {field}_fast")
+            layer2.append(
+                f"CASE WHEN isfinite({field}_fast) THEN {field}_fast "
+                f"WHEN {field}_raw IS NULL THEN NULL ELSE {slow} END AS {field}"
+            )
+            if field != "revenue":
+                layer2.append(f"{field}_raw")
+                checks.append(
+                    f"WHEN {field}_raw IS NOT NULL AND {field} IS NULL "
+                    f"THEN format(${field}_invalid, {field}_raw)"
+                )
+        else:
+            params["date_formats"] = _with_time_formats(col.date_formats or ("%Y-%m-%d",))
+            expr = f"CAST(try_strptime({field}_raw, $date_formats) AS DATE)"
+            if col.excel_serial:
+                expr = (
+                    f"COALESCE({expr}, CASE WHEN regexp_full_match({field}_raw, $excel_re) "
+                    f"THEN DATE '1899-12-30' + CAST(floor(TRY_CAST({field}_raw AS DOUBLE)) "
+                    f"AS INTEGER) END)"
+                )
+            layer2.append(f"{expr} AS {field}_parsed")
+    first_text = "coalesce(" + ", ".join(f"nullif(trim({c}), '')" for c in raw_cols) + ")"
+    layer1.append(
+        f"CASE WHEN customer_id_raw IS NULL OR order_date_raw IS NULL "
+        f"THEN {first_text} END AS first_text"
+    )
+    layer1 += raw_cols
+    layer2 += ["first_text", "customer_id_raw", "order_date_raw", "revenue_raw", *raw_cols]
+    reason = (
+        "CASE WHEN customer_id IS NULL THEN $customer_id_empty "
+        "WHEN order_date_raw IS NULL THEN $order_date_empty "
+        "WHEN order_date IS NULL THEN format($order_date_invalid, order_date_raw) "
+        "WHEN revenue_raw IS NULL THEN $revenue_empty "
+        "WHEN revenue IS NULL THEN format($revenue_invalid, revenue_raw) "
+        + " ".join(checks) + " END"
+    )
+    status = (
+        "CASE WHEN customer_id_raw IS NULL AND first_text IS NULL THEN 'blank' "
+        "WHEN regexp_matches(coalesce(customer_id_raw, first_text), $totals_re) "
+        "OR (customer_id_raw IS NULL AND order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
+        "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
+    )
+    in_range = (
+        "CASE WHEN order_date_parsed BETWEEN DATE '1900-01-01' AND DATE '2199-12-31' "
+        "THEN order_date_parsed END AS order_date"
+    )
+    # Layers: 1 raw text per field, 2 parsed values, 3 date range, 4 reason, 5 status.
+    # Identifiers and expressions are built from constants only; values are bound.
+    sql = (
+        f"SELECT *, {status} AS status FROM (SELECT *, {reason} AS reason FROM ("  # noqa: S608
+        f"SELECT *, {in_range} FROM ("
+        f"SELECT {', '.join(layer2)} FROM (SELECT {', '.join(layer1)} FROM ("
+        f"SELECT * FROM ({base}))) ) ) )"
+    )
+    used = set(re.findall(r"\$(\w+)", sql + _IMPORT_INSERT)) | {"delim_raw"}
+    return sql, {k: v for k, v in params.items() if k in used}
+
+
+_IMPORT_INSERT = (
+    "INSERT INTO transactions (dataset_id, source_line, customer_id, customer_name, "
+    "order_date, revenue, margin, quantity, product, category, region, manager, document_id) "
+    "SELECT CASE WHEN status = 'ok' THEN $new_id ELSE -$new_id END, line, "
+    "coalesce(customer_id, ''), CASE WHEN status = 'ok' THEN {customer_name} ELSE {raw_line} END, "
+    "coalesce(order_date, DATE '1900-01-01'), coalesce(revenue, 0), {margin}, {quantity}, "
+    "{product}, CASE WHEN status = 'ok' THEN {category} ELSE status END, {region}, {manager}, "
+    "CASE WHEN status = 'ok' THEN {document_id} ELSE reason END "
+    "FROM ({select})"
+)
+
+
+def import_rows(
+    db: Database,
+    name: str,
+    source: CsvSource | ParquetSource | TableSource,
+    columns: list[ImportColumn],
+    messages: ImportMessages,
+    *,
+    finish: Callable[[ImportStats], dict[str, Any]],
+    source_name: str | None = None,
+    currency: str | None = None,
+    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    max_rejects_returned: int = 10_000,
+) -> DatasetInfo:
+    """Parse a source into canonical rows and store it as dataset ``name`` in one transaction.
+
+    Parameters
+    ----------
+    db : Database
+        Target database.
+    name : str
+        Dataset name; an existing dataset of that name is replaced atomically.
+    source : CsvSource, ParquetSource or TableSource
+        Where the rows come from; every cell is read as text.
+    columns : list of ImportColumn
+        The mapped columns (customer_id, order_date and revenue required).
+    messages : ImportMessages
+        Reason templates for rejected rows.
+    finish : callable
+        Called with the :class:`ImportStats` before the dataset is swapped in;
+        returns the summary stored with the dataset, or raises to abort (nothing
+        is written then).
+    source_name : str, optional
+        The file name shown with the dataset.
+    currency : str, optional
+        Currency of the amounts.
+    line_map : callable, optional
+        CSV only: ``line_map(records, broken)`` with the number of records DuckDB
+        returned and could not split. Returns None when record *k* is physical
+        line ``skip + k`` (no blank lines, quoted line breaks or broken rows),
+        else ``(record_lines, broken_lines)``: the physical line of each record
+        in order, and of each broken record.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    max_rejects_returned : int
+        At most this many rejected rows are returned in ``ImportStats.rejects``
+        (all are stored).
+
+    Returns
+    -------
+    DatasetInfo
+        The new dataset.
+
+    Raises
+    ------
+    CsvNeedsSerialScan
+        If DuckDB's parallel CSV reader cannot read the file; retry with
+        ``CsvSource(parallel=False)``.
+    """
+    name = validate_dataset_name(name)
+    ncols = source.columns if not isinstance(source, TableSource) else source.table.num_columns - 1
+    select, params = _import_select(source, columns, messages, ncols)
+    mapped = {c.field for c in columns}
+    pieces = {f: (f if f in mapped else "NULL") for f in FIELD_NAMES}
+    # The raw line is only built for rows that are not imported (it is costly).
+    raw_line = "concat_ws($delim_raw, " + ", ".join(
+        f"coalesce({_col(i)}, '')" for i in range(ncols)) + ")"
+    sql = _IMPORT_INSERT.format(select=select, raw_line=raw_line, **pieces)
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    # The write lock first: the instance-wide settings belong to one import at a time,
+    # so an overlapping import cannot take this one's cap for the setting to restore.
+    with db._write_lock, _import_settings(db), db.write() as cur:
+        [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
+        params["new_id"] = new_id
+        if isinstance(source, TableSource):
+            cur.register("kam_import_table", source.table)
+        report(0.1, "Reading rows")
+        try:
+            cur.execute(sql, params)
+        except duckdb.Error as exc:
+            if "parallel=false" in str(exc):
+                raise CsvNeedsSerialScan(str(exc)) from None
+            raise
+        if isinstance(source, TableSource):
+            cur.unregister("kam_import_table")
+        report(0.6, "Checking rows")
+        engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
+        if isinstance(source, CsvSource):
+            engine_errors = cur.execute(
+                "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
+                "FROM kam_import_rejects ORDER BY line"
+            ).df()
+            engine_errors["reason"] = [
+                messages.broken.get(kind, messages.broken[""]).format(detail=detail)
+                for kind, detail in zip(
+                    engine_errors["error_type"], engine_errors["error_message"], strict=True
+                )
+            ]
+            cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
+            cur.execute("DROP TABLE IF EXISTS kam_import_scans")
+        exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
+        stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
+        summary = finish(stats)
+        if len(engine_errors):
+            reasons = engine_errors[["source_line", "reason", "raw"]]
+            cur.register("kam_engine_rejects", reasons)
+            cur.execute(
+                "INSERT INTO import_rejects SELECT ?, source_line, reason, raw "
+                "FROM kam_engine_rejects",
+                [new_id],
+            )
+            cur.unregister("kam_engine_rejects")
+        cur.execute(
+            "INSERT INTO import_rejects SELECT ?, source_line, document_id, customer_name "
+            "FROM transactions WHERE dataset_id = ? AND category = 'reject'",
+            [new_id, -new_id],
+        )
+        cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
+        report(0.7, "Building summaries")
+        # Aggregates need no row order; without it DuckDB needs less memory.
+        cur.execute("SET preserve_insertion_order = false")
+        info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
+        report(0.95, "Saving")
+    db.checkpoint()
+    report(1.0, "Done")
+    return info
+
+
+#: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
+#: 10-million-row file imports within about 1.5 GB of process memory.
+IMPORT_MEMORY_LIMIT = "1GB"
+
+
+@contextlib.contextmanager
+def _import_settings(db: Database) -> Iterator[None]:
+    """Cap DuckDB's memory for the import (a lower existing cap is kept), keep row
+    order (record numbers follow the file), and restore both afterwards.
+
+    Both are instance-wide settings: queries that run meanwhile share the cap. They
+    are set on a cursor of their own, outside the import's transaction, so they
+    are restored even when the import fails.
+    """
+    cur = db._con.cursor()
+    [(limit, order)] = cur.execute(
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    ).fetchall()
+    if _size_bytes(str(limit)) > _size_bytes(IMPORT_MEMORY_LIMIT):
+        cur.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT])
+    cur.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        # The setting reads back rounded ("18.8 GiB"): prefer the exact default.
+        cur.execute("RESET memory_limit")
+        [(default,)] = cur.execute("SELECT current_setting('memory_limit')").fetchall()
+        if default != limit:
+            cur.execute("SET memory_limit = ?", [str(limit).replace(" ", "")])
+        cur.execute("SET preserve_insertion_order = ?", [bool(order)])
+        cur.close()
+
+
+def _size_bytes(text: str) -> float:
+    """'18.8 GiB' / '1GB' / '953.6 MiB' -> bytes (unknown text -> infinity)."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)i?B\s*", text, flags=re.IGNORECASE)
+    if not match:
+        return float("inf")
+    return float(match.group(1)) * 1024 ** "BKMGT".index(match.group(2).upper() or "B")
+
+
+def _fix_line_numbers(
+    cur: duckdb.DuckDBPyConnection,
+    new_id: int,
+    source: CsvSource | ParquetSource | TableSource,
+    engine_errors: pd.DataFrame,
+    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None,
+) -> bool:
+    """Replace record numbers by physical line numbers where they differ (CSV only).
+
+    Returns whether the stored line numbers are exact.
+    """
+    if not isinstance(source, CsvSource) or line_map is None:
+        return True
+    [(records,)] = cur.execute(
+        "SELECT count(*) FROM transactions WHERE dataset_id IN (?, ?)", [new_id, -new_id]
+    ).fetchall()
+    mapping = line_map(int(records), len(engine_errors))
+    if mapping is None:
+        return True
+    record_lines, broken_lines = mapping
+    if records != len(record_lines):
+        return False
+    if len(broken_lines) == len(engine_errors):
+        engine_errors["source_line"] = broken_lines
+    expected = [source.skip + i + 1 for i in range(len(record_lines))]
+    if record_lines == expected:
+        return True
+    table = pa.table({
+        "record_line": pa.array(expected, pa.int64()),
+        "physical_line": pa.array(record_lines, pa.int64()),
+    })
+    cur.register("kam_line_map", table)
+    cur.execute(
+        "UPDATE transactions SET source_line = m.physical_line FROM kam_line_map m "
+        "WHERE transactions.dataset_id IN (?, ?) AND transactions.source_line = m.record_line "
+        "AND m.record_line <> m.physical_line",
+        [new_id, -new_id],
+    )
+    cur.unregister("kam_line_map")
+    return True
+
+
+def _import_stats(
+    cur: duckdb.DuckDBPyConnection,
+    new_id: int,
+    engine_errors: pd.DataFrame,
+    exact: bool,
+    limit: int,
+) -> ImportStats:
+    staged = dict.fromkeys(_STAGING_STATUSES, (0, 0.0))
+    for status, count, total in cur.execute(
+        "SELECT category, count(*), coalesce(sum(revenue), 0) FROM transactions "
+        "WHERE dataset_id = ? GROUP BY category",
+        [-new_id],
+    ).fetchall():
+        staged[status] = (int(count), float(total))
+    [(imported, imported_total)] = cur.execute(
+        "SELECT count(*), coalesce(sum(revenue), 0) FROM transactions WHERE dataset_id = ?",
+        [new_id],
+    ).fetchall()
+    rejects = cur.execute(
+        "SELECT source_line, document_id AS reason, customer_name AS raw FROM transactions "
+        "WHERE dataset_id = ? AND category = 'reject' ORDER BY source_line LIMIT ?",
+        [-new_id, limit],
+    ).df()
+    if len(engine_errors):
+        rejects = pd.concat(
+            [engine_errors[["source_line", "reason", "raw"]], rejects], ignore_index=True
+        ).sort_values("source_line", kind="stable").head(limit).reset_index(drop=True)
+    rejected = staged["reject"][0] + len(engine_errors)
+    return ImportStats(
+        rows_read=int(imported) + rejected + staged["total"][0],
+        rows_imported=int(imported),
+        rows_rejected=rejected,
+        totals_dropped=staged["total"][0],
+        blank_rows=staged["blank"][0],
+        file_revenue_total=float(imported_total) + staged["reject"][1],
+        imported_revenue_total=float(imported_total),
+        rejects=rejects,
+        line_numbers_exact=exact,
+    )
+
+
+def parquet_preview(path: str, limit: int) -> tuple[list[str], list[tuple[str | None, ...]]]:
+    """Return the column names and the first ``limit`` rows (as text) of a Parquet file."""
+    con = duckdb.connect()
+    try:
+        rel = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [path])
+        names = [d[0] for d in rel.description]
+        rel.fetchall()
+        if len(names) > IMPORT_MAX_COLUMNS:
+            raise ValueError(f"too many columns ({len(names)})")
+        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR)" for i in range(len(names)))
+        rows = con.execute(
+            f"SELECT {casts} FROM read_parquet(?) LIMIT ?", [path, int(limit)]  # noqa: S608
+        ).fetchall()
+    finally:
+        con.close()
+    return names, rows

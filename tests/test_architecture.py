@@ -54,3 +54,94 @@ def test_storage_never_formats_sql_with_runtime_values() -> None:
                 used = {n.id for v in node.values if isinstance(v, ast.FormattedValue)
                         for n in ast.walk(v) if isinstance(n, ast.Name)}
                 assert not (used & params), f"{fn.name} formats {used & params} into SQL"
+
+
+# DuckDB's module-level functions (duckdb.sql, duckdb.execute, duckdb.query, duckdb.read_csv,
+# ...) run on a hidden process-wide default connection that is shared between threads and
+# bypasses Database's write lock and snapshots. Only Database.__init__ may open the database
+# file (duckdb.connect(path)); everything else goes through a Database cursor. The one other
+# exception: storage.py may open a private in-memory instance, ``duckdb.connect()`` with no
+# arguments, for work that involves no database (a Parquet preview before any import).
+_DUCKDB_DEFAULT_CONNECTION = re.compile(r"\bduckdb\s*\.\s*(sql|execute|query|connect)\s*\(")
+
+
+def _duckdb_calls(path: Path) -> list[tuple[int, str, str]]:
+    """Return (line, enclosing qualified function, attribute) for every ``duckdb.x(...)``
+    call and every ``from duckdb import x`` / ``import duckdb as y`` in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[int, str, str]] = []
+
+    def private_in_memory(call: ast.Call) -> bool:
+        return call.func.attr == "connect" and not call.args and not call.keywords
+
+    def visit(node: ast.AST, scope: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                inner = f"{scope}.{child.name}" if scope else child.name
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and isinstance(child.func.value, ast.Name)
+                and child.func.value.id == "duckdb"
+                and child.func.attr[:1].islower()
+            ):
+                attr = "connect()" if private_in_memory(child) else child.func.attr
+                found.append((child.lineno, scope, attr))
+            if isinstance(child, ast.ImportFrom) and child.module == "duckdb":
+                found.extend(
+                    (child.lineno, scope, f"from duckdb import {a.name}")
+                    for a in child.names
+                    if a.name[:1].islower()
+                )
+            if isinstance(child, ast.Import):
+                found.extend(
+                    (child.lineno, scope, f"import duckdb as {a.asname}")
+                    for a in child.names
+                    if a.name == "duckdb" and a.asname
+                )
+            visit(child, inner)
+
+    visit(tree, "")
+    return found
+
+
+def _python_sources() -> list[Path]:
+    paths = [*ENGINE.rglob("*.py"), ROOT / "app.py", *(ROOT / "pages").rglob("*.py")]
+    return [p for p in paths if p.exists()]
+
+
+_THE_ONE_CONNECT = ("kam_analysis/storage.py", "Database.__init__", "connect")
+
+
+def test_no_duckdb_default_connection_anywhere() -> None:
+    offenders = []
+    for path in _python_sources():
+        rel = str(path.relative_to(ROOT))
+        for line, scope, attr in _duckdb_calls(path):
+            if (rel, scope, attr) == _THE_ONE_CONNECT or (
+                rel == "kam_analysis/storage.py" and attr == "connect()"
+            ):
+                continue
+            offenders.append(f"{rel}:{line} {scope or '<module>'}: duckdb.{attr}")
+        # Belt and braces for calls the AST walk cannot see (e.g. inside strings passed to exec).
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _DUCKDB_DEFAULT_CONNECTION.search(text) and not (
+                rel == "kam_analysis/storage.py"
+                and ("self._con = duckdb.connect(" in text or "duckdb.connect()" in text)
+            ):
+                offenders.append(f"{rel}:{number}: {text.strip()}")
+    assert offenders == []
+
+
+def test_default_connection_checker_catches_offenders(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import duckdb\nfrom duckdb import sql\n"
+        "def f():\n    duckdb.sql('SELECT 1')\n    duckdb.read_csv('x.csv')\n"
+        "    duckdb.connect('kam.duckdb')\n    duckdb.connect()\n",
+        encoding="utf-8",
+    )
+    attrs = sorted(attr for _, _, attr in _duckdb_calls(bad))
+    assert attrs == ["connect", "connect()", "from duckdb import sql", "read_csv", "sql"]
+    assert _DUCKDB_DEFAULT_CONNECTION.search("x = duckdb.connect(path)")

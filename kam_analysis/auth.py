@@ -1,0 +1,426 @@
+"""Access control without Streamlit: who may open the app, and who may change data.
+
+The app passes ``st.secrets`` (any mapping) to :meth:`AuthSettings.from_mapping`.
+Everything lives in the ``[auth]`` section of ``.streamlit/secrets.toml``, next to
+the keys Streamlit's own ``st.login`` reads (``redirect_uri``, ``cookie_secret``,
+``client_id``, ...):
+
+* **open** (no ``[auth]`` settings): no sign-in, everybody is an editor. Meant for
+  a single user on ``localhost``.
+* **password**: ``password_hash`` is one team password stored as a hash made by
+  ``python -m kam_analysis hash-password``. Who knows it is a viewer; who knows
+  ``editor_password_hash`` (if set) is an editor. Without ``editor_password_hash``
+  the team password makes everybody an editor.
+* **oidc** (``st.login`` with an OpenID Connect provider): only e-mails listed in
+  ``allowed_emails`` or whose domain is in ``allowed_domains`` get in; those listed
+  in ``editors`` (e-mails or domains) are editors, everybody else a viewer.
+
+Roles: ``viewer`` sees every analysis and exports; ``editor`` may also import,
+replace and delete datasets and edit tags and dossiers.
+
+Password hashes are self-describing strings ``scrypt$n$r$p$salt_b64$hash_b64``
+(standard base64), checked in constant time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ROLE_VIEWER = "viewer"
+ROLE_EDITOR = "editor"
+ROLES: tuple[str, ...] = (ROLE_VIEWER, ROLE_EDITOR)
+
+MODE_OPEN = "open"
+MODE_PASSWORD = "password"
+MODE_OIDC = "oidc"
+MODES: tuple[str, ...] = (MODE_OPEN, MODE_PASSWORD, MODE_OIDC)
+
+#: scrypt cost used by :func:`hash_password` (about 0.1 s and 32 MiB per check).
+SCRYPT_N = 2**15
+SCRYPT_R = 8
+SCRYPT_P = 1
+
+# Bounds accepted when reading a stored hash, so an edited secrets file cannot
+# make every login burn gigabytes of memory or minutes of CPU.
+_MIN_LOG2_N, _MAX_LOG2_N = 10, 20
+_MAX_R, _MAX_P = 32, 16
+_SALT_BYTES = 16
+_HASH_BYTES = 32
+
+
+# --------------------------------------------------------------------------
+# Password hashes
+# --------------------------------------------------------------------------
+
+
+def _maxmem(n: int, r: int, p: int) -> int:
+    return 128 * r * (n + p + 2) + 1024 * 1024
+
+
+def hash_password(
+    password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P
+) -> str:
+    """Hash a password with scrypt and a fresh random salt.
+
+    Parameters
+    ----------
+    password : str
+        The password; must not be empty.
+    n, r, p : int
+        scrypt cost parameters (``n`` a power of two between 2**10 and 2**20).
+
+    Returns
+    -------
+    str
+        ``"scrypt$n$r$p$salt_b64$hash_b64"``, to store as ``password_hash``.
+
+    Raises
+    ------
+    ValueError
+        If the password is empty or the parameters are out of range.
+    """
+    if not isinstance(password, str) or password == "":
+        raise ValueError("The password is empty.")
+    _check_params(n, r, p)
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+        maxmem=_maxmem(n, r, p), dklen=_HASH_BYTES,
+    )
+    return "$".join(
+        ["scrypt", str(n), str(r), str(p),
+         base64.b64encode(salt).decode("ascii"), base64.b64encode(digest).decode("ascii")]
+    )
+
+
+def _check_params(n: int, r: int, p: int) -> None:
+    if n < 2**_MIN_LOG2_N or n > 2**_MAX_LOG2_N or n & (n - 1):
+        raise ValueError(
+            f"scrypt n must be a power of two from 2**{_MIN_LOG2_N} to 2**{_MAX_LOG2_N}."
+        )
+    if not 1 <= r <= _MAX_R:
+        raise ValueError(f"scrypt r must be from 1 to {_MAX_R}.")
+    if not 1 <= p <= _MAX_P:
+        raise ValueError(f"scrypt p must be from 1 to {_MAX_P}.")
+
+
+def parse_password_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
+    """Split a stored hash into ``(n, r, p, salt, digest)``.
+
+    Raises
+    ------
+    ValueError
+        If ``stored`` is not a well-formed ``scrypt$n$r$p$salt_b64$hash_b64`` string
+        with parameters in the accepted range.
+    """
+    if not isinstance(stored, str):
+        raise ValueError("The password hash must be text.")
+    parts = stored.strip().split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        raise ValueError(
+            "The password hash is not of the form scrypt$n$r$p$salt$hash; "
+            "make one with: python -m kam_analysis hash-password"
+        )
+    try:
+        n, r, p = (int(x) for x in parts[1:4])
+        salt = base64.b64decode(parts[4], validate=True)
+        digest = base64.b64decode(parts[5], validate=True)
+    except (ValueError, binascii.Error):
+        raise ValueError("The password hash has a malformed number or base64 field.") from None
+    if not all(x.isdigit() for x in parts[1:4]):
+        raise ValueError("The password hash has a malformed number field.")
+    _check_params(n, r, p)
+    if len(salt) < 8 or len(digest) < 16:
+        raise ValueError("The password hash has a too short salt or hash.")
+    return n, r, p, salt, digest
+
+
+def verify_password(stored: str, candidate: str) -> bool:
+    """Return True if ``candidate`` is the password behind ``stored``.
+
+    The comparison is constant-time. A malformed or tampered hash string, or a
+    candidate that is not text, never matches (returns False) rather than raising.
+
+    Parameters
+    ----------
+    stored : str
+        A hash made by :func:`hash_password`.
+    candidate : str
+        The password typed by the user.
+    """
+    try:
+        n, r, p, salt, digest = parse_password_hash(stored)
+    except ValueError:
+        return False
+    if not isinstance(candidate, str):
+        return False
+    computed = hashlib.scrypt(
+        candidate.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+        maxmem=_maxmem(n, r, p), dklen=len(digest),
+    )
+    return hmac.compare_digest(computed, digest)
+
+
+# --------------------------------------------------------------------------
+# E-mail and domain matching
+# --------------------------------------------------------------------------
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Return the lower-cased e-mail, or None if it is not a plain ``local@domain``.
+
+    Exactly one ``@``, a non-empty local part, a domain with a dot and no empty
+    labels, and no whitespace or control characters: anything else never matches.
+    """
+    if not isinstance(email, str):
+        return None
+    text = email.strip().casefold()
+    if not text or any(c.isspace() or not c.isprintable() for c in text):
+        return None
+    local, sep, domain = text.partition("@")
+    if not sep or not local or "@" in domain or not _valid_domain(domain):
+        return None
+    return f"{local}@{domain}"
+
+
+def _valid_domain(domain: str) -> bool:
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(labels) and all(
+        c.isalnum() or c == "-" for label in labels for c in label
+    )
+
+
+def _normalize_domain(entry: str) -> str:
+    """``"@Example.com"`` -> ``"example.com"``; ``"*.example.com"`` stays a wildcard."""
+    text = entry.strip().casefold().removeprefix("@")
+    wildcard = text.startswith("*.")
+    bare = text[2:] if wildcard else text
+    if not _valid_domain(bare):
+        raise ValueError(f"{entry!r} is not a domain name (write it like example.com).")
+    return f"*.{bare}" if wildcard else bare
+
+
+def _domain_matches(domain: str, allowed: Iterable[str]) -> bool:
+    for entry in allowed:
+        if entry.startswith("*."):
+            if domain.endswith(entry[1:]):  # "*.example.com" -> any "x.example.com"
+                return True
+        elif domain == entry:
+            return True
+    return False
+
+
+def _string_list(section: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = section.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"[auth] {key} must be a list of strings.")
+    return tuple(v for v in value if v.strip())
+
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Who may use the app and in which role.
+
+    Attributes
+    ----------
+    password_hash : str or None
+        The team password's hash (password mode).
+    editor_password_hash : str or None
+        The editors' password hash (password mode, optional).
+    allowed_emails : frozenset of str
+        Lower-cased e-mails allowed to sign in (oidc mode).
+    allowed_domains : frozenset of str
+        Lower-cased domains (``example.com``, or ``*.example.com`` for any
+        subdomain) whose users may sign in (oidc mode).
+    editor_emails, editor_domains : frozenset of str
+        Who is an editor (oidc mode); they may sign in even if not listed above.
+    oidc : bool
+        True when Streamlit's ``st.login`` is configured (or an allow list is set).
+    """
+
+    password_hash: str | None = None
+    editor_password_hash: str | None = None
+    allowed_emails: frozenset[str] = frozenset()
+    allowed_domains: frozenset[str] = frozenset()
+    editor_emails: frozenset[str] = frozenset()
+    editor_domains: frozenset[str] = frozenset()
+    oidc: bool = False
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> AuthSettings:
+        """Read the ``[auth]`` section of ``mapping`` (e.g. ``st.secrets``).
+
+        Parameters
+        ----------
+        mapping : Mapping or None
+            The whole secrets mapping; only its ``auth`` key is read. None, a
+            mapping without ``auth``, or ``st.secrets`` without a secrets file
+            (its lookups raise ``FileNotFoundError``) gives open mode.
+
+        Raises
+        ------
+        ValueError
+            If a setting is malformed (bad hash string, e-mail or domain), or the
+            settings mix password and OpenID Connect sign-in, or OpenID Connect is
+            configured without any allowed e-mail or domain.
+        """
+        try:
+            section = (mapping or {}).get("auth") or {}
+        except FileNotFoundError:  # st.secrets without any secrets.toml
+            section = {}
+        if not isinstance(section, Mapping):
+            raise ValueError("[auth] must be a table of settings.")
+        password_hash = section.get("password_hash") or None
+        editor_hash = section.get("editor_password_hash") or None
+        for key, value in (("password_hash", password_hash),
+                           ("editor_password_hash", editor_hash)):
+            if value is not None:
+                try:
+                    parse_password_hash(value)
+                except ValueError as exc:
+                    raise ValueError(f"[auth] {key}: {exc}") from None
+        if editor_hash and not password_hash:
+            raise ValueError("[auth] editor_password_hash needs password_hash as well.")
+
+        allowed_emails = {_email_setting("allowed_emails", e)
+                          for e in _string_list(section, "allowed_emails")}
+        allowed_domains = {_normalize_domain(d) for d in _string_list(section, "allowed_domains")}
+        editor_emails: set[str] = set()
+        editor_domains: set[str] = set()
+        for entry in _string_list(section, "editors"):
+            if "@" in entry.strip().removeprefix("@"):
+                editor_emails.add(_email_setting("editors", entry))
+            else:
+                editor_domains.add(_normalize_domain(entry))
+
+        oidc = bool(section.get("redirect_uri") or allowed_emails or allowed_domains)
+        if oidc and password_hash:
+            raise ValueError(
+                "[auth] sets both a team password and OpenID Connect sign-in; use one of them."
+            )
+        if oidc and not (allowed_emails or allowed_domains or editor_emails or editor_domains):
+            raise ValueError(
+                "[auth] configures OpenID Connect sign-in but no allowed_emails or "
+                "allowed_domains: anybody with an account at the provider could get in."
+            )
+        if (editor_emails or editor_domains) and not oidc:
+            raise ValueError(
+                "[auth] editors applies to OpenID Connect sign-in; with a team password "
+                "use editor_password_hash."
+            )
+        return cls(
+            password_hash=password_hash,
+            editor_password_hash=editor_hash,
+            allowed_emails=frozenset(allowed_emails),
+            allowed_domains=frozenset(allowed_domains),
+            editor_emails=frozenset(editor_emails),
+            editor_domains=frozenset(editor_domains),
+            oidc=oidc,
+        )
+
+    @property
+    def mode(self) -> str:
+        """``"open"``, ``"password"`` or ``"oidc"``."""
+        if self.oidc:
+            return MODE_OIDC
+        if self.password_hash:
+            return MODE_PASSWORD
+        return MODE_OPEN
+
+    def is_allowed(self, email: str | None) -> bool:
+        """Return True if the signed-in user with ``email`` may use the app.
+
+        Open and password modes do not look at e-mails: everybody (who passed the
+        password check, in password mode) is allowed. In oidc mode the e-mail must
+        be listed, or its domain must be listed exactly (``example.com`` does not
+        admit ``sub.example.com`` unless ``*.example.com`` or ``sub.example.com``
+        is listed), comparing case-insensitively.
+        """
+        if self.mode != MODE_OIDC:
+            return True
+        normal = normalize_email(email)
+        if normal is None:
+            return False
+        domain = normal.rsplit("@", 1)[1]
+        return (
+            normal in self.allowed_emails
+            or _domain_matches(domain, self.allowed_domains)
+            or self._is_editor_email(normal)
+        )
+
+    def _is_editor_email(self, normal: str) -> bool:
+        domain = normal.rsplit("@", 1)[1]
+        return normal in self.editor_emails or _domain_matches(domain, self.editor_domains)
+
+    def role_for(self, email: str | None) -> str | None:
+        """Return the role of a signed-in user: ``"editor"``, ``"viewer"`` or None.
+
+        Parameters
+        ----------
+        email : str or None
+            The user's e-mail from the identity provider (ignored in open mode).
+
+        Returns
+        -------
+        str or None
+            Open mode: always ``"editor"`` (local single-user use). Oidc mode:
+            None if the user is not allowed, ``"editor"`` if listed in ``editors``,
+            else ``"viewer"``.
+
+        Raises
+        ------
+        ValueError
+            In password mode, where the role comes from the password: use
+            :meth:`role_for_password`.
+        """
+        mode = self.mode
+        if mode == MODE_OPEN:
+            return ROLE_EDITOR
+        if mode == MODE_PASSWORD:
+            raise ValueError("In password mode the role comes from the password.")
+        if not self.is_allowed(email):
+            return None
+        normal = normalize_email(email)
+        return ROLE_EDITOR if normal and self._is_editor_email(normal) else ROLE_VIEWER
+
+    def role_for_password(self, candidate: str) -> str | None:
+        """Return the role the typed password grants, or None if it is wrong.
+
+        The editor password gives ``"editor"``; the team password gives
+        ``"viewer"`` when an editor password is set, else ``"editor"``.
+
+        Raises
+        ------
+        ValueError
+            If the settings are not in password mode.
+        """
+        if self.mode != MODE_PASSWORD or self.password_hash is None:
+            raise ValueError("The app is not configured for a team password.")
+        if self.editor_password_hash and verify_password(self.editor_password_hash, candidate):
+            return ROLE_EDITOR
+        if verify_password(self.password_hash, candidate):
+            return ROLE_VIEWER if self.editor_password_hash else ROLE_EDITOR
+        return None
+
+
+def _email_setting(key: str, entry: str) -> str:
+    normal = normalize_email(entry)
+    if normal is None:
+        raise ValueError(f"[auth] {key}: {entry!r} is not an e-mail address.")
+    return normal
