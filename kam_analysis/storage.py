@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from kam_analysis.fields import FIELD_NAMES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Default database file, relative to the project root.
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "kam.duckdb"
@@ -132,6 +132,37 @@ _MIGRATIONS: dict[int, list[str]] = {
             created_at TIMESTAMP NOT NULL
         )""",
     ],
+    # Version 2: pre-aggregated tables for the analysis engine (built at import).
+    # Datasets imported before this version simply lack them; the engine then
+    # computes from sales_daily.
+    2: [
+        # Customer-by-month sums over the whole dataset, no filters.
+        """CREATE TABLE IF NOT EXISTS sales_monthly (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            revenue DOUBLE NOT NULL,
+            margin DOUBLE,
+            quantity DOUBLE,
+            row_count BIGINT NOT NULL
+        )""",
+        # Per-customer facts over the whole dataset as of its last date (the
+        # default analysis window): main region/manager, median purchase gap,
+        # and each measure in the last 6 months and the 6 months before.
+        """CREATE TABLE IF NOT EXISTS customer_facts (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            region VARCHAR,
+            manager VARCHAR,
+            median_gap DOUBLE,
+            revenue_last_6m DOUBLE,
+            revenue_prev_6m DOUBLE,
+            margin_last_6m DOUBLE,
+            margin_prev_6m DOUBLE,
+            quantity_last_6m DOUBLE,
+            quantity_prev_6m DOUBLE
+        )""",
+    ],
 }
 
 # Tables whose rows belong to one dataset (deleted with it).
@@ -140,6 +171,8 @@ _DATASET_TABLES: tuple[str, ...] = (
     "sales_daily",
     "customers",
     "import_rejects",
+    "sales_monthly",
+    "customer_facts",
 )
 
 
@@ -522,6 +555,7 @@ def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
            GROUP BY dataset_id, customer_id""",
         [dataset_id],
     )
+    _build_analysis_aggregates(cur, dataset_id)
 
 
 def import_rejects(db: Database, name: str) -> pd.DataFrame:
@@ -533,6 +567,532 @@ def import_rejects(db: Database, name: str) -> pd.DataFrame:
             "WHERE dataset_id = ? ORDER BY source_line",
             [info.dataset_id],
         ).df()
+
+
+def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Build the engine's pre-aggregated tables (schema version 2) of one dataset.
+
+    ``sales_monthly`` holds customer-by-month sums; ``customer_facts`` holds
+    what the default analysis window (the whole dataset) needs per customer
+    beyond sums: main region and manager, median purchase gap, and each
+    measure over the last 6 months and the 6 months before the last date.
+    """
+    cur.execute(
+        """INSERT INTO sales_monthly
+           SELECT dataset_id, customer_id, date_trunc('month', order_date)::DATE,
+                  sum(revenue), sum(margin), sum(quantity), sum(row_count)
+           FROM sales_daily WHERE dataset_id = ?
+           GROUP BY ALL""",
+        [dataset_id],
+    )
+    cur.execute(
+        f"""INSERT INTO customer_facts
+            WITH src AS (
+                SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
+                       row_count
+                FROM sales_daily WHERE dataset_id = $ds
+            ),
+            bounds AS (SELECT max(order_date) AS last_date FROM src),
+            {_MODES_AND_GAPS_SQL},
+            recent AS (
+                SELECT customer_id,
+                  {_RECENT_SUM_SQL.format(col="revenue")} AS revenue_last_6m,
+                  {_PREVIOUS_SUM_SQL.format(col="revenue")} AS revenue_prev_6m,
+                  {_RECENT_SUM_SQL.format(col="margin")} AS margin_last_6m,
+                  {_PREVIOUS_SUM_SQL.format(col="margin")} AS margin_prev_6m,
+                  {_RECENT_SUM_SQL.format(col="quantity")} AS quantity_last_6m,
+                  {_PREVIOUS_SUM_SQL.format(col="quantity")} AS quantity_prev_6m
+                FROM src, (SELECT last_date AS end_date FROM bounds) e
+                GROUP BY customer_id
+            )
+            SELECT $ds, r.customer_id, rg.region, mg.manager, gp.median_gap,
+                   r.revenue_last_6m, r.revenue_prev_6m, r.margin_last_6m, r.margin_prev_6m,
+                   r.quantity_last_6m, r.quantity_prev_6m
+            FROM recent r
+            LEFT JOIN region_mode rg USING (customer_id)
+            LEFT JOIN manager_mode mg USING (customer_id)
+            LEFT JOIN gaps_median gp USING (customer_id)""",  # noqa: S608 - constant identifiers only
+        {"ds": dataset_id, "start": date.min, "end": date.max},
+    )
+
+
+# ---- Analysis queries ----
+#
+# The analysis engine (kam_analysis.analysis) calls these with the cursor of
+# its one db.read() snapshot. Measures and period units are validated here
+# against constants; every value is a bound (named) parameter.
+
+_PERIOD_UNITS: tuple[str, ...] = ("week", "month", "quarter")
+
+# Filters on the pre-aggregated customer-by-day table (which has no product
+# column: a product filter reads the transactions instead).
+_FILTERS_SQL = """
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], region))
+      AND (len($managers::VARCHAR[]) = 0 OR list_contains($managers::VARCHAR[], manager))
+      AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], category))"""
+
+_SRC_DAILY_SQL = "".join((
+    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity, row_count
+       FROM sales_daily WHERE dataset_id = $ds AND len($products::VARCHAR[]) = 0""",
+    _FILTERS_SQL,
+))
+
+_SRC_TRANSACTIONS_SQL = "".join((
+    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
+              1 AS row_count
+       FROM transactions WHERE dataset_id = $ds
+         AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))""",
+    _FILTERS_SQL,
+))
+
+# Main region / manager (most rows, ties by name) in [$start, $end], and the
+# median days between consecutive distinct purchase dates up to $end. Needs a
+# CTE ``src`` with the filtered rows of the whole dataset.
+_MODES_AND_GAPS_SQL = """
+    region_rows AS (
+        SELECT customer_id, region, sum(row_count) AS n FROM src
+        WHERE region IS NOT NULL AND order_date BETWEEN $start AND $end
+        GROUP BY ALL
+    ),
+    region_mode AS (
+        SELECT customer_id, first(region ORDER BY n DESC, region) AS region
+        FROM region_rows GROUP BY customer_id
+    ),
+    manager_rows AS (
+        SELECT customer_id, manager, sum(row_count) AS n FROM src
+        WHERE manager IS NOT NULL AND order_date BETWEEN $start AND $end
+        GROUP BY ALL
+    ),
+    manager_mode AS (
+        SELECT customer_id, first(manager ORDER BY n DESC, manager) AS manager
+        FROM manager_rows GROUP BY customer_id
+    ),
+    purchase_dates AS (
+        SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
+    ),
+    gaps AS (
+        SELECT customer_id,
+               date_diff('day', lag(order_date) OVER (PARTITION BY customer_id
+                                                     ORDER BY order_date), order_date) AS gap
+        FROM purchase_dates
+    ),
+    gaps_median AS (
+        SELECT customer_id, median(gap)::DOUBLE AS median_gap FROM gaps
+        WHERE gap IS NOT NULL GROUP BY customer_id
+    )"""
+
+# Sum of a measure in the 6 months up to end_date, and in the 6 months before.
+_RECENT_SUM_SQL = (
+    "coalesce(sum({col}) FILTER (WHERE order_date > end_date - INTERVAL 6 MONTH "
+    "AND order_date <= end_date), 0)"
+)
+_PREVIOUS_SUM_SQL = (
+    "coalesce(sum({col}) FILTER (WHERE order_date > end_date - INTERVAL 12 MONTH "
+    "AND order_date <= end_date - INTERVAL 6 MONTH), 0)"
+)
+
+# Per-customer history length, mean, population sd and active periods from
+# ``facts`` (one row per customer with first_purchase) and ``per`` (value v of
+# each period of the window that has rows).
+_HISTORY_SQL = """
+    hist AS (
+        SELECT f.*,
+               greatest(date_trunc($unit, $start::DATE),
+                        date_trunc($unit, f.first_purchase))::DATE AS hist_start,
+               date_trunc($unit, $end::DATE)::DATE AS last_period
+        FROM facts f
+    ),
+    hist_periods AS (
+        SELECT hist.*,
+               (CASE $unit
+                  WHEN 'week' THEN date_diff('day', hist_start, last_period) // 7
+                  WHEN 'month' THEN date_diff('month', hist_start, last_period)
+                  ELSE date_diff('quarter', hist_start, last_period) END) + 1 AS periods
+        FROM hist
+    ),
+    per_sum AS (
+        SELECT customer_id, sum(coalesce(v, 0)) AS s, count(*) AS active
+        FROM per GROUP BY customer_id
+    ),
+    moments AS (
+        SELECT h.customer_id, h.periods, coalesce(ps.active, 0) AS active,
+               coalesce(ps.s, 0) / h.periods AS mean
+        FROM hist_periods h LEFT JOIN per_sum ps USING (customer_id)
+    ),
+    deviations AS (
+        SELECT m.customer_id, sum((coalesce(p.v, 0) - m.mean) ^ 2) AS ss
+        FROM moments m JOIN per p USING (customer_id) GROUP BY m.customer_id
+    )
+    SELECT h.customer_id, c.customer_name, h.region, h.manager,
+           coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
+           coalesce(h.margin, 0) AS margin, h.rows,
+           h.first_purchase, h.last_purchase, h.periods,
+           m.active AS active_periods, m.mean,
+           sqrt(greatest((coalesce(d.ss, 0) + (m.periods - m.active) * m.mean ^ 2)
+                         / m.periods, 0)) AS sd,
+           h.median_gap, h.value_last_6m, h.value_prev_6m
+    FROM hist_periods h
+    JOIN moments m USING (customer_id)
+    LEFT JOIN deviations d USING (customer_id)
+    LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
+
+_CUSTOMER_STATS_GENERAL_SQL = """
+    facts_raw AS (
+        SELECT customer_id,
+               min(order_date) AS first_purchase,
+               max(order_date) FILTER (WHERE order_date <= $end) AS last_purchase,
+               sum({col}) FILTER (WHERE order_date BETWEEN $start AND $end) AS value,
+               sum(revenue) FILTER (WHERE order_date BETWEEN $start AND $end) AS revenue,
+               sum(margin) FILTER (WHERE order_date BETWEEN $start AND $end) AS margin,
+               sum(row_count) FILTER (WHERE order_date BETWEEN $start AND $end) AS rows,
+               {recent} AS value_last_6m,
+               {previous} AS value_prev_6m
+        FROM src, (SELECT $end::DATE AS end_date) e
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE order_date BETWEEN $start AND $end) > 0
+    ),
+    facts AS (
+        SELECT f.*, rg.region, mg.manager, gp.median_gap
+        FROM facts_raw f
+        LEFT JOIN region_mode rg USING (customer_id)
+        LEFT JOIN manager_mode mg USING (customer_id)
+        LEFT JOIN gaps_median gp USING (customer_id)
+    ),
+    per AS (
+        SELECT customer_id, date_trunc($unit, order_date)::DATE AS period, sum({col}) AS v
+        FROM src WHERE order_date BETWEEN $start AND $end GROUP BY ALL
+    ),"""
+
+# Default window, no filters: everything from sales_monthly + customer_facts.
+_CUSTOMER_STATS_FAST_SQL = """
+    WITH mon AS (
+        SELECT customer_id, month, revenue, margin, quantity, row_count
+        FROM sales_monthly WHERE dataset_id = $ds
+    ),
+    mon_sum AS (
+        SELECT customer_id, sum({col}) AS value, sum(revenue) AS revenue,
+               sum(margin) AS margin, sum(row_count) AS rows
+        FROM mon GROUP BY customer_id
+    ),
+    facts AS (
+        SELECT ms.*, c.first_purchase, c.last_purchase, cf.region, cf.manager,
+               cf.median_gap, coalesce(cf.{col}_last_6m, 0) AS value_last_6m,
+               coalesce(cf.{col}_prev_6m, 0) AS value_prev_6m
+        FROM mon_sum ms
+        JOIN customers c ON c.dataset_id = $ds AND c.customer_id = ms.customer_id
+        LEFT JOIN customer_facts cf ON cf.dataset_id = $ds AND cf.customer_id = ms.customer_id
+    ),
+    per AS ({per}),"""
+
+_PER_MONTH_SQL = "SELECT customer_id, month AS period, {col} AS v FROM mon"
+_PER_QUARTER_SQL = (
+    "SELECT customer_id, date_trunc('quarter', month)::DATE AS period, sum({col}) AS v "
+    "FROM mon GROUP BY ALL"
+)
+
+_MEASURE_COLUMNS: dict[str, str] = {"revenue": "revenue", "margin": "margin",
+                                    "quantity": "quantity"}
+
+
+def _measure_column(measure: str) -> str:
+    try:
+        return _MEASURE_COLUMNS[measure]
+    except KeyError:
+        raise ValueError(
+            f"Unknown measure {measure!r}; use one of {', '.join(_MEASURE_COLUMNS)}."
+        ) from None
+
+
+def _period_unit(period: str) -> str:
+    if period not in _PERIOD_UNITS:
+        raise ValueError(f"Unknown period {period!r}; use one of {', '.join(_PERIOD_UNITS)}.")
+    return period
+
+
+def _filter_params(filters: dict[str, Iterable[str]] | None) -> dict[str, list[str]]:
+    filters = filters or {}
+    return {
+        key: [str(v) for v in filters.get(field, ())]
+        for key, field in (("regions", "region"), ("managers", "manager"),
+                           ("categories", "category"), ("products", "product"))
+    }
+
+
+def _source_sql(params: dict[str, Any]) -> str:
+    return _SRC_TRANSACTIONS_SQL if params["products"] else _SRC_DAILY_SQL
+
+
+def dataset_in(cur: duckdb.DuckDBPyConnection, name: str) -> DatasetInfo:
+    """Return dataset ``name`` read with ``cur`` (inside the caller's snapshot).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If there is no such dataset.
+    """
+    return _get_dataset(cur, name)
+
+
+def has_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> bool:
+    """Whether the dataset has the version-2 pre-aggregated tables (imported since v2)."""
+    rows = cur.execute(
+        "SELECT 1 FROM customer_facts WHERE dataset_id = ? LIMIT 1", [dataset_id]
+    ).fetchall()
+    return bool(rows)
+
+
+def analysis_customer_stats(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+    *,
+    precomputed: bool = False,
+) -> pd.DataFrame:
+    """Per-customer figures of one analysis window, one row per customer with rows in it.
+
+    Parameters
+    ----------
+    cur : DuckDB cursor
+        Cursor of the caller's read snapshot.
+    dataset_id : int
+        Dataset.
+    measure : {"revenue", "margin", "quantity"}
+        Measure summed into ``value``.
+    start, end : date
+        Inclusive window.
+    period : {"week", "month", "quarter"}
+        XYZ period granularity.
+    filters : dict, optional
+        ``region``/``manager``/``category``/``product`` -> allowed values.
+    precomputed : bool
+        Read ``sales_monthly``/``customer_facts`` (valid only for the whole
+        dataset as window, no filters, month or quarter periods).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, customer_name, region, manager, value, revenue, margin,
+        rows, first_purchase, last_purchase, periods, active_periods, mean, sd,
+        median_gap, value_last_6m, value_prev_6m.
+    """
+    col = _measure_column(measure)
+    unit = _period_unit(period)
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "unit": unit}
+    if precomputed:
+        if unit == "week":
+            raise ValueError("Pre-aggregated statistics exist for month and quarter only.")
+        per = (_PER_MONTH_SQL if unit == "month" else _PER_QUARTER_SQL).format(col=col)
+        head = _CUSTOMER_STATS_FAST_SQL.format(col=col, per=per)
+        sql = head + _HISTORY_SQL
+    else:
+        params.update(_filter_params(filters))
+        src = _source_sql(params)
+        body = _CUSTOMER_STATS_GENERAL_SQL.format(
+            col=col,
+            recent=_RECENT_SUM_SQL.format(col=col),
+            previous=_PREVIOUS_SUM_SQL.format(col=col),
+        )
+        sql = f"WITH src AS ({src}), {_MODES_AND_GAPS_SQL}, {body}" + _HISTORY_SQL
+    return cur.execute(sql, params).df()
+
+
+def analysis_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Value of every customer in every period of [start, end] that has rows.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, period (date of period start), value.
+    """
+    col = _measure_column(measure)
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end,
+                              "unit": _period_unit(period), **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src})
+            SELECT customer_id, date_trunc($unit, order_date)::DATE AS period,
+                   coalesce(sum({col}), 0) AS value
+            FROM src WHERE order_date BETWEEN $start AND $end
+            GROUP BY ALL ORDER BY period, customer_id""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def analysis_two_windows(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    first: tuple[date, date],
+    second: tuple[date, date],
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Each customer's value and row count in two windows (customers with rows in either).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, customer_name, value_first, rows_first, value_second, rows_second.
+    """
+    col = _measure_column(measure)
+    params: dict[str, Any] = {"ds": dataset_id, "s1": first[0], "e1": first[1],
+                              "s2": second[0], "e2": second[1], **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src}),
+            w AS (
+                SELECT customer_id,
+                       coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0)
+                           AS value_first,
+                       coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0)
+                           AS rows_first,
+                       coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+                           AS value_second,
+                       coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+                           AS rows_second
+                FROM src
+                WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+                GROUP BY customer_id
+            )
+            SELECT w.customer_id, c.customer_name, w.value_first, w.rows_first,
+                   w.value_second, w.rows_second
+            FROM w LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = w.customer_id
+            ORDER BY w.customer_id""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def analysis_revenue_margin(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Each customer's revenue and margin in [start, end] (customers with rows in it).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, revenue, margin.
+    """
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end,
+                              **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src})
+            SELECT customer_id, coalesce(sum(revenue), 0) AS revenue,
+                   coalesce(sum(margin), 0) AS margin
+            FROM src WHERE order_date BETWEEN $start AND $end
+            GROUP BY customer_id ORDER BY customer_id""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def customer_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_id: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """One customer's sums per period of [start, end] (periods with rows only).
+
+    Returns
+    -------
+    DataFrame
+        period, revenue, margin, quantity, rows.
+    """
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "cid": customer_id,
+                              "unit": _period_unit(period), **_filter_params(filters)}
+    src = _source_sql(params)
+    return cur.execute(
+        f"""WITH src AS ({src})
+            SELECT date_trunc($unit, order_date)::DATE AS period, sum(revenue) AS revenue,
+                   sum(margin) AS margin, sum(quantity) AS quantity, sum(row_count) AS rows
+            FROM src WHERE customer_id = $cid AND order_date BETWEEN $start AND $end
+            GROUP BY ALL ORDER BY period""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+def customer_product_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_id: str,
+    measure: str,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """One customer's products in [start, end], by value descending.
+
+    Returns
+    -------
+    DataFrame
+        category, product, value, quantity, rows, last_purchase.
+    """
+    col = _measure_column(measure)
+    params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "cid": customer_id,
+                              **_filter_params(filters)}
+    return cur.execute(
+        f"""SELECT category, product, coalesce(sum({col}), 0) AS value,
+                   sum(quantity) AS quantity, count(*) AS rows,
+                   max(order_date) AS last_purchase
+            FROM transactions
+            WHERE dataset_id = $ds AND customer_id = $cid AND order_date BETWEEN $start AND $end
+              AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))
+              {_FILTERS_SQL}
+            GROUP BY ALL
+            ORDER BY value DESC, category NULLS LAST, product NULLS LAST""",  # noqa: S608 - constant identifiers only
+        params,
+    ).df()
+
+
+_FILTER_VALUE_COLUMNS: tuple[str, ...] = ("region", "manager", "category", "product")
+
+
+def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:
+    """Sorted distinct non-null region, manager, category and product values of a dataset."""
+    result: dict[str, list[str]] = {}
+    for column in _FILTER_VALUE_COLUMNS:
+        rows = cur.execute(
+            f"SELECT DISTINCT {column} FROM transactions "  # noqa: S608 - constant column
+            f"WHERE dataset_id = ? AND {column} IS NOT NULL ORDER BY 1",
+            [dataset_id],
+        ).fetchall()
+        result[column] = [r[0] for r in rows]
+    return result
+
+
+def account_tags(db: Database) -> dict[str, tuple[str, ...]]:
+    """Return customer_id -> hand-set account tags (sorted)."""
+    with db.read() as cur:
+        rows = cur.execute(
+            "SELECT customer_id, list(tag ORDER BY tag) FROM account_tags GROUP BY customer_id"
+        ).fetchall()
+    return {cid: tuple(tags) for cid, tags in rows}
+
+
+def replace_account_tags(db: Database, customer_id: str, tags: Iterable[str]) -> None:
+    """Set the hand-set tags of one customer (replacing earlier ones) in one transaction."""
+    with db.write() as cur:
+        cur.execute("DELETE FROM account_tags WHERE customer_id = ?", [customer_id])
+        for tag in sorted(set(tags)):
+            cur.execute("INSERT INTO account_tags VALUES (?, ?)", [customer_id, tag])
 
 
 # ---- Dossier queries ----
