@@ -147,8 +147,8 @@ if points:
     if picked in CELLS and picked != st.session_state.get("abc_last_click"):
         st.session_state["abc_cell"] = picked
         st.session_state["abc_last_click"] = picked
-if st.session_state.get("abc_cell") not in CELLS:
-    st.session_state["abc_cell"] = "AX"
+if st.session_state.get("abc_cell") not in CELLS:  # start on the cell with most value
+    st.session_state["abc_cell"] = str(matrix["value"].fillna(0).idxmax())
 with cell_col:
     cell = st.segmented_control(t("Cell"), CELLS, key="abc_cell", required=True)
     row = matrix.loc[cell]
