@@ -121,9 +121,13 @@ def _open(path: str) -> Database:
     return open_database(path)
 
 
+def _path() -> str:
+    return str(default_db_path())
+
+
 def get_db() -> Database:
     """Return the shared database of this process (``$KAM_DB`` or ``data/kam.duckdb``)."""
-    return _open(str(default_db_path()))
+    return _open(_path())
 
 
 @st.cache_resource(show_spinner=False)
@@ -147,77 +151,80 @@ def ensure_demo() -> bool:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _analysis(dataset_id: int, dataset: str, params: AnalysisParams) -> engine.Analysis:
-    return engine.analyze(get_db(), dataset, params)
+def _analysis(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> engine.Analysis:
+    return engine.analyze(_open(path), dataset, params)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _trend(dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
-    return engine.concentration_trend(get_db(), dataset, params)
+def _trend(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
+    return engine.concentration_trend(_open(path), dataset, params)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _migration(dataset_id: int, dataset: str, params: AnalysisParams) -> engine.Migration:
-    return engine.migration(get_db(), dataset, params)
+def _migration(path: str, dataset_id: int, dataset: str,
+               params: AnalysisParams) -> engine.Migration:
+    return engine.migration(_open(path), dataset, params)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _margin_matrix(dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame | None:
-    return engine.revenue_margin_matrix(get_db(), dataset, params)
+def _margin_matrix(path: str, dataset_id: int, dataset: str,
+                   params: AnalysisParams) -> pd.DataFrame | None:
+    return engine.revenue_margin_matrix(_open(path), dataset, params)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _sensitivity(dataset_id: int, dataset: str, params: AnalysisParams,
+def _sensitivity(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
                  delta: float) -> pd.DataFrame:
-    return engine.abc_sensitivity(_analysis(dataset_id, dataset, params), delta)
+    return engine.abc_sensitivity(_analysis(path, dataset_id, dataset, params), delta)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _filter_values(dataset_id: int, dataset: str) -> dict[str, list[str]]:
-    return engine.filter_values(get_db(), dataset)
+def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[str]]:
+    return engine.filter_values(_open(path), dataset)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _customer(kind: str, dataset_id: int, dataset: str, customer_id: str,
+def _customer(path: str, kind: str, dataset_id: int, dataset: str, customer_id: str,
               params: AnalysisParams) -> pd.DataFrame:
     fn = {"periods": engine.customer_periods, "history": engine.customer_class_history,
           "products": engine.customer_products}[kind]
-    return fn(get_db(), dataset, customer_id, params)
+    return fn(_open(path), dataset, customer_id, params)
 
 
 def analysis(ctx: Context) -> engine.Analysis:
     """Return the (cached) analysis of the context."""
-    return _analysis(ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    return _analysis(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
 
 
 def trend(ctx: Context) -> pd.DataFrame:
     """Return the (cached) concentration trend per quarter."""
-    return _trend(ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    return _trend(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
 
 
 def migration(ctx: Context) -> engine.Migration:
     """Return the (cached) class migration: last 12 months vs the 12 before."""
-    return _migration(ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    return _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
 
 
 def margin_matrix(ctx: Context) -> pd.DataFrame | None:
     """Return the (cached) revenue-by-margin class matrix (None without margin)."""
-    return _margin_matrix(ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    return _margin_matrix(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
 
 
 def sensitivity(ctx: Context, delta: float = 0.05) -> pd.DataFrame:
     """Return the (cached) ABC sensitivity table for an A limit moved by ±delta."""
-    return _sensitivity(ctx.dataset.dataset_id, ctx.dataset.name, ctx.params, delta)
+    return _sensitivity(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params, delta)
 
 
 def filter_values(dataset: DatasetInfo) -> dict[str, list[str]]:
     """Return the (cached) filter values of a dataset."""
-    return _filter_values(dataset.dataset_id, dataset.name)
+    return _filter_values(_path(), dataset.dataset_id, dataset.name)
 
 
 def customer_data(ctx: Context, kind: str, customer_id: str) -> pd.DataFrame:
     """Return cached per-customer data: kind ``periods``, ``history`` or ``products``."""
-    return _customer(kind, ctx.dataset.dataset_id, ctx.dataset.name, customer_id, ctx.params)
+    return _customer(_path(), kind, ctx.dataset.dataset_id, ctx.dataset.name, customer_id,
+                     ctx.params)
 
 
 def clear_caches() -> None:

@@ -1,0 +1,213 @@
+"""The Streamlit pages, driven headless with AppTest on the demo data.
+
+Each test checks that a page runs without an exception and that what it shows
+equals the engine's figures for the same parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kam_analysis.analysis import AnalysisParams, Filters, analyze
+from kam_analysis.demo import DEMO_DATASET
+from kam_analysis.dossier import get_dossier, list_events
+from kam_analysis.storage import Database, get_dataset, list_datasets, open_database
+from pages import ui
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A fresh, empty database file set as $KAM_DB; the app's first start fills it."""
+    path = tmp_path_factory.mktemp("pages") / "app.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KAM_DB", str(path))
+        first = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+        assert not first.exception
+        db = open_database(path)
+        yield db
+
+
+def _app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """Run the app (``page`` None) or one page on its own.
+
+    A page run on its own draws the shared sidebar itself (``ui.context``).
+    AppTest's ``switch_page`` runs the page script without the entrypoint, so
+    it cannot show the sidebar the entrypoint draws; running the page file
+    exercises the same code.
+    """
+    script = APP if page is None else str(ROOT / "pages" / f"{page}.py")
+    at = AppTest.from_file(script, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r} in {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def test_first_start_loads_demo(app_db: Database) -> None:
+    assert [d.name for d in list_datasets(app_db)] == [DEMO_DATASET]
+
+
+def test_overview_shows_the_engines_figures(app_db: Database) -> None:
+    at = _app()
+    info = get_dataset(app_db, DEMO_DATASET)
+    result = analyze(app_db, DEMO_DATASET, AnalysisParams())
+    c = result.concentration
+    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Total") == ui.fmt_money(c.total, info)
+    assert _metric(at, "Total").startswith("€")
+    assert _metric(at, "Key accounts") == f"{int(result.customers['key_account'].sum()):,}"
+    assert _metric(at, "Key accounts' share") == ui.fmt_pct(c.key_share)
+    assert _metric(at, "Largest customer") == ui.fmt_pct(c.top_share)
+    assert _metric(at, "HHI") == f"{c.hhi:,.0f}"
+    summary = " ".join(m.value for m in at.markdown)
+    assert "bring 80 % of revenue" in summary
+    assert ui.fmt_pct(c.customers_for_80) in summary
+    # The demo's largest customer is about a fifth of revenue: a named dependency.
+    assert "critical dependency" in summary
+    assert len(at.get("page_link")) >= 5
+
+
+def test_sidebar_filter_changes_the_figures(app_db: Database) -> None:
+    at = _app()
+    at.multiselect(key="sb_region").select("North").run()
+    assert not at.exception
+    c = analyze(app_db, DEMO_DATASET,
+                AnalysisParams(filters=Filters(regions=("North",)))).concentration
+    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert at.query_params["region"] == ["North"] or at.query_params["region"] == "North"
+
+
+def test_query_params_round_trip(app_db: Database) -> None:
+    at = _app("concentration", {"dataset": DEMO_DATASET, "window": "12m",
+                                "measure": "margin", "region": "South"})
+    assert at.session_state["sb_window"] == "12m"
+    assert at.session_state["sb_measure"] == "margin"
+    assert at.session_state["sb_region"] == ["South"]
+    info = get_dataset(app_db, DEMO_DATASET)
+    start, end = ui.window_dates(info, "12m")
+    params = AnalysisParams(measure="margin", start=start, end=end,
+                            filters=Filters(regions=("South",)))
+    c = analyze(app_db, DEMO_DATASET, params).concentration
+    assert _metric(at, "HHI") == f"{c.hhi:,.0f}"
+    assert _metric(at, "CR1") == ui.fmt_pct(c.cr1)
+    # Changing a choice writes it back to the URL.
+    at.radio(key="sb_window").set_value("ytd").run()
+    assert at.query_params["window"] in ("ytd", ["ytd"])
+
+
+def test_bad_query_params_are_ignored(app_db: Database) -> None:
+    at = _app(None, {"dataset": "no such dataset", "window": "forever", "measure": "price",
+                     "region": "Atlantis", "start": "2025-13-40", "end": "x"})
+    assert at.session_state["sb_dataset"] == DEMO_DATASET
+    assert at.session_state["sb_window"] == "all"
+    assert at.session_state["sb_measure"] == "revenue"
+    assert at.session_state["sb_region"] == []
+    c = analyze(app_db, DEMO_DATASET, AnalysisParams()).concentration
+    assert _metric(at, "Customers") == f"{c.customers:,}"
+
+
+def test_custom_window_from_the_url(app_db: Database) -> None:
+    at = _app("pareto", {"window": "custom", "start": "2025-01-01", "end": "2025-06-30"})
+    assert at.session_state["sb_range"] == (date(2025, 1, 1), date(2025, 6, 30))
+    params = AnalysisParams(start=date(2025, 1, 1), end=date(2025, 6, 30))
+    c = analyze(app_db, DEMO_DATASET, params).concentration
+    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Gini") == f"{c.gini:.3f}"
+
+
+def _class_counts(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("Class A:"))
+
+
+def test_abc_xyz_page_and_limit_form(app_db: Database) -> None:
+    at = _app("abc_xyz")
+    customers = analyze(app_db, DEMO_DATASET, AnalysisParams()).customers
+    assert _class_counts(at).startswith(f"Class A: {(customers['abc'] == 'A').sum()} customers")
+    assert len(at.get("plotly_chart")) >= 1
+    # Pick a cell: its customers are listed with the recommendation.
+    at.segmented_control(key="abc_cell").set_value("BY").run()
+    assert not at.exception
+    assert _metric(at, "Customers in BY") == f"{(customers['abc_xyz'] == 'BY').sum():,}"
+    # Change the ABC limits in the form: the classes change to the engine's.
+    at.selectbox(key="abc_preset").set_value("70/90")
+    submit = next(b for b in at.button if b.label == "Apply limits")
+    submit.click().run()
+    assert not at.exception
+    changed = analyze(app_db, DEMO_DATASET, AnalysisParams(abc_limits=(0.7, 0.9))).customers
+    n_a = (changed["abc"] == "A").sum()
+    assert n_a < (customers["abc"] == "A").sum()
+    assert _class_counts(at).startswith(f"Class A: {n_a} customers")
+    # The setting is shared: the sensitivity table and other pages use it too.
+    assert at.session_state["set_analysis"]["abc_limits"] == (0.7, 0.9)
+
+
+def test_pareto_page(app_db: Database) -> None:
+    at = _app("pareto")
+    c = analyze(app_db, DEMO_DATASET, AnalysisParams()).concentration
+    assert _metric(at, "Top 20 % of customers bring") == ui.fmt_pct(c.top20_share)
+    assert _metric(at, "Customers for 80 %") == f"{c.customers_for_80_k:,}"
+    assert len(at.get("plotly_chart")) == 3
+    at.number_input(key="par_top_n").set_value(10).run()
+    assert not at.exception
+
+
+def test_concentration_page(app_db: Database) -> None:
+    at = _app("concentration")
+    c = analyze(app_db, DEMO_DATASET, AnalysisParams()).concentration
+    assert _metric(at, "CR3") == ui.fmt_pct(c.cr3)
+    assert _metric(at, "N80") == f"{c.n80:,}"
+    assert _metric(at, "If the top 1 leave") == ui.fmt_money(c.revenue_at_risk[1],
+                                                             get_dataset(app_db, DEMO_DATASET))
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "IFRS 8.34" in text and "Merger Guidelines" in text
+
+
+def test_dossier_page_saves_and_keeps_events(app_db: Database) -> None:
+    at = _app("dossier")
+    customer = at.selectbox(key="dos_customer").value
+    top = analyze(app_db, DEMO_DATASET, AnalysisParams()).customers.iloc[0]
+    assert customer == top["customer_id"]  # sorted by rank
+    assert _metric(at, "Share") == ui.fmt_pct(top["share"])
+    at.text_area(key=f"dos_general_{customer}").input("Three plants, central purchasing")
+    at.text_area(key=f"dos_competitors_{customer}").input("Würth")
+    next(b for b in at.button if b.label == "Save dossier").click().run()
+    assert not at.exception
+    assert get_dossier(app_db, customer).general == "Three plants, central purchasing"
+    at.selectbox(key="dos_event_kind").set_value("tender")
+    at.text_input(key="dos_event_note").input("Spring tender")
+    next(b for b in at.button if b.label == "Add event").click().run()
+    assert not at.exception
+    events = list_events(app_db, customer)
+    assert list(events["kind"]) == ["tender"] and list(events["note"]) == ["Spring tender"]
+    assert any(df.value.shape[0] == 1 for df in at.dataframe if "Kind" in df.value.columns)
+
+
+def test_engine_errors_become_messages() -> None:
+    def page() -> None:
+        from pages import ui
+
+        with ui.guard():
+            raise ValueError("The window ends before it starts.")
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [i.value for i in at.info] == ["The window ends before it starts."]
+
+
