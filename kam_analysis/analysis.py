@@ -720,6 +720,24 @@ def _default_migration_windows(end: date) -> tuple[tuple[date, date], tuple[date
     return (first_start, first_end), (second_start, end)
 
 
+def _whole_months(w: tuple[date, date]) -> int | None:
+    """k if the window is k whole months from its start day (e.g. Mar 5 .. Apr 4), else None."""
+    for k in range(1, 1201):
+        end = _add_months(w[0], k) - timedelta(days=1)
+        if end == w[1]:
+            return k
+        if end > w[1]:
+            return None
+    return None
+
+
+def _same_length(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    if (a[1] - a[0]) == (b[1] - b[0]):
+        return True
+    ka, kb = _whole_months(a), _whole_months(b)
+    return ka is not None and ka == kb
+
+
 def migration(db: Database, dataset: str, params: AnalysisParams = AnalysisParams(),
               first: tuple[date, date] | None = None,
               second: tuple[date, date] | None = None) -> Migration:
@@ -749,6 +767,7 @@ def migration(db: Database, dataset: str, params: AnalysisParams = AnalysisParam
         info = storage.dataset_in(cur, dataset)
         _validate(params, info)
         window = _window(params, info)
+        given = first is not None or second is not None
         if first is None and second is None:
             first, second = _default_migration_windows(window[1])
         if first is None or second is None:
@@ -758,8 +777,11 @@ def migration(db: Database, dataset: str, params: AnalysisParams = AnalysisParam
         for w in (first, second):
             if w[0] > w[1]:
                 raise ValueError(f"The migration window {w[0]} .. {w[1]} is inverted.")
-        if (first[1] - first[0]) != (second[1] - second[0]):
-            raise ValueError("The two migration windows must have the same length.")
+        if given and not _same_length(first, second):
+            raise ValueError(
+                "The two migration windows must have the same length (in days, or both "
+                "the same number of whole months)."
+            )
         values = storage.analysis_two_windows(cur, info.dataset_id, params.measure,
                                               first, second, _filters(params))
     for col in ("value_first", "value_second"):

@@ -8,9 +8,14 @@ arguments, from argparse). No traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 
+from kam_analysis.analysis import AnalysisParams
+from kam_analysis.fields import MEASURES
 from kam_analysis.i18n import t
 from kam_analysis.storage import StorageError, list_datasets, open_database
 
@@ -54,6 +59,101 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(t("Invalid date {text!r}; use YYYY-MM-DD.", text=text)) from None
+
+
+def _parse_pair(text: str, option: str) -> tuple[float, float]:
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ValueError(t("{option} needs two numbers like 0.8,0.95, got {text!r}.",
+                           option=option, text=text)) from None
+
+
+def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
+    if args.abc is not None and args.abc_method == "computed":
+        raise ValueError(t("Use either --abc or --abc-method computed, not both."))
+    return AnalysisParams(
+        measure=args.measure,
+        start=_parse_date(args.date_from) if args.date_from else None,
+        end=_parse_date(args.date_to) if args.date_to else None,
+        abc_method=args.abc_method,
+        abc_limits=_parse_pair(args.abc, "--abc") if args.abc else (0.80, 0.95),
+        xyz_metric=args.xyz_metric,
+        xyz_limits=_parse_pair(args.xyz, "--xyz") if args.xyz else None,
+        period=args.period,
+    )
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    _add_db(parser)
+    parser.add_argument("--dataset", required=True, help=t("dataset name"))
+    parser.add_argument("--measure", default="revenue", choices=MEASURES,
+                        help=t("measure to analyse (default: revenue)"))
+    parser.add_argument("--from", dest="date_from", default=None,
+                        help=t("window start YYYY-MM-DD (default: first date)"))
+    parser.add_argument("--to", dest="date_to", default=None,
+                        help=t("window end YYYY-MM-DD (default: last date)"))
+    parser.add_argument("--abc", default=None,
+                        help=t("fixed ABC limits as A,B cumulative shares (default 0.8,0.95)"))
+    parser.add_argument("--abc-method", default="fixed", choices=("fixed", "computed"),
+                        help=t("fixed limits or computed limits (Ultsch & Lötsch 2015)"))
+    parser.add_argument("--xyz-metric", default="cov", choices=("cov", "frequency"),
+                        help=t("XYZ metric (default: cov)"))
+    parser.add_argument("--xyz", default=None,
+                        help=t("XYZ limits X,Y (default 0.5,1.0 for cov, 0.75,0.40 for "
+                               "frequency)"))
+    parser.add_argument("--period", default="month", choices=("week", "month", "quarter"),
+                        help=t("XYZ period (default: month)"))
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Write the key-account list (or every customer with --all) to CSV or XLSX."""
+    from kam_analysis.analysis import analyze
+    from kam_analysis.export import EXPORT_COLUMNS, write_table
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise ValueError(t("--out must end in .csv or .xlsx, got {path}.", path=args.out))
+    result = analyze(open_database(args.db), args.dataset, _analysis_params(args))
+    customers = result.customers
+    if not args.all:
+        customers = customers[customers["key_account"].to_numpy(dtype=bool)]
+    write_table(customers[list(EXPORT_COLUMNS)], out)
+    print(t("{n} customers written to {path}.", n=len(customers), path=str(out)))
+    return 0
+
+
+def cmd_concentration(args: argparse.Namespace) -> int:
+    """Print the concentration figures of a dataset."""
+    from kam_analysis.analysis import analyze
+
+    result = analyze(open_database(args.db), args.dataset, _analysis_params(args))
+    figures = result.concentration.to_dict()
+    figures["window_start"] = result.window[0].isoformat()
+    figures["window_end"] = result.window[1].isoformat()
+    figures["measure"] = result.params.measure
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return 0
+    for key, value in figures.items():
+        if isinstance(value, float):
+            value = f"{value:,.4f}"
+        elif isinstance(value, list):
+            value = ", ".join(value) or "-"
+        elif isinstance(value, dict):
+            value = ", ".join(f"top {k}: {v:,.2f}" for k, v in value.items())
+        print(f"{key:<20} {value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -70,6 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true",
                    help=t("only when the database has no dataset yet"))
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("classify", help=t("write the key-account list (or all customers) "
+                                          "to CSV or XLSX"))
+    _add_analysis_options(p)
+    p.add_argument("--out", required=True, help=t("output file (.csv or .xlsx)"))
+    p.add_argument("--all", action="store_true", help=t("every customer, not only key accounts"))
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("concentration", help=t("print concentration figures (HHI, Gini, CR...)"))
+    _add_analysis_options(p)
+    p.add_argument("--json", action="store_true", help=t("print one JSON object"))
+    p.set_defaults(func=cmd_concentration)
     return parser
 
 

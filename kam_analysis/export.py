@@ -1,0 +1,278 @@
+"""Exports: formula-safe CSV and formatted XLSX of an analysis.
+
+CSV is UTF-8 with a BOM (so Excel detects the encoding); any text cell that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
+with ``'`` so a spreadsheet never runs it as a formula, while numbers stay
+numbers. XLSX is written with XlsxWriter with ``strings_to_formulas`` off and
+every text cell written as a string, so no cell is ever a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from kam_analysis.i18n import t
+
+if TYPE_CHECKING:
+    from kam_analysis.analysis import Analysis, Migration
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "MAX_XLSX_ROWS",
+    "ExportTooLarge",
+    "csv_bytes",
+    "sanitize_sheet_name",
+    "workbook_bytes",
+    "write_table",
+]
+
+#: Column order of the key-account list in the CLI and the exports.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "customer_id", "customer_name", "region", "manager", "value", "share",
+    "cumulative_share", "rank", "abc", "xyz", "abc_xyz", "cov", "periods", "active_periods",
+    "first_purchase", "last_purchase", "days_since_last", "median_gap", "key_account",
+    "key_reasons", "account_types", "flags",
+)
+
+#: Rows an XLSX sheet can hold (header included).
+MAX_XLSX_ROWS = 1_048_576
+
+_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_MONEY_COLUMNS = {"value", "revenue", "margin", "total", "value_first", "value_second",
+                  "value_last_6m", "value_prev_6m", "mean"}
+_PERCENT_COLUMNS = {"share", "cumulative_share", "cum_before", "cr1", "cr3", "cr5", "cr10",
+                    "top20_share", "key_share", "top_share", "customers_for_80"}
+_BAD_SHEET_CHARS = re.compile(r"[:\\/?*\[\]]")
+
+
+class ExportTooLarge(ValueError):
+    """The table does not fit into an XLSX sheet; export CSV instead."""
+
+
+def _safe_text(value: str) -> str:
+    return "'" + value if value.startswith(_DANGEROUS_PREFIXES) else value
+
+
+def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        out[col] = series.map(lambda v: _safe_text(v) if isinstance(v, str) else v)
+    out.columns = [_safe_text(str(c)) for c in out.columns]
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """Return ``df`` as CSV bytes: UTF-8 with BOM, comma-separated, formula-safe.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table; numbers stay numeric (a negative number is written as
+        ``-5``), text starting with ``= + - @``, tab or CR gets a ``'`` prefix.
+    """
+    buffer = io.StringIO()
+    _neutralise(df).to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def sanitize_sheet_name(name: str, used: set[str] | None = None) -> str:
+    """Return a valid, unique XLSX sheet name (<= 31 chars, none of ``: \\ / ? * [ ]``)."""
+    cleaned = _BAD_SHEET_CHARS.sub("_", str(name)).strip("'").strip() or "Sheet"
+    cleaned = cleaned[:31]
+    used = used if used is not None else set()
+    candidate, n = cleaned, 2
+    while candidate.lower() in {u.lower() for u in used}:
+        suffix = f" ({n})"
+        candidate = cleaned[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(candidate)
+    return candidate
+
+
+class _Book:
+    def __init__(self, buffer: io.BytesIO) -> None:
+        self.wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False,
+                                               "strings_to_urls": False,
+                                               "nan_inf_to_errors": False})
+        self.header = self.wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1,
+                                          "text_wrap": True, "valign": "top"})
+        self.money = self.wb.add_format({"num_format": "#,##0.00"})
+        self.percent = self.wb.add_format({"num_format": "0.0%"})
+        self.number = self.wb.add_format({"num_format": "0.###"})
+        self.integer = self.wb.add_format({"num_format": "0"})
+        self.date = self.wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.used: set[str] = set()
+
+    def table(self, name: str, df: pd.DataFrame) -> None:
+        if len(df) + 1 > MAX_XLSX_ROWS:
+            raise ExportTooLarge(t(
+                "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
+                "Export CSV instead.", name=name, rows=len(df) + 1, max=MAX_XLSX_ROWS))
+        ws = self.wb.add_worksheet(sanitize_sheet_name(name, self.used))
+        columns = [str(c) for c in df.columns]
+        for j, col in enumerate(columns):
+            ws.write_string(0, j, col, self.header)
+        formats = [self._format(col, df[col]) for col in df.columns]
+        widths = [min(max(len(c), 8), 60) for c in columns]
+        for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
+            for j, value in enumerate(row):
+                shown = self._write(ws, i, j, value, formats[j])
+                if shown > widths[j] and i <= 1000:
+                    widths[j] = min(shown, 60)
+        for j, width in enumerate(widths):
+            ws.set_column(j, j, width + 2)
+        ws.freeze_panes(1, 0)
+        if columns:
+            ws.autofilter(0, 0, max(len(df), 1), len(columns) - 1)
+
+    def _format(self, col: Any, series: pd.Series) -> Any:
+        name = str(col)
+        if name in _PERCENT_COLUMNS:
+            return self.percent
+        if name in _MONEY_COLUMNS:
+            return self.money
+        if pd.api.types.is_integer_dtype(series):
+            return self.integer
+        if pd.api.types.is_float_dtype(series):
+            return self.number
+        return None
+
+    def _write(self, ws: Any, i: int, j: int, value: Any, fmt: Any) -> int:
+        if value is None or value is pd.NA or value is pd.NaT:
+            ws.write_blank(i, j, None)
+            return 0
+        if isinstance(value, bool | np.bool_):
+            ws.write_boolean(i, j, bool(value))
+            return 5
+        if isinstance(value, int | np.integer):
+            ws.write_number(i, j, int(value), fmt)
+            return len(str(value)) + 2
+        if isinstance(value, float | np.floating):
+            if not math.isfinite(float(value)):
+                ws.write_blank(i, j, None)
+                return 0
+            ws.write_number(i, j, float(value), fmt)
+            return 14
+        if isinstance(value, datetime | date | pd.Timestamp):
+            ws.write_datetime(i, j, pd.Timestamp(value).to_pydatetime(), self.date)
+            return 10
+        text = str(value)
+        ws.write_string(i, j, text)
+        return len(text)
+
+    def pairs(self, name: str, rows: list[tuple[str, Any]]) -> None:
+        frame = pd.DataFrame(rows, columns=[t("Figure"), t("Value")])
+        frame[t("Value")] = frame[t("Value")].astype(object)
+        self.table(name, frame)
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _export_frame(customers: pd.DataFrame) -> pd.DataFrame:
+    columns = [c for c in EXPORT_COLUMNS if c in customers.columns]
+    out = customers[columns].copy()
+    if "rank" in out.columns:
+        out["rank"] = out["rank"].astype(object).where(out["rank"].notna(), None)
+    return out
+
+
+def workbook_bytes(analysis: Analysis, migration: Migration | None = None) -> bytes:
+    """Return a formatted XLSX of an analysis.
+
+    Sheets: "Key accounts", "All customers", "ABC-XYZ matrix", "Concentration",
+    "Parameters" (and "Migration" when ``migration`` is given). Money and
+    percentages are formatted, headers frozen and filterable.
+
+    Raises
+    ------
+    ExportTooLarge
+        If a sheet would exceed 1,048,576 rows (export CSV instead).
+    """
+    customers = _export_frame(analysis.customers)
+    key = customers[analysis.customers["key_account"].to_numpy(dtype=bool)]
+    if len(customers) + 1 > MAX_XLSX_ROWS:
+        raise ExportTooLarge(t(
+            "The customer list has {rows:,} rows; XLSX holds at most {max:,}. "
+            "Export CSV instead.", rows=len(customers), max=MAX_XLSX_ROWS - 1))
+    buffer = io.BytesIO()
+    book = _Book(buffer)
+    book.table(t("Key accounts"), key)
+    book.table(t("All customers"), customers)
+    book.table(t("ABC-XYZ matrix"), analysis.matrix)
+    conc = analysis.concentration.to_dict()
+    risk = conc.pop("revenue_at_risk")
+    conc["flags"] = ", ".join(conc["flags"])
+    rows = [(k, v) for k, v in conc.items()]
+    rows += [(f"revenue_at_risk_top{k}", v) for k, v in risk.items()]
+    book.pairs(t("Concentration"), rows)
+    p = analysis.params
+    prm: list[tuple[str, Any]] = [
+        ("dataset", analysis.dataset.name),
+        ("window_start", analysis.window[0].isoformat()),
+        ("window_end", analysis.window[1].isoformat()),
+        ("measure", p.measure),
+        ("regions", ", ".join(p.filters.regions)),
+        ("managers", ", ".join(p.filters.managers)),
+        ("categories", ", ".join(p.filters.categories)),
+        ("products", ", ".join(p.filters.products)),
+        ("abc_method", p.abc_method),
+        ("abc_limit_a", analysis.abc_limits[0]),
+        ("abc_limit_b", analysis.abc_limits[1]),
+        ("xyz_metric", p.xyz_metric),
+        ("xyz_limits", "" if p.xyz_limits is None else f"{p.xyz_limits[0]} / {p.xyz_limits[1]}"),
+        ("period", p.period),
+        ("key_rule", repr(p.key_rule)),
+        ("lost_after_days", p.lost_after_days),
+        ("lost_gap_factor", p.lost_gap_factor),
+    ]
+    if analysis.computed_limits:
+        for point, fig in analysis.computed_limits.items():
+            prm.append((f"computed_{point}_effort", fig["effort"]))
+            prm.append((f"computed_{point}_yield", fig["yield"]))
+    book.pairs(t("Parameters"), prm)
+    if migration is not None:
+        book.table(t("Migration"), migration.matrix)
+    book.close()
+    return buffer.getvalue()
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` as CSV (``.csv``) or XLSX (``.xlsx``) by the file extension.
+
+    Raises
+    ------
+    ValueError
+        For another extension.
+    ExportTooLarge
+        For an XLSX above 1,048,576 rows.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = csv_bytes(df)
+    elif suffix == ".xlsx":
+        buffer = io.BytesIO()
+        book = _Book(buffer)
+        frame = df.copy()
+        if "rank" in frame.columns:
+            frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+        book.table(t("Customers"), frame)
+        book.close()
+        data = buffer.getvalue()
+    else:
+        raise ValueError(t("Unknown export type {suffix!r} for {path}; use .csv or .xlsx.",
+                           suffix=path.suffix, path=str(path)))
+    path.write_bytes(data)
