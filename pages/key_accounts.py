@@ -149,9 +149,12 @@ save = st.button(t("Save types"), key="ka_tag_save", disabled=who is None)
 if save and who is not None:
     with ui.guard():
         set_tags(db, who, chosen)
-    ui.clear_caches()
-    st.success(t("Saved the account types of {name}.", name=names.get(who) or who))
-    tags = get_tags(db)
+    ui.clear_caches()  # account types are part of the cached analysis
+    st.session_state["ka_flash"] = t("Saved the account types of {name}.",
+                                     name=names.get(who) or who)
+    st.rerun()
+if "ka_flash" in st.session_state:
+    st.success(st.session_state.pop("ka_flash"))
 tagged = {cid: tg for cid, tg in tags.items() if tg}
 if tagged:
     st.dataframe(pd.DataFrame({

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kam_analysis.analysis import AnalysisParams, Filters, analyze
+from kam_analysis.analysis import AnalysisParams, Filters, analyze, get_tags
 from kam_analysis.demo import DEMO_DATASET
 from kam_analysis.dossier import get_dossier, list_events
 from kam_analysis.storage import Database, get_dataset, list_datasets, open_database
@@ -211,3 +211,36 @@ def test_engine_errors_become_messages() -> None:
     assert [i.value for i in at.info] == ["The window ends before it starts."]
 
 
+
+
+def test_key_accounts_rule_tags_and_downloads(app_db: Database) -> None:
+    at = _app("key_accounts")
+    result = analyze(app_db, DEMO_DATASET, AnalysisParams())
+    keys = result.customers[result.customers["key_account"]]
+    assert _metric(at, "Key accounts") == f"{len(keys):,}"
+    table = next(df.value for df in at.dataframe if "Why key" in df.value.columns)
+    assert list(table["ID"]) == list(keys["customer_id"])
+    assert "first half of the value" in " ".join(table["Why key"])
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Key accounts (CSV)", "Full workbook (XLSX)"]
+    # Rule: only the top 5.
+    at.checkbox(key="ka_use_share").uncheck()
+    at.checkbox(key="ka_use_cum").uncheck()
+    at.checkbox(key="ka_use_top").check()
+    at.number_input(key="ka_top").set_value(5)
+    next(b for b in at.button if b.label == "Apply rule").click().run()
+    assert not at.exception
+    assert _metric(at, "Key accounts") == "5"
+    table = next(df.value for df in at.dataframe if "Why key" in df.value.columns)
+    assert set(table["Why key"]) == {"top N"}
+    # Hand-set account types are stored per customer id.
+    who = at.selectbox(key="ka_tag_customer").value
+    at.multiselect(key=f"ka_tag_values_{who}").select("partner").run()
+    next(b for b in at.button if b.label == "Save types").click().run()
+    assert not at.exception
+    assert get_tags(app_db)[who] == ("partner",)
+    table = next(df.value for df in at.dataframe if "Why key" in df.value.columns)
+    assert "partner" in table.set_index("ID").loc[who, "Account types"]
+    # Lost/at-risk and migration sections are there.
+    assert any("Days since last purchase" in df.value.columns for df in at.dataframe)
+    assert len(at.get("plotly_chart")) == 1
