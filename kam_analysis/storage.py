@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.fields import FIELD_NAMES
+from kam_analysis.fields import FIELD_BY_NAME, FIELD_NAMES
 
 SCHEMA_VERSION = 2
 
@@ -519,21 +519,37 @@ def replace_dataset(
                 [new_id],
             )
             cur.unregister("incoming_rejects")
-        _build_aggregates(cur, new_id)
-        old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
-        for (old_id,) in old:
-            _delete_dataset_rows(cur, old_id)
-        cur.execute(
-            """INSERT INTO datasets
-               SELECT ?, ?, ?, now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
-                      min(order_date), max(order_date),
-                      count(margin) > 0, count(quantity) > 0, ?, ?
-               FROM transactions WHERE dataset_id = ?""",
-            [new_id, name, source, currency, json.dumps(summary or {}, default=str), new_id],
-        )
-        info = _get_dataset(cur, name)
+        info = _swap_in_dataset(cur, new_id, name, source, summary, currency)
     db.checkpoint()
     return info
+
+
+def _swap_in_dataset(
+    cur: duckdb.DuckDBPyConnection,
+    new_id: int,
+    name: str,
+    source: str | None,
+    summary: dict[str, Any] | None,
+    currency: str | None,
+) -> DatasetInfo:
+    """Aggregate the stored transactions of ``new_id`` and make it dataset ``name``.
+
+    Runs inside the caller's write transaction: any older dataset of that name
+    is deleted in the same transaction, so the swap is atomic.
+    """
+    _build_aggregates(cur, new_id)
+    old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
+    for (old_id,) in old:
+        _delete_dataset_rows(cur, old_id)
+    cur.execute(
+        """INSERT INTO datasets
+           SELECT ?, ?, ?, now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
+                  min(order_date), max(order_date),
+                  count(margin) > 0, count(quantity) > 0, ?, ?
+           FROM transactions WHERE dataset_id = ?""",
+        [new_id, name, source, currency, json.dumps(summary or {}, default=str), new_id],
+    )
+    return _get_dataset(cur, name)
 
 
 def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
@@ -1171,3 +1187,509 @@ def dossier_events(db: Database, customer_id: str) -> pd.DataFrame:
             "WHERE customer_id = ? ORDER BY event_date DESC, created_at DESC",
             [customer_id],
         ).df()
+
+
+# --------------------------------------------------------------------------
+# ---- Import queries ----
+# --------------------------------------------------------------------------
+# The importer (kam_analysis/importer.py) decides how to read a file; the SQL
+# that reads, parses and stores it lives here. One statement streams the source
+# (CSV through DuckDB's reader, Parquet, or an Arrow table of spreadsheet
+# cells) into ``transactions``: readable rows under the new dataset id, every
+# other row (rejected, totals, blank) under the NEGATIVE id as staging rows,
+# all inside the write transaction. The staging rows are turned into the
+# import summary and ``import_rejects`` and deleted before the commit, so a
+# failed or interrupted import leaves nothing behind.
+
+#: Regular expressions and constants used by the import SQL (bound as values).
+IMPORT_MAX_COLUMNS = 2000
+_CURRENCY_RE = r"(?:[€$£¥₽₴₸]|eur|usd|rub|chf|gbp|pln|uah|kzt|руб\.?|р\.|р|грн\.?)"
+_NUMBER_RE = {
+    ",": (
+        r"(?i)^\s*\(?\s*[-−]?\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*"
+        r"(?:\d+|\d{1,3}(?:[ \x{00A0}\x{202F}.'’]\d{3})+)?(?:,\d+)?"
+        r"\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*\)?\s*$"
+    ),
+    ".": (
+        r"(?i)^\s*\(?\s*[-−]?\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*"
+        r"(?:\d+|\d{1,3}(?:[ \x{00A0}\x{202F},'’]\d{3})+)?(?:\.\d+)?"
+        r"\s*" + _CURRENCY_RE + r"?\s*[-−]?\s*\)?\s*$"
+    ),
+}
+_KEEP_DIGITS_RE = {",": "[^0-9,]", ".": "[^0-9.]"}
+_TOTALS_RE = (
+    r"(?i)^\s*(?:итого|итог|всего|общий итог|total|totals|grand total|sum|subtotal|"
+    r"sub-total|summe|gesamt|gesamtsumme|insgesamt|zwischensumme|endsumme)"
+    r"\s*(?:[:.]?\s*$|:.*$|\s+(?:по|за|for|of|für|pro)\s.*$)"
+)
+_EXCEL_SERIAL_RE = r"^\s*[0-9]{5}(?:[.][0-9]+)?\s*$"
+_STAGING_STATUSES = ("reject", "total", "blank")
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """How one canonical field is read from one source column.
+
+    Attributes
+    ----------
+    field : str
+        Canonical field name (one of :data:`kam_analysis.fields.FIELD_NAMES`).
+    index : int
+        0-based position of the source column.
+    header : str
+        The source header, used only inside messages (a bound value).
+    decimal : str
+        Numbers: the decimal separator, ``","`` or ``"."``.
+    date_formats : tuple of str
+        Dates: strptime formats tried in order on the date part of the cell.
+    excel_serial : bool
+        Dates: also accept Excel serial day numbers (5 digits).
+    """
+
+    field: str
+    index: int
+    header: str
+    decimal: str = "."
+    date_formats: tuple[str, ...] = ()
+    excel_serial: bool = False
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """A UTF-8 CSV file read by DuckDB with an explicit dialect.
+
+    ``skip`` is the number of physical lines before the first data line (the
+    header included); ``columns`` the number of header columns.
+    """
+
+    path: str
+    delimiter: str
+    quote: str
+    skip: int
+    columns: int
+    parallel: bool = True
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """A Parquet file; every column is read as text (typed values cast)."""
+
+    path: str
+    columns: int
+
+
+@dataclass(frozen=True)
+class TableSource:
+    """Spreadsheet cells as an Arrow table: ``line`` (int64) then ``c0``..``cN`` (text)."""
+
+    table: pa.Table
+
+
+@dataclass(frozen=True)
+class ImportMessages:
+    """Message templates (``{}`` = the raw cell) for the reasons rows are rejected.
+
+    One template per canonical field for "empty" and "unreadable"; they are
+    bound values, so header names never become SQL.
+    """
+
+    empty: dict[str, str]
+    invalid: dict[str, str]
+    #: DuckDB CSV error type (e.g. "TOO MANY COLUMNS") -> reason; key "" for any other.
+    broken: dict[str, str]
+
+
+@dataclass
+class ImportStats:
+    """What one import statement did (before the dataset is swapped in)."""
+
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    totals_dropped: int
+    blank_rows: int
+    file_revenue_total: float
+    imported_revenue_total: float
+    rejects: pd.DataFrame
+    line_numbers_exact: bool
+
+
+class CsvNeedsSerialScan(StorageError):
+    """DuckDB's parallel CSV reader refused the file (quoted line breaks + padding)."""
+
+
+def _col(index: int) -> str:
+    if not 0 <= int(index) < IMPORT_MAX_COLUMNS:
+        raise ValueError(f"column index {index} out of range")
+    return f"c{int(index)}"
+
+
+def _number_sql(ref: str, decimal: str, slot: str) -> tuple[str, str]:
+    """Return (fast, slow) SQL for a number cell; the slow path validates the shape."""
+    if decimal not in _NUMBER_RE:
+        raise ValueError(f"decimal separator must be ',' or '.', not {decimal!r}")
+    if decimal == ",":
+        fast = (f"CASE WHEN NOT contains({ref}, '.') "
+                f"THEN TRY_CAST(replace({ref}, ',', '.') AS DOUBLE) END")
+    else:
+        fast = f"TRY_CAST({ref} AS DOUBLE)"
+    slow = (
+        f"CASE WHEN regexp_full_match({ref}, ${slot}_re) THEN "
+        f"(CASE WHEN regexp_matches({ref}, '[-−(]') THEN -1 ELSE 1 END) * "
+        f"TRY_CAST(replace(regexp_replace({ref}, ${slot}_keep, '', 'g'), ${slot}_dec, '.') "
+        f"AS DOUBLE) END"
+    )
+    return fast, slow
+
+
+def _import_select(
+    source: CsvSource | ParquetSource | TableSource,
+    columns: list[ImportColumn],
+    messages: ImportMessages,
+    ncols: int,
+) -> tuple[str, dict[str, Any]]:
+    """Build the SELECT that parses every source row into canonical + status columns."""
+    params: dict[str, Any] = {"totals_re": _TOTALS_RE, "excel_re": _EXCEL_SERIAL_RE}
+    raw_cols = [_col(i) for i in range(ncols)]
+    if isinstance(source, CsvSource):
+        params.update(path=source.path, csv_columns={c: "VARCHAR" for c in raw_cols},
+                      skip=int(source.skip), delim=source.delimiter, quote=source.quote,
+                      parallel=bool(source.parallel), delim_raw=source.delimiter)
+        base = (
+            "SELECT row_number() OVER () + $skip AS line, * FROM read_csv($path, "
+            "columns = $csv_columns, auto_detect = false, header = false, skip = $skip, "
+            "delim = $delim, quote = $quote, escape = $quote, null_padding = true, "
+            "strict_mode = true, parallel = $parallel, store_rejects = true, "
+            "ignore_errors = true, rejects_table = 'kam_import_rejects', "
+            "rejects_scan = 'kam_import_scans', max_line_size = 10000000)"
+        )
+    elif isinstance(source, ParquetSource):
+        params.update(path=source.path, delim_raw=";")
+        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {c}" for i, c in enumerate(raw_cols))
+        base = f"SELECT row_number() OVER () AS line, {casts} FROM read_parquet($path)"  # noqa: S608
+    else:
+        params.update(delim_raw=";")
+        base = "SELECT * FROM kam_import_table"
+
+    by_field = {c.field: c for c in columns}
+    for required in ("customer_id", "order_date", "revenue"):
+        if required not in by_field:
+            raise ValueError(f"the import needs a column for {required}")
+    unknown = set(by_field) - set(FIELD_NAMES)
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}")
+
+    layer1: list[str] = ["line"]
+    layer2: list[str] = ["line"]
+    checks: list[str] = []
+    for field in FIELD_NAMES:
+        col = by_field.get(field)
+        if col is None:
+            continue
+        ref = _col(col.index)
+        kind = FIELD_BY_NAME[field].kind
+        layer1.append(f"nullif(trim({ref}), '') AS {field}_raw")
+        params[f"{field}_empty"] = messages.empty[field]
+        params[f"{field}_invalid"] = messages.invalid[field]
+        if kind == "text":
+            layer2.append(f"{field}_raw AS {field}")
+        elif kind == "number":
+            slot = f"n_{field}"
+            params[f"{slot}_re"] = _NUMBER_RE[col.decimal]
+            params[f"{slot}_keep"] = _KEEP_DIGITS_RE[col.decimal]
+            params[f"{slot}_dec"] = col.decimal
+            fast, slow = _number_sql(f"{field}_raw", col.decimal, slot)
+            layer1.append(f"{fast} AS {field}_fast")
+            layer2.append(
+                f"CASE WHEN isfinite({field}_fast) THEN {field}_fast "
+                f"WHEN {field}_raw IS NULL THEN NULL ELSE {slow} END AS {field}"
+            )
+            if field != "revenue":
+                checks.append(
+                    f"WHEN {field}_raw IS NOT NULL AND {field} IS NULL "
+                    f"THEN format(${field}_invalid, {field}_raw)"
+                )
+        else:
+            params["date_formats"] = list(col.date_formats) or ["%Y-%m-%d"]
+            date_part = f"split_part(replace({field}_raw, 'T', ' '), ' ', 1)"
+            expr = f"CAST(try_strptime({date_part}, $date_formats) AS DATE)"
+            if col.excel_serial:
+                expr = (
+                    f"COALESCE({expr}, CASE WHEN regexp_full_match({field}_raw, $excel_re) "
+                    f"THEN DATE '1899-12-30' + CAST(floor(TRY_CAST({field}_raw AS DOUBLE)) "
+                    f"AS INTEGER) END)"
+                )
+            layer2.append(f"{expr} AS {field}_parsed")
+    first_text = "coalesce(" + ", ".join(f"nullif(trim({c}), '')" for c in raw_cols) + ")"
+    layer1.append(
+        f"CASE WHEN customer_id_raw IS NULL OR order_date_raw IS NULL "
+        f"THEN {first_text} END AS first_text"
+    )
+    layer1.append("concat_ws($delim_raw, " + ", ".join(
+        f"coalesce({c}, '')" for c in raw_cols) + ") AS raw_line")
+    layer2 += ["first_text", "raw_line", "customer_id_raw", "order_date_raw", "revenue_raw"]
+    reason = (
+        "CASE WHEN customer_id IS NULL THEN $customer_id_empty "
+        "WHEN order_date_raw IS NULL THEN $order_date_empty "
+        "WHEN order_date IS NULL THEN format($order_date_invalid, order_date_raw) "
+        "WHEN revenue_raw IS NULL THEN $revenue_empty "
+        "WHEN revenue IS NULL THEN format($revenue_invalid, revenue_raw) "
+        + " ".join(checks) + " END"
+    )
+    status = (
+        "CASE WHEN customer_id_raw IS NULL AND first_text IS NULL THEN 'blank' "
+        "WHEN regexp_matches(coalesce(customer_id_raw, first_text), $totals_re) "
+        "OR (customer_id_raw IS NULL AND order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
+        "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
+    )
+    in_range = (
+        "CASE WHEN order_date_parsed BETWEEN DATE '1900-01-01' AND DATE '2199-12-31' "
+        "THEN order_date_parsed END AS order_date"
+    )
+    # Layers: 1 raw text per field, 2 parsed values, 3 date range, 4 reason, 5 status.
+    # Identifiers and expressions are built from constants only; values are bound.
+    sql = (
+        f"SELECT *, {status} AS status FROM (SELECT *, {reason} AS reason FROM ("  # noqa: S608
+        f"SELECT *, {in_range} FROM ("
+        f"SELECT {', '.join(layer2)} FROM (SELECT {', '.join(layer1)} FROM ("
+        f"SELECT * FROM ({base}))) ) ) )"
+    )
+    return sql, params
+
+
+_IMPORT_INSERT = (
+    "INSERT INTO transactions (dataset_id, source_line, customer_id, customer_name, "
+    "order_date, revenue, margin, quantity, product, category, region, manager, document_id) "
+    "SELECT CASE WHEN status = 'ok' THEN $new_id ELSE -$new_id END, line, "
+    "coalesce(customer_id, ''), CASE WHEN status = 'ok' THEN {customer_name} ELSE raw_line END, "
+    "coalesce(order_date, DATE '1900-01-01'), coalesce(revenue, 0), {margin}, {quantity}, "
+    "{product}, CASE WHEN status = 'ok' THEN {category} ELSE status END, {region}, {manager}, "
+    "CASE WHEN status = 'ok' THEN {document_id} ELSE reason END "
+    "FROM ({select})"
+)
+
+
+def import_rows(
+    db: Database,
+    name: str,
+    source: CsvSource | ParquetSource | TableSource,
+    columns: list[ImportColumn],
+    messages: ImportMessages,
+    *,
+    finish: Callable[[ImportStats], dict[str, Any]],
+    source_name: str | None = None,
+    currency: str | None = None,
+    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    max_rejects_returned: int = 10_000,
+) -> DatasetInfo:
+    """Parse a source into canonical rows and store it as dataset ``name`` in one transaction.
+
+    Parameters
+    ----------
+    db : Database
+        Target database.
+    name : str
+        Dataset name; an existing dataset of that name is replaced atomically.
+    source : CsvSource, ParquetSource or TableSource
+        Where the rows come from; every cell is read as text.
+    columns : list of ImportColumn
+        The mapped columns (customer_id, order_date and revenue required).
+    messages : ImportMessages
+        Reason templates for rejected rows.
+    finish : callable
+        Called with the :class:`ImportStats` before the dataset is swapped in;
+        returns the summary stored with the dataset, or raises to abort (nothing
+        is written then).
+    source_name : str, optional
+        The file name shown with the dataset.
+    currency : str, optional
+        Currency of the amounts.
+    line_map : callable, optional
+        CSV only: ``line_map(records, broken)`` with the number of records DuckDB
+        returned and could not split. Returns None when record *k* is physical
+        line ``skip + k`` (no blank lines, quoted line breaks or broken rows),
+        else ``(record_lines, broken_lines)``: the physical line of each record
+        in order, and of each broken record.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    max_rejects_returned : int
+        At most this many rejected rows are returned in ``ImportStats.rejects``
+        (all are stored).
+
+    Returns
+    -------
+    DatasetInfo
+        The new dataset.
+
+    Raises
+    ------
+    CsvNeedsSerialScan
+        If DuckDB's parallel CSV reader cannot read the file; retry with
+        ``CsvSource(parallel=False)``.
+    """
+    name = validate_dataset_name(name)
+    ncols = source.columns if not isinstance(source, TableSource) else source.table.num_columns - 1
+    select, params = _import_select(source, columns, messages, ncols)
+    mapped = {c.field for c in columns}
+    pieces = {f: (f if f in mapped else "NULL") for f in FIELD_NAMES}
+    sql = _IMPORT_INSERT.format(select=select, **pieces)
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    with db.write() as cur:
+        [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
+        params["new_id"] = new_id
+        if isinstance(source, TableSource):
+            cur.register("kam_import_table", source.table)
+        report(0.1, "Reading rows")
+        try:
+            cur.execute(sql, params)
+        except duckdb.Error as exc:
+            if "parallel=false" in str(exc):
+                raise CsvNeedsSerialScan(str(exc)) from None
+            raise
+        if isinstance(source, TableSource):
+            cur.unregister("kam_import_table")
+        report(0.6, "Checking rows")
+        engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
+        if isinstance(source, CsvSource):
+            engine_errors = cur.execute(
+                "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
+                "FROM kam_import_rejects ORDER BY line"
+            ).df()
+            engine_errors["reason"] = [
+                messages.broken.get(kind, messages.broken[""]).format(detail=detail)
+                for kind, detail in zip(
+                    engine_errors["error_type"], engine_errors["error_message"], strict=True
+                )
+            ]
+            cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
+            cur.execute("DROP TABLE IF EXISTS kam_import_scans")
+        exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
+        stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
+        summary = finish(stats)
+        if len(engine_errors):
+            reasons = engine_errors[["source_line", "reason", "raw"]]
+            cur.register("kam_engine_rejects", reasons)
+            cur.execute(
+                "INSERT INTO import_rejects SELECT ?, source_line, reason, raw "
+                "FROM kam_engine_rejects",
+                [new_id],
+            )
+            cur.unregister("kam_engine_rejects")
+        cur.execute(
+            "INSERT INTO import_rejects SELECT ?, source_line, document_id, customer_name "
+            "FROM transactions WHERE dataset_id = ? AND category = 'reject'",
+            [new_id, -new_id],
+        )
+        cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
+        report(0.7, "Building summaries")
+        info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
+        report(0.95, "Saving")
+    db.checkpoint()
+    report(1.0, "Done")
+    return info
+
+
+def _fix_line_numbers(
+    cur: duckdb.DuckDBPyConnection,
+    new_id: int,
+    source: CsvSource | ParquetSource | TableSource,
+    engine_errors: pd.DataFrame,
+    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None,
+) -> bool:
+    """Replace record numbers by physical line numbers where they differ (CSV only).
+
+    Returns whether the stored line numbers are exact.
+    """
+    if not isinstance(source, CsvSource) or line_map is None:
+        return True
+    [(records,)] = cur.execute(
+        "SELECT count(*) FROM transactions WHERE dataset_id IN (?, ?)", [new_id, -new_id]
+    ).fetchall()
+    mapping = line_map(int(records), len(engine_errors))
+    if mapping is None:
+        return True
+    record_lines, broken_lines = mapping
+    if records != len(record_lines):
+        return False
+    if len(broken_lines) == len(engine_errors):
+        engine_errors["source_line"] = broken_lines
+    expected = [source.skip + i + 1 for i in range(len(record_lines))]
+    if record_lines == expected:
+        return True
+    table = pa.table({
+        "record_line": pa.array(expected, pa.int64()),
+        "physical_line": pa.array(record_lines, pa.int64()),
+    })
+    cur.register("kam_line_map", table)
+    cur.execute(
+        "UPDATE transactions SET source_line = m.physical_line FROM kam_line_map m "
+        "WHERE transactions.dataset_id IN (?, ?) AND transactions.source_line = m.record_line "
+        "AND m.record_line <> m.physical_line",
+        [new_id, -new_id],
+    )
+    cur.unregister("kam_line_map")
+    return True
+
+
+def _import_stats(
+    cur: duckdb.DuckDBPyConnection,
+    new_id: int,
+    engine_errors: pd.DataFrame,
+    exact: bool,
+    limit: int,
+) -> ImportStats:
+    staged = dict.fromkeys(_STAGING_STATUSES, (0, 0.0))
+    for status, count, total in cur.execute(
+        "SELECT category, count(*), coalesce(sum(revenue), 0) FROM transactions "
+        "WHERE dataset_id = ? GROUP BY category",
+        [-new_id],
+    ).fetchall():
+        staged[status] = (int(count), float(total))
+    [(imported, imported_total)] = cur.execute(
+        "SELECT count(*), coalesce(sum(revenue), 0) FROM transactions WHERE dataset_id = ?",
+        [new_id],
+    ).fetchall()
+    rejects = cur.execute(
+        "SELECT source_line, document_id AS reason, customer_name AS raw FROM transactions "
+        "WHERE dataset_id = ? AND category = 'reject' ORDER BY source_line LIMIT ?",
+        [-new_id, limit],
+    ).df()
+    if len(engine_errors):
+        rejects = pd.concat(
+            [engine_errors[["source_line", "reason", "raw"]], rejects], ignore_index=True
+        ).sort_values("source_line", kind="stable").head(limit).reset_index(drop=True)
+    rejected = staged["reject"][0] + len(engine_errors)
+    return ImportStats(
+        rows_read=int(imported) + rejected + staged["total"][0],
+        rows_imported=int(imported),
+        rows_rejected=rejected,
+        totals_dropped=staged["total"][0],
+        blank_rows=staged["blank"][0],
+        file_revenue_total=float(imported_total) + staged["reject"][1],
+        imported_revenue_total=float(imported_total),
+        rejects=rejects,
+        line_numbers_exact=exact,
+    )
+
+
+def parquet_preview(path: str, limit: int) -> tuple[list[str], list[tuple[str | None, ...]]]:
+    """Return the column names and the first ``limit`` rows (as text) of a Parquet file."""
+    con = duckdb.connect()
+    try:
+        rel = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [path])
+        names = [d[0] for d in rel.description]
+        rel.fetchall()
+        if len(names) > IMPORT_MAX_COLUMNS:
+            raise ValueError(f"too many columns ({len(names)})")
+        casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR)" for i in range(len(names)))
+        rows = con.execute(
+            f"SELECT {casts} FROM read_parquet(?) LIMIT ?", [path, int(limit)]  # noqa: S608
+        ).fetchall()
+    finally:
+        con.close()
+    return names, rows
