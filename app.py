@@ -11,18 +11,18 @@ from kam_analysis.i18n import t
 from kam_analysis.storage import StorageError
 from pages import ui
 
-st.set_page_config(page_title="KAM Analysis", page_icon="📊", layout="wide")
+st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = {
     t("Analysis"): [
-        st.Page("pages/overview.py", title=t("Overview"), icon="🏠", default=True),
-        st.Page("pages/abc_xyz.py", title=t("ABC-XYZ"), icon="🔠"),
-        st.Page("pages/pareto.py", title=t("Pareto"), icon="📈"),
-        st.Page("pages/concentration.py", title=t("Concentration"), icon="🎯"),
-        st.Page("pages/key_accounts.py", title=t("Key accounts"), icon="⭐"),
-        st.Page("pages/dossier.py", title=t("Account dossier"), icon="📇"),
+        st.Page("pages/overview.py", title=t("Overview"), icon=":material/home:", default=True),
+        st.Page("pages/abc_xyz.py", title=t("ABC-XYZ"), icon=":material/grid_view:"),
+        st.Page("pages/pareto.py", title=t("Pareto"), icon=":material/stacked_line_chart:"),
+        st.Page("pages/concentration.py", title=t("Concentration"), icon=":material/donut_large:"),
+        st.Page("pages/key_accounts.py", title=t("Key accounts"), icon=":material/star:"),
+        st.Page("pages/dossier.py", title=t("Account dossier"), icon=":material/contact_page:"),
     ],
-    t("Data"): [st.Page("pages/data.py", title=t("Data"), icon="🗄️")],
+    t("Data"): [st.Page("pages/data.py", title=t("Data"), icon=":material/database:")],
 }
 
 page = st.navigation(PAGES)

@@ -166,7 +166,7 @@ else:
         t("Rank"): in_cell["rank"],
         t("Customer"): in_cell["customer_name"].fillna(in_cell["customer_id"]),
         t("ID"): in_cell["customer_id"],
-        t("Value"): in_cell["value"],
+        t("Value"): in_cell["value"].round(0),
         t("Share"): in_cell["share"] * 100,
         t("XYZ metric"): in_cell["cov"],
         t("Active periods"): in_cell["active_periods"],

@@ -91,7 +91,7 @@ ranked = result.customers[result.customers["rank"].notna()].head(10)
 st.dataframe(pd.DataFrame({
     t("Rank"): ranked["rank"],
     t("Customer"): ranked["customer_name"].fillna(ranked["customer_id"]),
-    t("Value"): ranked["value"],
+    t("Value"): ranked["value"].round(0),
     t("Share"): ranked["share"] * 100,
     t("Cumulative share"): ranked["cumulative_share"] * 100,
 }), hide_index=True, key="conc_top_table", column_config={

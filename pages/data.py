@@ -120,9 +120,9 @@ if upload is not None:
     if duplicates:
         st.warning(t("One column is used for several fields: {cols}.",
                      cols=", ".join(duplicates)))
-    go = st.button(t("Import"), type="primary", key="data_import",
+    start_import = st.button(t("Import"), type="primary", key="data_import",
                    disabled=bool(missing or duplicates))
-    if go:
+    if start_import:
         try:
             dataset_name = validate_dataset_name(name)
         except ValueError as exc:
@@ -142,6 +142,10 @@ if upload is not None:
             except (ImportFailed, UnsupportedFile, StorageError, ValueError) as exc:
                 status.update(label=t("Import failed"), state="error")
                 st.error(str(exc))
+                st.stop()
+            except Exception as exc:  # an unexpected failure: one line, nothing written
+                status.update(label=t("Import failed"), state="error")
+                ui.report_exception(exc)
                 st.stop()
             bar.progress(1.0, text=t("Done"))
             status.update(label=t("Imported {name}", name=result.dataset.name),

@@ -113,7 +113,7 @@ else:
     with pt:
         st.dataframe(pd.DataFrame({
             t("Category"): products["category"], t("Product"): products["product"],
-            t("Value"): products["value"], t("Quantity"): products["quantity"],
+            t("Value"): products["value"].round(0), t("Quantity"): products["quantity"],
             t("Lines"): products["rows"], t("Last purchase"): products["last_purchase"],
         }), hide_index=True, key="dos_products", height=300, column_config={
             t("Value"): st.column_config.NumberColumn(format="localized")})

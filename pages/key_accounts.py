@@ -82,7 +82,7 @@ def _table(frame: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd
         t("ID"): frame["customer_id"],
         t("Region"): frame["region"],
         t("Manager"): frame["manager"],
-        t("Value"): frame["value"],
+        t("Value"): frame["value"].round(0),
         t("Share"): frame["share"] * 100,
         t("Class"): frame["abc_xyz"],
     })

@@ -23,7 +23,8 @@ if c.customers == 0:
     st.stop()
 
 key_count = int(result.customers["key_account"].sum())
-cols = st.columns(6)
+row1, row2 = st.columns(3), st.columns(3)
+cols = [*row1, *row2]
 cols[0].metric(t("Customers"), f"{c.customers:,}",
                help=t("Customers with a positive value in the window."))
 cols[1].metric(t("Total"), ui.fmt_value(c.total, ctx))
@@ -73,11 +74,11 @@ st.markdown("\n".join(f"- {s}" for s in sentences))
 
 st.subheader(t("Go deeper"))
 links = st.columns(3)
-links[0].page_link("pages/abc_xyz.py", label=t("ABC-XYZ: classes and what to do"), icon="🔠")
-links[0].page_link("pages/pareto.py", label=t("Pareto and Lorenz curves"), icon="📈")
+links[0].page_link("pages/abc_xyz.py", label=t("ABC-XYZ: classes and what to do"), icon=":material/grid_view:")
+links[0].page_link("pages/pareto.py", label=t("Pareto and Lorenz curves"), icon=":material/stacked_line_chart:")
 links[1].page_link("pages/concentration.py", label=t("Concentration and dependency"),
-                   icon="🎯")
+                   icon=":material/donut_large:")
 links[1].page_link("pages/key_accounts.py", label=t("Key accounts, lost and at risk"),
-                   icon="⭐")
-links[2].page_link("pages/dossier.py", label=t("Account dossier"), icon="📇")
-links[2].page_link("pages/data.py", label=t("Import data"), icon="🗄️")
+                   icon=":material/star:")
+links[2].page_link("pages/dossier.py", label=t("Account dossier"), icon=":material/contact_page:")
+links[2].page_link("pages/data.py", label=t("Import data"), icon=":material/database:")
