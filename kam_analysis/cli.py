@@ -154,6 +154,54 @@ def cmd_concentration(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip():
+            raise ValueError(t("--map expects field=Header, got {pair!r}", pair=pair))
+        mapping[field.strip()] = header
+    return mapping
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a CSV/TXT, XLSX or Parquet file as a dataset and print the summary."""
+    from kam_analysis.importer import ImportOptions, import_file
+
+    options = ImportOptions(
+        sheet=args.sheet,
+        mapping=_parse_mapping(args.map or []) or None,
+        date_order=args.date_order,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        currency=args.currency,
+    )
+    db = open_database(args.db)
+    result = import_file(db, args.file, args.dataset, options)
+    s = result.summary()
+    preview = result.preview
+    print(t("Imported {file} as dataset {name!r}.", file=args.file, name=s["dataset"]))
+    if preview is not None:
+        mapped = ", ".join(f"{f}={h}" for f, h in preview.mapping.items())
+        print(t("  columns:         {mapping}", mapping=mapped))
+    print(t("  rows read:       {n:,}", n=s["rows_read"]))
+    print(t("  rows imported:   {n:,}", n=s["rows_imported"]))
+    print(t("  rows rejected:   {n:,}", n=s["rows_rejected"]))
+    print(t("  totals dropped:  {n:,}", n=s["totals_dropped"]))
+    print(t("  customers:       {n:,}", n=s["customers"]))
+    print(t("  dates:           {first} .. {last}", first=s["first_date"], last=s["last_date"]))
+    print(t("  revenue in file:  {v:,.2f}", v=s["file_revenue_total"]))
+    print(t("  revenue imported: {v:,.2f}", v=s["imported_revenue_total"]))
+    for warning in result.warnings:
+        print(t("  note: {text}", text=warning))
+    lines = result.reject_lines(limit=20)
+    if lines:
+        print(t("Rejected rows (first {n}):", n=len(lines)))
+        for line in lines:
+            print("  " + line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -182,6 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
     p.set_defaults(func=cmd_concentration)
+
+    p = sub.add_parser("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
+    p.add_argument("file", help=t("the file to import"))
+    p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
+    _add_db(p)
+    p.add_argument("--sheet", default=None, help=t("XLSX sheet (default: first non-empty)"))
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER",
+                   help=t("map a field to a column, e.g. --map customer_id=Kundennummer "
+                          "(repeatable)"))
+    p.add_argument("--date-order", choices=("DMY", "MDY"), default=None,
+                   help=t("day/month order when the dates cannot tell"))
+    p.add_argument("--encoding", default=None, help=t("text encoding (default: detect)"))
+    p.add_argument("--delimiter", default=None,
+                   help=t("CSV delimiter (default: detect among ; , tab |)"))
+    p.add_argument("--currency", default=None, help=t("currency of the amounts"))
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -365,6 +365,10 @@ def _find(norms: Sequence[str], field_name: str, used: set[int]) -> int | None:
     return None if best is None else best[2]
 
 
+def _says_name(norm: str) -> bool:
+    return any(w in norm for w in ("name", "наимен", "bezeichnung", "firma", "company"))
+
+
 def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
     """Suggest canonical field -> header from header names (English, German, Russian).
 
@@ -396,6 +400,15 @@ def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
             found["customer_name"] = name_col
     elif name_col is not None:
         found["customer_id"] = name_col
+        other = _find(norms, "customer_name", used)
+        if other is not None:
+            # Two customer columns and no id-like name ("Kunde", "Kundenname"): the one
+            # called a name holds names, the other one identifies the customer.
+            used.add(other)
+            named = [c for c in (name_col, other) if _says_name(norms[c])]
+            name_side = named[0] if len(named) == 1 else other
+            found["customer_id"] = other if name_side == name_col else name_col
+            found["customer_name"] = name_side
     for field_name in _ALIASES:
         col = _find(norms, field_name, used)
         if col is not None:
@@ -808,7 +821,8 @@ def _open_xlsx(path: Path, options: ImportOptions, filename: str, full: bool) ->
         if options.sheet is not None and options.sheet not in sheets:
             raise ImportFailed(t("{file}: there is no sheet {sheet!r} (sheets: {names}).",
                                  file=filename, sheet=options.sheet, names=", ".join(sheets)))
-        rows = read_sheet(path, options.sheet, max_rows=None if full else 2000)
+        rows = read_sheet(path, options.sheet, max_rows=None if full else 2000,
+                          filename=filename)
     except UnsupportedFile as exc:
         raise ImportFailed(str(exc)) from None
     sheet = options.sheet
@@ -1001,16 +1015,16 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
         header = headers.get(f, FIELD_BY_NAME[f].label)
         escaped = header.replace("{", "{{").replace("}", "}}")
         kind = FIELD_BY_NAME[f].kind
-        empty[f] = t("column {column!r}: the {what} is empty", column=header,
+        empty[f] = t("column '{column}': the {what} is empty", column=header,
                      what=t(FIELD_BY_NAME[f].label).lower())
         if kind == "number":
-            invalid[f] = t("column {column!r}: '{value}' is not a number",
+            invalid[f] = t("column '{column}': '{value}' is not a number",
                            column=escaped, value="{}")
         elif kind == "date":
-            invalid[f] = t("column {column!r}: '{value}' is not a valid date",
+            invalid[f] = t("column '{column}': '{value}' is not a valid date",
                            column=escaped, value="{}")
         else:
-            invalid[f] = t("column {column!r}: '{value}' is not valid", column=escaped,
+            invalid[f] = t("column '{column}': '{value}' is not valid", column=escaped,
                            value="{}")
     broken = {
         "TOO MANY COLUMNS": t("the row has more cells than the header ({detail})",
@@ -1046,20 +1060,25 @@ def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
             for _ in range(skip):
                 f.readline()
-            reader = csv.reader(f, delimiter=delimiter, quotechar='"')
-            previous = 0
-            try:
-                for cells in reader:
-                    start = skip + previous + 1
-                    previous = reader.line_num
-                    if not cells:
-                        continue
-                    if len(cells) > ncols:
-                        broken_lines.append(start)
-                    else:
-                        record_lines.append(start)
-            except csv.Error:
-                return [], []
+            reader = csv.reader(f, delimiter=delimiter, quotechar='"', strict=True)
+            records = iter(reader)
+            while True:
+                start = skip + reader.line_num + 1
+                try:
+                    cells = next(records)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    # DuckDB gives up on the rest of the file at a quote that is never
+                    # closed; so does this scan.
+                    broken_lines.append(start)
+                    break
+                if not cells:
+                    continue
+                if len(cells) > ncols:
+                    broken_lines.append(start)
+                else:
+                    record_lines.append(start)
         return record_lines, broken_lines
 
     return mapper
@@ -1179,7 +1198,7 @@ def import_file(
                 warnings.append(t("{n} blank rows skipped.", n=stats.blank_rows))
             if not stats.line_numbers_exact:
                 warnings.append(t("Line numbers of rejected rows may be approximate "
-                                  "(the file has line breaks inside quoted cells)."))
+                                  "(the file has quoting errors)."))
             if stats.rows_imported == 0:
                 raise ImportFailed(_nothing_imported(name, stats))
             outcome["stats"] = stats

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -1405,6 +1406,7 @@ def _import_select(
                 f"WHEN {field}_raw IS NULL THEN NULL ELSE {slow} END AS {field}"
             )
             if field != "revenue":
+                layer2.append(f"{field}_raw")
                 checks.append(
                     f"WHEN {field}_raw IS NOT NULL AND {field} IS NULL "
                     f"THEN format(${field}_invalid, {field}_raw)"
@@ -1454,7 +1456,8 @@ def _import_select(
         f"SELECT {', '.join(layer2)} FROM (SELECT {', '.join(layer1)} FROM ("
         f"SELECT * FROM ({base}))) ) ) )"
     )
-    return sql, params
+    used = set(re.findall(r"\$(\w+)", sql + _IMPORT_INSERT))
+    return sql, {k: v for k, v in params.items() if k in used}
 
 
 _IMPORT_INSERT = (

@@ -74,8 +74,10 @@ st.markdown("\n".join(f"- {s}" for s in sentences))
 
 st.subheader(t("Go deeper"))
 links = st.columns(3)
-links[0].page_link("pages/abc_xyz.py", label=t("ABC-XYZ: classes and what to do"), icon=":material/grid_view:")
-links[0].page_link("pages/pareto.py", label=t("Pareto and Lorenz curves"), icon=":material/stacked_line_chart:")
+links[0].page_link("pages/abc_xyz.py", label=t("ABC-XYZ: classes and what to do"),
+                   icon=":material/grid_view:")
+links[0].page_link("pages/pareto.py", label=t("Pareto and Lorenz curves"),
+                   icon=":material/stacked_line_chart:")
 links[1].page_link("pages/concentration.py", label=t("Concentration and dependency"),
                    icon=":material/donut_large:")
 links[1].page_link("pages/key_accounts.py", label=t("Key accounts, lost and at risk"),
