@@ -176,8 +176,13 @@ if result is not None:
     for warning in result.warnings:
         st.warning(warning)
     if result.rows_rejected:
-        st.success(t("Imported; {n} rows were rejected - see the list below.",
-                     n=result.rows_rejected))
+        st.warning(t("Imported; {n} rows were rejected:", n=result.rows_rejected))
+        shown = result.rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
+                                               "raw": t("Row as read")})
+        st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
+        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(result.rejects),
+                           file_name=f"rejected_{ui.slug(result.dataset.name)}.csv",
+                           mime="text/csv", key="data_last_rejects_csv", icon="⬇️")
     else:
         st.success(t("Imported; no row was rejected."))
 

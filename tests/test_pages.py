@@ -244,3 +244,41 @@ def test_key_accounts_rule_tags_and_downloads(app_db: Database) -> None:
     # Lost/at-risk and migration sections are there.
     assert any("Days since last purchase" in df.value.columns for df in at.dataframe)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_data_page_imports_an_upload_and_deletes_with_confirmation(app_db: Database) -> None:
+    rows = "".join(f"C{i % 7};{1 + i % 28:02d}.{1 + i % 12:02d}.2025;{100 + i},50;North\n"
+                   for i in range(40))
+    csv = ("Kunde;Datum;Umsatz;Region\n" + rows + "C1;kein Datum;5,00;North\n").encode()
+    at = _app("data")
+    at.get("file_uploader")[0].upload("sales.csv", csv, "text/csv").run()
+    assert not at.exception
+    mapped = {s.label: s.value for s in at.selectbox}
+    assert mapped["Customer ID *"] == "Kunde"
+    assert mapped["Date *"] == "Datum"
+    assert mapped["Revenue *"] == "Umsatz"
+    next(ti for ti in at.text_input if ti.label == "Dataset name").input("Upload test")
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "Rows read") == "41"
+    assert _metric(at, "Rows imported") == "40"
+    assert _metric(at, "Rows rejected") == "1"
+    expected = sum(100.5 + i for i in range(40))
+    assert _metric(at, "Revenue imported") == f"{expected:,.0f}"
+    rejects = next(df.value for df in at.dataframe if "Reason" in df.value.columns)
+    assert len(rejects) == 1
+    assert get_dataset(app_db, "Upload test").row_count == 40
+    # Deleting needs the confirmation tick.
+    at.selectbox(key="data_delete_dataset").set_value("Upload test").run()
+    assert next(b for b in at.button if b.label == "Delete").disabled
+    at.checkbox(key="data_delete_confirm").check().run()
+    next(b for b in at.button if b.label == "Delete").click().run()
+    assert not at.exception
+    assert "Upload test" not in [d.name for d in list_datasets(app_db)]
+
+
+def test_data_page_explains_a_bad_file(app_db: Database) -> None:
+    at = _app("data")
+    at.get("file_uploader")[0].upload("report.csv", b"%PDF-1.7\n\x00\x01binary", "text/csv").run()
+    assert not at.exception
+    assert at.error and "report.csv" in at.error[0].value
