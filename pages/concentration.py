@@ -46,7 +46,8 @@ thresholds = [
     ("mono_client", t("> 70 %: mono-client business.")),
 ]
 for flag, text in thresholds:
-    mark = "🔴" if flag in c.flags else "⚪"
+    mark = (":red[:material/warning:]" if flag in c.flags
+            else ":gray[:material/radio_button_unchecked:]")
     st.markdown(f"{mark} {text}")
 if not c.flags:
     st.success(t("No customer reaches 10 % of the total."))

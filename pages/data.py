@@ -182,7 +182,7 @@ if result is not None:
         st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
         st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(result.rejects),
                            file_name=f"rejected_{ui.slug(result.dataset.name)}.csv",
-                           mime="text/csv", key="data_last_rejects_csv", icon="⬇️")
+                           mime="text/csv", key="data_last_rejects_csv", icon=":material/download:")
     else:
         st.success(t("Imported; no row was rejected."))
 
@@ -223,7 +223,7 @@ with left:
                      hide_index=True, key="data_rejects", height=260)
         st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(rejects),
                            file_name=f"rejected_{ui.slug(which)}.csv", mime="text/csv",
-                           key="data_rejects_csv", icon="⬇️")
+                           key="data_rejects_csv", icon=":material/download:")
 with right:
     st.markdown(f"**{t('Delete a dataset')}**")
     victim = st.selectbox(t("Dataset to delete"), names, key="data_delete_dataset", index=None,

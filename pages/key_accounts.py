@@ -113,7 +113,7 @@ columns = [col for col in getattr(export, "EXPORT_COLUMNS", customers.columns)
 d1, d2 = st.columns(2)
 d1.download_button(t("Key accounts (CSV)"), data=export.csv_bytes(keys[columns]),
                    file_name=f"key_accounts_{base}.csv", mime="text/csv", key="ka_csv",
-                   icon="⬇️")
+                   icon=":material/download:")
 if len(customers) >= 1_048_575:
     d2.info(t("Too many customers for one Excel sheet: use the CSV download."))
 else:
@@ -126,7 +126,7 @@ else:
 
     d2.download_button(t("Full workbook (XLSX)"), data=_xlsx, file_name=f"kam_{base}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="ka_xlsx", icon="⬇️")
+                       key="ka_xlsx", icon=":material/download:")
 
 # ---- Hand-set account types ----------------------------------------------------------
 st.subheader(t("Account types set by hand"))

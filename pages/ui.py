@@ -31,7 +31,7 @@ import pandas as pd
 import streamlit as st
 
 from kam_analysis import analysis as engine
-from kam_analysis.analysis import AnalysisParams, Filters, KeyRule
+from kam_analysis.analysis import AnalysisParams, Filters
 from kam_analysis.demo import DEMO_DATASET, load_demo
 from kam_analysis.i18n import t
 from kam_analysis.storage import (
@@ -40,7 +40,6 @@ from kam_analysis.storage import (
     DatasetNotFoundError,
     StorageError,
     default_db_path,
-    get_dataset,
     list_datasets,
     open_database,
 )
@@ -456,6 +455,8 @@ def sidebar() -> Context | None:
     pending = st.session_state.pop(K_PENDING, None)
     if pending in names:
         st.session_state[K_DATASET] = pending
+    elif pending == "":
+        st.session_state.pop(K_DATASET, None)
     default_name = DEMO_DATASET if DEMO_DATASET in names else names[0]
     _sanitize(K_DATASET, names, default=default_name)
     side = st.sidebar
@@ -585,11 +586,6 @@ def apply_settings(params: AnalysisParams) -> AnalysisParams:
     return dataclasses.replace(params, **settings())
 
 
-def default_key_rule() -> KeyRule:
-    """Return the key-account rule in use."""
-    return settings()["key_rule"]
-
-
 def report_exception(exc: Exception) -> None:
     """Show an unexpected error in one line (logged with its traceback)."""
     log.exception("page failed")
@@ -598,15 +594,4 @@ def report_exception(exc: Exception) -> None:
 
 def select_dataset(name: str | None) -> None:
     """Make the sidebar select ``name`` on the next run (None: the default dataset)."""
-    if name is None:
-        st.session_state.pop(K_DATASET, None)
-    else:
-        st.session_state[K_PENDING] = name
-
-
-def dataset_or_none(name: str) -> DatasetInfo | None:
-    """Return the dataset called ``name`` or None if it is gone."""
-    try:
-        return get_dataset(get_db(), name)
-    except DatasetNotFoundError:
-        return None
+    st.session_state[K_PENDING] = "" if name is None else name
