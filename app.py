@@ -11,6 +11,7 @@ from kam_analysis.i18n import t
 from kam_analysis.storage import StorageError
 from pages import ui
 
+ui.ensure_navigation()
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = {

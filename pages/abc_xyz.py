@@ -10,6 +10,7 @@ from kam_analysis.analysis import ABC_PRESETS, RECOMMENDATIONS, XYZ_PRESETS
 from kam_analysis.i18n import t
 from pages import ui
 
+ui.ensure_navigation()
 ctx = ui.require_context()
 st.title(t("ABC-XYZ analysis"))
 settings = ui.settings()

@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 from kam_analysis.i18n import t
 from pages import ui
 
+ui.ensure_navigation()
 ctx = ui.require_context()
 st.title(t("Concentration and dependency"))
 with ui.guard():

@@ -25,6 +25,7 @@ from kam_analysis.storage import (
 )
 from pages import ui
 
+ui.ensure_navigation()
 st.title(t("Data"))
 db = ui.get_db()
 NOT_IN_FILE = "\x00none"

@@ -15,6 +15,7 @@ from kam_analysis.dossier import save_dossier as store_dossier
 from kam_analysis.i18n import t
 from pages import ui
 
+ui.ensure_navigation()
 ctx = ui.require_context()
 st.title(t("Account dossier"))
 with ui.guard():

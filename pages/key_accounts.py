@@ -14,6 +14,7 @@ from kam_analysis.analysis import MANUAL_TAGS, KeyRule, get_tags, set_tags
 from kam_analysis.i18n import t
 from pages import ui
 
+ui.ensure_navigation()
 ctx = ui.require_context()
 st.title(t("Key accounts"))
 settings = ui.settings()

@@ -7,6 +7,7 @@ import streamlit as st
 from kam_analysis.i18n import t
 from pages import ui
 
+ui.ensure_navigation()
 ctx = ui.require_context()
 st.title(t("Overview"))
 st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=ctx.dataset.name,

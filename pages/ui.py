@@ -112,6 +112,28 @@ _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "RUR":
 
 
 # --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+def ensure_navigation() -> None:
+    """Make every run go through ``app.py`` and its ``st.navigation`` page registry.
+
+    Streamlit treats an app with a ``pages/`` folder as an old-style multipage
+    app until ``st.navigation`` has run once in the process: the first
+    request after a restart that opens a page URL directly (a bookmark such as
+    ``/concentration``) would run that page file alone - without the sidebar
+    and the wide layout. Every script of the app calls this first; it switches
+    Streamlit (1.67) to ``st.navigation`` mode and reruns, so the same URL
+    comes back through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# --------------------------------------------------------------------------
 # Database and cached engine calls
 # --------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from kam_analysis.analysis import AnalysisParams, Filters, analyze, get_tags
@@ -36,19 +37,34 @@ def app_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
         yield db
 
 
-def _app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
-    """Run the app (``page`` None) or one page on its own.
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every AppTest run in ``st.navigation`` mode, as a served app is after its first run.
 
-    A page run on its own draws the shared sidebar itself (``ui.context``).
-    AppTest's ``switch_page`` runs the page script without the entrypoint, so
-    it cannot show the sidebar the entrypoint draws; running the page file
-    exercises the same code.
+    Streamlit 1.67 treats an app with a ``pages/`` folder as an old-style
+    multipage app until ``st.navigation`` has run once in the process;
+    ``ui.ensure_navigation`` then reruns once. A server does that once per
+    process, but AppTest forgets the mode before every ``run()``, and the
+    rerun would swallow each button click. Tests that check the switch itself
+    undo this patch.
     """
-    script = APP if page is None else str(ROOT / "pages" / f"{page}.py")
-    at = AppTest.from_file(script, default_timeout=TIMEOUT)
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """Run the app through ``app.py`` and switch to ``page`` (None: the default page)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
+    if page is not None:
+        at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
@@ -197,6 +213,42 @@ def test_dossier_page_saves_and_keeps_events(app_db: Database) -> None:
     events = list_events(app_db, customer)
     assert list(events["kind"]) == ["tender"] and list(events["note"]) == ["Spring tender"]
     assert any(df.value.shape[0] == 1 for df in at.dataframe if "Kind" in df.value.columns)
+
+
+def test_choices_persist_across_pages(app_db: Database) -> None:
+    at = _app("concentration", {"window": "ytd"})
+    at.selectbox(key="sb_measure").set_value("margin").run()
+    at.switch_page("pages/pareto.py").run()
+    assert not at.exception
+    assert at.session_state["sb_window"] == "ytd"
+    assert at.session_state["sb_measure"] == "margin"
+    info = get_dataset(app_db, DEMO_DATASET)
+    start, end = ui.window_dates(info, "ytd")
+    c = analyze(app_db, DEMO_DATASET, AnalysisParams(measure="margin", start=start,
+                                                     end=end)).concentration
+    assert _metric(at, "Gini") == f"{c.gini:.3f}"
+    assert dict(at.query_params) == {"dataset": DEMO_DATASET, "window": "ytd",
+                                     "measure": "margin"}
+
+
+def test_a_page_url_opened_first_still_goes_through_the_app(
+    app_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the old-style pages-folder mode a fresh server starts in
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/key_accounts.py").run()
+    assert not at.exception
+    # The page ran inside app.py: the shared sidebar and the page registry are there.
+    assert at.sidebar.selectbox(key="sb_dataset").value == DEMO_DATASET
+    assert at.title[0].value == "Key accounts"
+
+
+def test_a_page_runs_on_its_own_with_the_sidebar(app_db: Database) -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / "concentration.py"),
+                           default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="sb_dataset").value == DEMO_DATASET
+    assert _metric(at, "HHI") == f"{analyze(app_db, DEMO_DATASET).concentration.hhi:,.0f}"
 
 
 def test_engine_errors_become_messages() -> None:
