@@ -1,0 +1,86 @@
+"""Property tests (hypothesis) of the analysis invariants."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kam_analysis.analysis import AnalysisParams, analyze
+from kam_analysis.storage import open_database
+from tests.analysis_fixtures import frame, store
+
+BASE = date(2024, 1, 1)
+
+rows_strategy = st.lists(
+    st.tuples(st.integers(0, 7), st.integers(0, 500), st.integers(-200, 2000)),
+    min_size=1, max_size=40,
+)
+SETTINGS = settings(max_examples=30, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def pdb(tmp_path_factory):
+    db = open_database(tmp_path_factory.mktemp("prop") / "p.duckdb")
+    yield db
+    db.close()
+
+
+def _rows(raw):
+    return [(f"c{c}", BASE + timedelta(days=day), float(v)) for c, day, v in raw]
+
+
+@SETTINGS
+@given(raw=rows_strategy, period=st.sampled_from(["week", "month", "quarter"]))
+def test_invariants(pdb, raw, period) -> None:
+    store(pdb, _rows(raw))
+    res = analyze(pdb, "t", AnalysisParams(period=period))
+    c = res.customers
+    ranked = c[c["rank"].notna()]
+    n = len(ranked)
+    if n:
+        assert ranked["share"].sum() == pytest.approx(1.0)
+        assert list(ranked["rank"]) == list(range(1, n + 1))
+        order = {"A": 0, "B": 1, "C": 2}
+        classes = [order[x] for x in ranked["abc"]]
+        assert classes == sorted(classes)  # never improves as rank worsens
+        assert ranked["abc"].iloc[0] == "A"
+        assert (ranked["value"].diff().dropna() <= 0).all()
+        k = res.concentration
+        assert 10000 / n - 1e-6 <= k.hhi <= 10000 + 1e-6
+        assert 0 <= k.gini < 1
+        assert res.pareto["y"].is_monotonic_increasing
+        assert res.lorenz["y"].iloc[-1] == pytest.approx(1.0)
+    rest = c[c["rank"].isna()]
+    assert (rest["value"] <= 0).all() and (rest["abc"] == "C").all()
+    assert all("non_positive" in f for f in rest["flags"])
+    assert c["customer_id"].is_unique
+    assert res.matrix["customers"].sum() == len(c)
+    assert set(c["xyz"]) <= {"X", "Y", "Z"}
+    assert ((c["periods"] >= 3) | (c["xyz"] == "Z")).all()
+
+
+@SETTINGS
+@given(raw=rows_strategy, seed=st.integers(0, 10_000), split_at=st.integers(0, 39),
+       metric=st.sampled_from(["cov", "frequency"]))
+def test_shuffle_and_split_do_not_change_results(pdb, raw, seed, split_at, metric) -> None:
+    rows = _rows(raw)
+    store(pdb, rows, "orig")
+    df = frame(rows)
+    i = split_at % len(df)
+    half = float(int(df.loc[i, "revenue"]) // 2)
+    extra = df.loc[[i]].copy()
+    extra["revenue"] = df.loc[i, "revenue"] - half
+    df.loc[i, "revenue"] = half
+    df = pd.concat([df, extra]).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    df["source_line"] = np.arange(2, len(df) + 2)
+    store(pdb, df, "shuffled")
+    params = AnalysisParams(xyz_metric=metric)
+    a = analyze(pdb, "orig", params).customers
+    b = analyze(pdb, "shuffled", params).customers
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
