@@ -107,8 +107,10 @@ if result.concentration.customers == 0:
 
 a_lim, b_lim = result.abc_limits
 if params.abc_method == "computed" and result.computed_limits:
-    parts = [t("{cls}: {effort} of customers bring {yield_} of value", cls=cls,
-               effort=ui.fmt_pct(v.get("effort")), yield_=ui.fmt_pct(v.get("yield")))
+    names = {"A": t("A/B limit"), "C": t("B/C limit")}
+    parts = [t("{limit}: the top {effort} of customers bring {yield_} of the value",
+               limit=names.get(cls, cls), effort=ui.fmt_pct(v.get("effort")),
+               yield_=ui.fmt_pct(v.get("yield")))
              for cls, v in result.computed_limits.items()]
     st.info(t("Computed limits: ") + "; ".join(parts) + ".")
 else:

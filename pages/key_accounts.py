@@ -66,6 +66,10 @@ ctx = ui.Context(ctx.dataset, params)
 with ui.guard():
     result = ui.analysis(ctx)
 customers = result.customers
+if customers.empty:
+    st.info(t("No customer bought in this selection. Widen the period or remove filters in "
+              "the sidebar."))
+    st.stop()
 keys = customers[customers["key_account"].astype(bool)]
 c = result.concentration
 

@@ -7,9 +7,10 @@ equals the engine's figures for the same parameters.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -172,6 +173,30 @@ def test_abc_xyz_page_and_limit_form(app_db: Database) -> None:
     assert _class_counts(at).startswith(f"Class A: {n_a} customers")
     # The setting is shared: the sensitivity table and other pages use it too.
     assert at.session_state["set_analysis"]["abc_limits"] == (0.7, 0.9)
+    # Computed limits are shown as effort and yield.
+    at.radio(key="abc_method").set_value("computed")
+    next(b for b in at.button if b.label == "Apply limits").click().run()
+    assert not at.exception
+    computed = analyze(app_db, DEMO_DATASET, AnalysisParams(abc_method="computed"))
+    effort = ui.fmt_pct(computed.computed_limits["A"]["effort"])
+    assert any(effort in i.value and "A/B limit" in i.value for i in at.info)
+    # The buying-frequency metric works too.
+    at.segmented_control(key="abc_metric").set_value("frequency").run()
+    assert not at.exception
+    assert at.session_state["set_analysis"]["xyz_metric"] == "frequency"
+
+
+@pytest.mark.parametrize("page", ["overview", "abc_xyz", "pareto", "concentration",
+                                  "key_accounts", "dossier"])
+def test_an_empty_selection_explains_itself(app_db: Database, demo_frame, page: str) -> None:
+    sold = set(pd.to_datetime(demo_frame["order_date"]).dt.date)
+    quiet = next(d for d in sorted(sold)[1:] if d - timedelta(days=1) not in sold)
+    day = (quiet - timedelta(days=1)).isoformat()  # a day without any sale
+    at = _app(page, {"window": "custom", "start": day, "end": day})
+    assert at.session_state["sb_range"] == (date.fromisoformat(day), date.fromisoformat(day))
+    messages = [m.value for m in [*at.info, *at.warning]]
+    assert messages, "an empty selection must say why nothing is shown"
+    assert not at.get("plotly_chart")
 
 
 def test_pareto_page(app_db: Database) -> None:
