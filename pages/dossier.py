@@ -43,6 +43,8 @@ def _option(cid: str) -> str:
 
 cid = st.selectbox(t("Customer (type to search by name or id)"), ids, key="dos_customer",
                    format_func=_option)
+if st.query_params.get("customer") != cid:  # a refresh or a shared link keeps the customer
+    st.query_params["customer"] = cid
 row = customers[customers["customer_id"] == cid].iloc[0]
 
 # ---- Figures ----------------------------------------------------------------------

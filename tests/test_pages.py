@@ -225,6 +225,7 @@ def test_dossier_page_saves_and_keeps_events(app_db: Database) -> None:
     customer = at.selectbox(key="dos_customer").value
     top = analyze(app_db, DEMO_DATASET, AnalysisParams()).customers.iloc[0]
     assert customer == top["customer_id"]  # sorted by rank
+    assert at.query_params["customer"] in (customer, [customer])
     assert _metric(at, "Share") == ui.fmt_pct(top["share"])
     at.text_area(key=f"dos_general_{customer}").input("Three plants, central purchasing")
     at.text_area(key=f"dos_competitors_{customer}").input("Würth")
@@ -274,6 +275,15 @@ def test_a_page_runs_on_its_own_with_the_sidebar(app_db: Database) -> None:
     assert not at.exception
     assert at.sidebar.selectbox(key="sb_dataset").value == DEMO_DATASET
     assert _metric(at, "HHI") == f"{analyze(app_db, DEMO_DATASET).concentration.hhi:,.0f}"
+
+
+def test_dossier_customer_from_the_url(app_db: Database) -> None:
+    third = analyze(app_db, DEMO_DATASET).customers.iloc[2]
+    at = _app("dossier", {"customer": str(third["customer_id"])})
+    assert at.selectbox(key="dos_customer").value == third["customer_id"]
+    assert _metric(at, "Rank") == "3"
+    at = _app("dossier", {"customer": "no such customer"})
+    assert _metric(at, "Rank") == "1"
 
 
 def test_engine_errors_become_messages() -> None:
