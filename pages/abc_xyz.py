@@ -88,8 +88,13 @@ if submitted:
         xyz_limits: tuple[float, float] | None = (float(x_lim), float(y_lim))
     else:
         xyz_limits = XYZ_PRESETS[settings["xyz_metric"]][xyz_preset]
-    if not abc_limits[0] < abc_limits[1] <= 1:
-        st.error(t("The A limit must be below the B limit (and B at most 100 %)."))
+    x, y = xyz_limits or (0.0, 0.0)
+    if not 0 < abc_limits[0] <= abc_limits[1] <= 1:
+        st.error(t("The A limit must not be above the B limit (and B at most 100 %)."))
+    elif settings["xyz_metric"] == "cov" and not 0 <= x <= y:
+        st.error(t("For variation, the X limit must not be above the Y limit."))
+    elif settings["xyz_metric"] == "frequency" and not 0 <= y <= x <= 1:
+        st.error(t("For frequency, the limits must satisfy 1 ≥ X limit ≥ Y limit ≥ 0."))
     else:
         ui.update_settings(abc_method=method, abc_limits=tuple(abc_limits),
                            xyz_limits=tuple(xyz_limits) if xyz_limits else None,

@@ -43,8 +43,9 @@ ranked = result.customers[result.customers["rank"].notna()]
 top_n = int(st.number_input(t("Customers shown"), min_value=5, max_value=500, value=30,
                             step=5, key="par_top_n"))
 shown = ranked.head(top_n)
-names = [f"{int(r)}. {n}" for r, n in
-         zip(shown["rank"], shown["customer_name"].fillna(shown["customer_id"]), strict=True)]
+names = [f"{int(r)}. {n if len(n) <= 18 else n[:17] + '…'}" for r, n in
+         zip(shown["rank"], shown["customer_name"].fillna(shown["customer_id"]).astype(str),
+             strict=True)]
 values = shown["value"].tolist()
 cum = (shown["cumulative_share"] * 100).tolist()
 rest = ranked.iloc[top_n:]

@@ -173,6 +173,14 @@ def test_abc_xyz_page_and_limit_form(app_db: Database) -> None:
     assert _class_counts(at).startswith(f"Class A: {n_a} customers")
     # The setting is shared: the sensitivity table and other pages use it too.
     assert at.session_state["set_analysis"]["abc_limits"] == (0.7, 0.9)
+    # Impossible limits are refused with a message and nothing changes.
+    at.selectbox(key="abc_xyz_preset").set_value("custom")
+    at.number_input(key="abc_x").set_value(2.0)
+    at.number_input(key="abc_y").set_value(1.0)
+    next(b for b in at.button if b.label == "Apply limits").click().run()
+    assert not at.exception
+    assert "X limit must not be above the Y limit" in at.error[0].value
+    assert at.session_state["set_analysis"]["xyz_limits"] == (0.5, 1.0)  # unchanged
     # Computed limits are shown as effort and yield.
     at.radio(key="abc_method").set_value("computed")
     next(b for b in at.button if b.label == "Apply limits").click().run()
