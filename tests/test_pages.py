@@ -182,6 +182,7 @@ def test_abc_xyz_page_and_limit_form(app_db: Database) -> None:
     assert "X limit must not be above the Y limit" in at.error[0].value
     assert at.session_state["set_analysis"]["xyz_limits"] == (0.5, 1.0)  # unchanged
     # Computed limits are shown as effort and yield.
+    at.selectbox(key="abc_xyz_preset").set_value("Default (0.5 / 1.0)")
     at.radio(key="abc_method").set_value("computed")
     next(b for b in at.button if b.label == "Apply limits").click().run()
     assert not at.exception
