@@ -323,34 +323,59 @@ def _filters(params: AnalysisParams) -> dict[str, tuple[str, ...]]:
 # --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """Rank order of customers and the cumulative figures in that order."""
+
+    order: np.ndarray        # positions into the input, in rank order
+    values: np.ndarray       # values in rank order
+    positive: np.ndarray     # value > 0, in rank order (a prefix)
+    share: np.ndarray
+    cum_before: np.ndarray   # NaN outside P
+    cum_share: np.ndarray    # NaN outside P
+    rank: pd.arrays.IntegerArray
+
+
+def _rank(values: np.ndarray, id_order: np.ndarray) -> _Ranking:
+    """P by value descending, ties by id text order (``id_order``), then the rest by id."""
+    values = np.asarray(values, dtype=float)
+    positive = values > 0
+    # lexsort: the last key is the primary one.
+    order = np.lexsort((id_order, np.where(positive, -values, 0.0), ~positive))
+    values = values[order]
+    positive = positive[order]
+    n_pos = int(positive.sum())
+    total = float(values[:n_pos].sum())
+    share = values / total if total > 0 else np.zeros(len(values))
+    cum_share = np.full(len(values), np.nan)
+    cum_before = np.full(len(values), np.nan)
+    if n_pos:
+        cum = np.round(np.cumsum(values[:n_pos]) / total, _ROUND)
+        cum[-1] = 1.0
+        cum_share[:n_pos] = cum
+        cum_before[:n_pos] = np.concatenate(([0.0], cum[:-1]))
+    rank = pd.arrays.IntegerArray(np.arange(1, len(values) + 1, dtype="int64"), mask=~positive)
+    return _Ranking(order, values, positive, share, cum_before, cum_share, rank)
+
+
+def _text_order(ids: Any) -> np.ndarray:
+    """Position of each id in text order (for tie-breaking)."""
+    arr = np.asarray(ids, dtype=object).astype(str)
+    return np.argsort(np.argsort(arr, kind="stable"), kind="stable")
+
+
 def _rank_frame(df: pd.DataFrame, value_col: str = "value") -> pd.DataFrame:
     """Sort ranked customers (P by value desc, id asc) first, then the rest by id.
 
     Adds share, cum_before, cumulative_share, rank (Int64).
     """
-    df = df.copy()
-    ids = df["customer_id"].astype(str).to_numpy()
-    values = df[value_col].astype(float).to_numpy()
-    positive = values > 0
-    # lexsort: last key is primary.
-    order = np.lexsort((ids, np.where(positive, -values, 0.0), ~positive))
-    df = df.iloc[order].reset_index(drop=True)
-    values = values[order]
-    positive = positive[order]
-    total = float(values[positive].sum())
-    n_pos = int(positive.sum())
-    share = values / total if total > 0 else np.zeros(len(values))
-    cum = np.cumsum(np.where(positive, values, 0.0))
-    cum_share = np.round(cum / total, _ROUND) if total > 0 else np.zeros(len(values))
-    cum_before = np.concatenate(([0.0], cum_share[:-1])) if len(values) else cum_share
-    if n_pos:
-        cum_share[n_pos - 1] = 1.0
-    df["share"] = share
-    df["cum_before"] = np.where(positive, cum_before, np.nan)
-    df["cumulative_share"] = np.where(positive, cum_share, np.nan)
-    rank = pd.array([i + 1 if p else pd.NA for i, p in enumerate(positive)], dtype="Int64")
-    df["rank"] = rank
-    return df
+    r = _rank(df[value_col].to_numpy(dtype=float), _text_order(df["customer_id"]))
+    out = df.iloc[r.order].reset_index(drop=True)
+    out["share"] = r.share
+    out["cum_before"] = r.cum_before
+    out["cumulative_share"] = r.cum_share
+    out["rank"] = r.rank
+    return out
 
 
 def _abc_classes(cum_before: np.ndarray, positive: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -359,18 +384,17 @@ def _abc_classes(cum_before: np.ndarray, positive: np.ndarray, a: float, b: floa
     return np.where(positive, cls, "C").astype(object)
 
 
-def _resolve_abc(
-    ranked: pd.DataFrame, params: AnalysisParams, value_col: str = "value"
+def _resolve_abc_arrays(
+    values: np.ndarray, positive: np.ndarray, cum_before: np.ndarray, cum_share: np.ndarray,
+    params: AnalysisParams,
 ) -> tuple[np.ndarray, tuple[float, float], dict[str, dict[str, float]] | None]:
-    positive = (ranked[value_col].to_numpy(dtype=float) > 0)
+    """ABC classes of customers in rank order, the limits used, computed-limit points."""
     a, b = (float(x) for x in params.abc_limits)
-    computed = None
     if params.abc_method == "computed" and positive.sum() >= 3:
-        lim = computed_limits(ranked.loc[positive, value_col].to_numpy(dtype=float))
-        cum = ranked["cumulative_share"].to_numpy(dtype=float)
-        a = float(cum[lim.a_count - 1])
-        b = float(cum[lim.ab_count - 1])
-        classes = np.full(len(ranked), "C", dtype=object)
+        lim = computed_limits(values[positive])
+        a = float(cum_share[lim.a_count - 1])
+        b = float(cum_share[lim.ab_count - 1])
+        classes = np.full(len(values), "C", dtype=object)
         classes[: lim.a_count] = "A"
         classes[lim.a_count: lim.ab_count] = "B"
         computed = {
@@ -378,7 +402,15 @@ def _resolve_abc(
             "C": {"effort": lim.c_effort, "yield": lim.c_yield},
         }
         return classes, (a, b), computed
-    return _abc_classes(ranked["cum_before"].to_numpy(dtype=float), positive, a, b), (a, b), None
+    return _abc_classes(cum_before, positive, a, b), (a, b), None
+
+
+def _resolve_abc(
+    ranked: pd.DataFrame, params: AnalysisParams, value_col: str = "value"
+) -> tuple[np.ndarray, tuple[float, float], dict[str, dict[str, float]] | None]:
+    values = ranked[value_col].to_numpy(dtype=float)
+    return _resolve_abc_arrays(values, values > 0, ranked["cum_before"].to_numpy(dtype=float),
+                               ranked["cumulative_share"].to_numpy(dtype=float), params)
 
 
 # --------------------------------------------------------------------------
@@ -390,7 +422,6 @@ def _use_precomputed(cur: Any, info: DatasetInfo, params: AnalysisParams,
                      window: tuple[date, date]) -> bool:
     return (
         not params.filters.active
-        and params.period in ("month", "quarter")
         and info.first_date is not None
         and window[0] <= info.first_date
         and window[1] == info.last_date
@@ -398,124 +429,144 @@ def _use_precomputed(cur: Any, info: DatasetInfo, params: AnalysisParams,
     )
 
 
+_STAT_FLOATS = ("value", "revenue", "margin", "mean", "sd", "median_gap", "value_last_6m",
+                "value_prev_6m")
+_STAT_TEXTS = ("customer_id", "customer_name", "region", "manager")
+
+
 def _customer_stats(cur: Any, info: DatasetInfo, params: AnalysisParams,
-                    window: tuple[date, date]) -> pd.DataFrame:
-    stats = storage.analysis_customer_stats(
+                    window: tuple[date, date]) -> dict[str, np.ndarray]:
+    raw = storage.analysis_customer_stats(
         cur, info.dataset_id, params.measure, window[0], window[1], params.period,
         _filters(params), precomputed=_use_precomputed(cur, info, params, window),
     )
-    for col in ("first_purchase", "last_purchase"):
-        stats[col] = pd.to_datetime(stats[col]).dt.date
-    for col in ("value", "revenue", "margin", "mean", "sd", "value_last_6m", "value_prev_6m"):
-        stats[col] = stats[col].astype(float)
+    stats: dict[str, np.ndarray] = {}
+    for col in _STAT_FLOATS:
+        stats[col] = np.ma.filled(np.ma.asarray(raw[col]).astype(float), np.nan)
     # Round sums to 6 decimals so that the order rows were summed in (float
     # noise) never changes a tie or a rank.
     for col in ("value", "revenue", "margin", "value_last_6m", "value_prev_6m"):
-        stats[col] = stats[col].round(6)
-    stats["periods"] = stats["periods"].astype(int)
-    stats["active_periods"] = stats["active_periods"].astype(int)
+        stats[col] = np.round(np.nan_to_num(stats[col], nan=0.0), 6)
+    for col in _STAT_TEXTS:
+        stats[col] = np.ma.filled(np.ma.asarray(raw[col], dtype=object), None)
+    for col in ("first_purchase", "last_purchase"):
+        stats[col] = np.ma.filled(np.ma.asarray(raw[col]).astype("datetime64[D]"),
+                                  np.datetime64("NaT"))
+    for col in ("periods", "active_periods", "id_order"):
+        stats[col] = np.ma.filled(np.ma.asarray(raw[col]), 0).astype(np.int64)
     return stats
 
 
-def _classify(stats: pd.DataFrame, params: AnalysisParams, window: tuple[date, date],
-              tags: dict[str, tuple[str, ...]], has_margin: bool
+def _classify(stats: dict[str, np.ndarray], params: AnalysisParams,
+              window: tuple[date, date], tags: dict[str, tuple[str, ...]], has_margin: bool
               ) -> tuple[pd.DataFrame, tuple[float, float], dict | None]:
-    df = _rank_frame(stats)
-    positive = df["value"].to_numpy(dtype=float) > 0
-    abc, abc_limits, computed = _resolve_abc(df, params)
-    df["abc"] = abc
+    r = _rank(stats["value"], stats["id_order"])
+    s = {k: v[r.order] for k, v in stats.items()}
+    n = len(r.values)
+    positive = r.positive
+    abc, abc_limits, computed = _resolve_abc_arrays(r.values, positive, r.cum_before,
+                                                    r.cum_share, params)
 
     # XYZ
     x_lim, y_lim = _xyz_limits(params)
-    mean = df["mean"].to_numpy(dtype=float)
-    periods = df["periods"].to_numpy(dtype=int)
+    mean = s["mean"]
+    periods = s["periods"]
     if params.xyz_metric == "cov":
         with np.errstate(divide="ignore", invalid="ignore"):
-            metric = np.where(mean > 0, df["sd"].to_numpy(dtype=float) / mean, np.nan)
+            metric = np.where(mean > 0, s["sd"] / mean, np.nan)
         xyz = np.where(metric <= x_lim + _EPS, "X", np.where(metric <= y_lim + _EPS, "Y", "Z"))
     else:
-        metric = df["active_periods"].to_numpy(dtype=float) / periods
+        with np.errstate(divide="ignore", invalid="ignore"):
+            metric = s["active_periods"] / periods
         xyz = np.where(metric >= x_lim - _EPS, "X", np.where(metric >= y_lim - _EPS, "Y", "Z"))
     short = periods < _SHORT_HISTORY
     xyz = np.where((mean <= 0) | short | np.isnan(metric), "Z", xyz).astype(object)
-    df["xyz"] = xyz
-    df["cov"] = metric
-    df["abc_xyz"] = df["abc"] + df["xyz"]
 
     # Recency
     end = window[1]
-    last = pd.to_datetime(df["last_purchase"])
-    df["days_since_last"] = (pd.Timestamp(end) - last).dt.days.astype(int)
-    gap = df["median_gap"].astype(float).to_numpy()
+    days_since = (np.datetime64(end, "D") - s["last_purchase"]).astype(np.int64)
+    gap = s["median_gap"]
     threshold = np.maximum(float(params.lost_after_days),
                            np.nan_to_num(params.lost_gap_factor * gap, nan=0.0))
-    lost = df["days_since_last"].to_numpy() > threshold
-    last6 = df["value_last_6m"].to_numpy(dtype=float)
-    prev6 = df["value_prev_6m"].to_numpy(dtype=float)
-    at_risk = ~lost & (prev6 > 0) & (last6 <= (1 - _AT_RISK_DROP) * prev6 + _EPS * abs(prev6))
+    lost = days_since > threshold
+    last6, prev6 = s["value_last_6m"], s["value_prev_6m"]
+    at_risk = ~lost & (prev6 > 0) & (last6 <= (1 - _AT_RISK_DROP) * prev6 + _EPS * np.abs(prev6))
 
     # Key accounts
     rule = params.key_rule
-    share = np.round(df["share"].to_numpy(dtype=float), _ROUND)
-    cum_before = df["cum_before"].to_numpy(dtype=float)
-    rank = df["rank"].to_numpy(dtype=float, na_value=np.inf)
+    share_r = np.round(r.share, _ROUND)
+    rank_f = np.where(positive, np.arange(1, n + 1), np.inf)
     window_days = (window[1] - window[0]).days + 1
     reasons: list[tuple[str, np.ndarray]] = []
     if rule.min_share is not None:
-        reasons.append(("share", share >= float(rule.min_share) - _EPS))
+        reasons.append(("share", share_r >= float(rule.min_share) - _EPS))
     if rule.cum_before is not None:
-        reasons.append(("cumulative", np.nan_to_num(cum_before, nan=2.0)
+        reasons.append(("cumulative", np.nan_to_num(r.cum_before, nan=2.0)
                         < float(rule.cum_before) - _EPS))
     if rule.annual_value is not None:
-        annual = df["value"].to_numpy(dtype=float) * 365.0 / window_days
-        reasons.append(("annual_value", annual >= float(rule.annual_value)))
+        reasons.append(("annual_value", r.values * 365.0 / window_days
+                        >= float(rule.annual_value)))
     if rule.top_n is not None:
-        reasons.append(("top_n", rank <= int(rule.top_n)))
+        reasons.append(("top_n", rank_f <= int(rule.top_n)))
     if rule.class_a:
-        reasons.append(("class_a", df["abc"].to_numpy() == "A"))
-    df["key_reasons"] = _join_codes(len(df), [(c, m & positive) for c, m in reasons])
-    df["key_account"] = df["key_reasons"] != ""
+        reasons.append(("class_a", abc == "A"))
+    key_reasons = _join_codes(n, [(c, m & positive) for c, m in reasons])
+    key_account = key_reasons != ""
 
     # Account types
-    base = df["margin"] if has_margin else df["revenue"]
-    base_values = base.to_numpy(dtype=float)
-    base_total = float(base_values[base_values > 0].sum())
-    breadwinner = (base_values > 0) & (
-        base_values >= _BREADWINNER_SHARE * base_total - _EPS * base_total
-    ) if base_total > 0 else np.zeros(len(df), dtype=bool)
-    first = pd.to_datetime(df["first_purchase"])
-    recent_first = (first > pd.Timestamp(end - timedelta(days=_PERSPECTIVE_DAYS))).to_numpy()
-    perspective = recent_first & np.isin(df["abc"].to_numpy(), ["A", "B"]) & positive
+    base = s["margin"] if has_margin else s["revenue"]
+    base_total = float(base[base > 0].sum())
+    breadwinner = ((base > 0) & (base >= _BREADWINNER_SHARE * base_total * (1 - _EPS))
+                   if base_total > 0 else np.zeros(n, dtype=bool))
+    recent_first = s["first_purchase"] > np.datetime64(end - timedelta(days=_PERSPECTIVE_DAYS), "D")
+    perspective = recent_first & ((abc == "A") | (abc == "B")) & positive
     types = [("breadwinner", breadwinner), ("perspective", perspective)]
-    ids = df["customer_id"].astype(str).to_numpy()
-    for tag in MANUAL_TAGS:
-        types.append((tag, np.array([tag in tags.get(cid, ()) for cid in ids], dtype=bool)))
-    df["account_types"] = _join_codes(len(df), types)
+    if tags:
+        id_index = pd.Index(s["customer_id"], dtype=object)
+        for tag in MANUAL_TAGS:
+            tagged = [cid for cid, codes in tags.items() if tag in codes]
+            if tagged:
+                types.append((tag, np.asarray(id_index.isin(tagged))))
+    flags = _join_codes(n, [("non_positive", ~positive), ("short_history", short),
+                            ("lost", lost), ("at_risk", at_risk)])
 
-    df["flags"] = _join_codes(len(df), [
-        ("non_positive", ~positive), ("short_history", short), ("lost", lost),
-        ("at_risk", at_risk),
-    ])
-    return df[list(CUSTOMER_COLUMNS)], abc_limits, computed
+    columns: dict[str, Any] = {
+        "customer_id": s["customer_id"], "customer_name": s["customer_name"],
+        "region": s["region"], "manager": s["manager"], "value": r.values, "share": r.share,
+        "cum_before": r.cum_before, "cumulative_share": r.cum_share, "rank": r.rank,
+        "abc": abc, "xyz": xyz, "abc_xyz": abc + xyz, "cov": metric, "mean": mean,
+        "periods": periods, "active_periods": s["active_periods"],
+        "first_purchase": s["first_purchase"].astype(object),
+        "last_purchase": s["last_purchase"].astype(object),
+        "days_since_last": days_since, "median_gap": gap,
+        "value_last_6m": last6, "value_prev_6m": prev6,
+        "key_account": key_account, "key_reasons": key_reasons,
+        "account_types": _join_codes(n, types), "flags": flags,
+    }
+    return pd.DataFrame(columns, columns=list(CUSTOMER_COLUMNS)), abc_limits, computed
 
 
-def _join_codes(n: int, parts: list[tuple[str, np.ndarray]]) -> list[str]:
-    out: list[list[str]] = [[] for _ in range(n)]
+def _join_codes(n: int, parts: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    """Comma+space separated codes per row, in the order of ``parts``."""
+    out = np.full(n, "", dtype=object)
     for code, mask in parts:
-        for i in np.flatnonzero(mask):
-            out[i].append(code)
-    return [", ".join(codes) for codes in out]
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            continue
+        current = out[mask]
+        out[mask] = np.where(current == "", code, current + ", " + code)
+    return out
 
 
 def _matrix(df: pd.DataFrame, total: float) -> pd.DataFrame:
-    rows = []
-    for cell in _CELLS:
-        sel = df["abc_xyz"] == cell
-        value = float(df.loc[sel, "value"].sum())
-        rows.append({"abc": cell[0], "xyz": cell[1], "abc_xyz": cell,
-                     "customers": int(sel.sum()), "value": value,
-                     "share": value / total if total > 0 else 0.0})
-    return pd.DataFrame(rows)
+    codes = pd.Categorical(df["abc_xyz"], categories=list(_CELLS)).codes
+    counts = np.bincount(codes, minlength=9)
+    values = np.bincount(codes, weights=df["value"].to_numpy(dtype=float), minlength=9)
+    return pd.DataFrame({
+        "abc": [c[0] for c in _CELLS], "xyz": [c[1] for c in _CELLS], "abc_xyz": list(_CELLS),
+        "customers": counts.astype(int), "value": values,
+        "share": values / total if total > 0 else np.zeros(9),
+    })
 
 
 def _pareto(values_desc: np.ndarray) -> pd.DataFrame:
@@ -571,11 +622,12 @@ def _concentration_figures(values_desc: np.ndarray) -> dict[str, Any]:
 
 
 def _concentration(df: pd.DataFrame) -> Concentration:
-    ranked = df[df["rank"].notna()]
-    values = ranked["value"].to_numpy(dtype=float)
+    n_pos = int(df["rank"].notna().sum())  # ranked customers come first
+    values = df["value"].to_numpy(dtype=float)[:n_pos]
     fig = _concentration_figures(values)
     total = fig["total"]
-    key_value = float(ranked.loc[ranked["key_account"], "value"].sum())
+    key = df["key_account"].to_numpy(dtype=bool)[:n_pos]
+    key_value = float(values[key].sum())
     key_share = key_value / total if total > 0 else 0.0
     key_band = ("below" if key_share < 0.30 - _EPS else
                 "above" if key_share > 0.55 + _EPS else "healthy")
@@ -586,15 +638,16 @@ def _concentration(df: pd.DataFrame) -> Concentration:
         ("mono_client", top > 0.70 + _EPS),
     ) if hit)
     at_risk = {k: float(values[:k].sum()) for k in (1, 3, 5)}
+    top_id = str(df["customer_id"].iat[0]) if n_pos else None
+    top_name = df["customer_name"].iat[0] if n_pos else None
     return Concentration(
         customers=fig["customers"], total=total, hhi=fig["hhi"], hhi_band=fig["hhi_band"],
         gini=fig["gini"], cr1=fig["cr1"], cr3=fig["cr3"], cr5=fig["cr5"], cr10=fig["cr10"],
         n50=fig["n50"], n80=fig["n80"], top20_share=fig["top20_share"],
         customers_for_80=fig["customers_for_80"], customers_for_80_k=fig["customers_for_80_k"],
         key_share=key_share, key_share_band=key_band,
-        top_customer_id=str(ranked["customer_id"].iloc[0]) if len(ranked) else None,
-        top_customer_name=(None if not len(ranked) or pd.isna(ranked["customer_name"].iloc[0])
-                           else str(ranked["customer_name"].iloc[0])),
+        top_customer_id=top_id,
+        top_customer_name=None if top_name is None or pd.isna(top_name) else str(top_name),
         top_share=top, flags=flags, revenue_at_risk=at_risk,
     )
 
@@ -630,10 +683,10 @@ def analyze(db: Database, dataset: str, params: AnalysisParams = AnalysisParams(
         _validate(params, info)
         window = _window(params, info)
         stats = _customer_stats(cur, info, params, window)
-    tags = get_tags(db) if len(stats) else {}
+        tags = storage.account_tags_in(cur)
     df, abc_limits, computed = _classify(stats, params, window, tags, info.has_margin)
     conc = _concentration(df)
-    ranked_values = df.loc[df["rank"].notna(), "value"].to_numpy(dtype=float)
+    ranked_values = df["value"].to_numpy(dtype=float)[: conc.customers]
     return Analysis(
         dataset=info, params=params, window=window, customers=df,
         matrix=_matrix(df, conc.total), abc_limits=abc_limits, computed_limits=computed,

@@ -35,6 +35,16 @@ SCHEMA_VERSION = 2
 #: Default database file, relative to the project root.
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "kam.duckdb"
 
+# Per period unit, the customer_facts columns with history length, active
+# periods, and mean / population sd of each measure per period.
+_FACT_UNITS: tuple[str, ...] = ("week", "month", "quarter")
+_FACT_MEASURES: tuple[str, ...] = ("revenue", "margin", "quantity")
+_FACT_PERIOD_COLUMNS_DDL = ",\n            ".join(
+    f"periods_{u} BIGINT, active_{u} BIGINT, "
+    + ", ".join(f"{m}_mean_{u} DOUBLE, {m}_sd_{u} DOUBLE" for m in _FACT_MEASURES)
+    for u in _FACT_UNITS
+)
+
 # Each migration is the list of statements that takes the schema from the
 # previous version to this one. Never edit a released migration: append one.
 _MIGRATIONS: dict[int, list[str]] = {
@@ -133,35 +143,32 @@ _MIGRATIONS: dict[int, list[str]] = {
             created_at TIMESTAMP NOT NULL
         )""",
     ],
-    # Version 2: pre-aggregated tables for the analysis engine (built at import).
-    # Datasets imported before this version simply lack them; the engine then
-    # computes from sales_daily.
+    # Version 2: per-customer facts of the default analysis window (the whole
+    # dataset, no filters), built at import so the common view needs no
+    # aggregation at all. Datasets imported before this version lack them; the
+    # engine then computes from sales_daily.
     2: [
-        # Customer-by-month sums over the whole dataset, no filters.
-        """CREATE TABLE IF NOT EXISTS sales_monthly (
+        f"""CREATE TABLE IF NOT EXISTS customer_facts (
             dataset_id BIGINT NOT NULL,
             customer_id VARCHAR NOT NULL,
-            month DATE NOT NULL,
-            revenue DOUBLE NOT NULL,
-            margin DOUBLE,
-            quantity DOUBLE,
-            row_count BIGINT NOT NULL
-        )""",
-        # Per-customer facts over the whole dataset as of its last date (the
-        # default analysis window): main region/manager, median purchase gap,
-        # and each measure in the last 6 months and the 6 months before.
-        """CREATE TABLE IF NOT EXISTS customer_facts (
-            dataset_id BIGINT NOT NULL,
-            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
             region VARCHAR,
             manager VARCHAR,
+            first_purchase DATE NOT NULL,
+            last_purchase DATE NOT NULL,
             median_gap DOUBLE,
+            revenue DOUBLE,
+            margin DOUBLE,
+            quantity DOUBLE,
+            row_count BIGINT NOT NULL,
+            id_order BIGINT NOT NULL,
             revenue_last_6m DOUBLE,
             revenue_prev_6m DOUBLE,
             margin_last_6m DOUBLE,
             margin_prev_6m DOUBLE,
             quantity_last_6m DOUBLE,
-            quantity_prev_6m DOUBLE
+            quantity_prev_6m DOUBLE,
+            {_FACT_PERIOD_COLUMNS_DDL}
         )""",
     ],
 }
@@ -172,7 +179,6 @@ _DATASET_TABLES: tuple[str, ...] = (
     "sales_daily",
     "customers",
     "import_rejects",
-    "sales_monthly",
     "customer_facts",
 )
 
@@ -587,50 +593,104 @@ def import_rejects(db: Database, name: str) -> pd.DataFrame:
 
 
 def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Build the engine's pre-aggregated tables (schema version 2) of one dataset.
+    """Build ``customer_facts`` (schema version 2) of one dataset from sales_daily.
 
-    ``sales_monthly`` holds customer-by-month sums; ``customer_facts`` holds
-    what the default analysis window (the whole dataset) needs per customer
-    beyond sums: main region and manager, median purchase gap, and each
-    measure over the last 6 months and the 6 months before the last date.
+    One row per customer with everything the default analysis window (the
+    whole dataset, no filters) needs: name, main region and manager, first and
+    last purchase, median purchase gap, sums of each measure, each measure in
+    the last 6 months and the 6 months before the last date, and for each
+    period unit the history length, active periods, mean and population sd.
+    The formulas are those of the on-the-fly queries below.
     """
+    units = ",".join(_FACT_UNIT_SQL.format(u=u) for u in _FACT_UNITS)
     cur.execute(
-        """INSERT INTO sales_monthly
-           SELECT dataset_id, customer_id, date_trunc('month', order_date)::DATE,
-                  sum(revenue), sum(margin), sum(quantity), sum(row_count)
-           FROM sales_daily WHERE dataset_id = ?
-           GROUP BY ALL""",
-        [dataset_id],
-    )
-    cur.execute(
-        f"""INSERT INTO customer_facts
+        f"""INSERT INTO customer_facts BY NAME
             WITH src AS (
                 SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
                        row_count
                 FROM sales_daily WHERE dataset_id = $ds
             ),
-            bounds AS (SELECT max(order_date) AS last_date FROM src),
+            bounds AS (SELECT min(order_date) AS first_date, max(order_date) AS end_date
+                       FROM src),
             {_MODES_AND_GAPS_SQL},
-            recent AS (
-                SELECT customer_id,
-                  {_RECENT_SUM_SQL.format(col="revenue")} AS revenue_last_6m,
-                  {_PREVIOUS_SUM_SQL.format(col="revenue")} AS revenue_prev_6m,
-                  {_RECENT_SUM_SQL.format(col="margin")} AS margin_last_6m,
-                  {_PREVIOUS_SUM_SQL.format(col="margin")} AS margin_prev_6m,
-                  {_RECENT_SUM_SQL.format(col="quantity")} AS quantity_last_6m,
-                  {_PREVIOUS_SUM_SQL.format(col="quantity")} AS quantity_prev_6m
-                FROM src, (SELECT last_date AS end_date FROM bounds) e
-                GROUP BY customer_id
-            )
-            SELECT $ds, r.customer_id, rg.region, mg.manager, gp.median_gap,
-                   r.revenue_last_6m, r.revenue_prev_6m, r.margin_last_6m, r.margin_prev_6m,
-                   r.quantity_last_6m, r.quantity_prev_6m
-            FROM recent r
+            base0 AS (
+                SELECT customer_id, min(order_date) AS first_purchase,
+                       max(order_date) AS last_purchase, sum(revenue) AS revenue,
+                       sum(margin) AS margin, sum(quantity) AS quantity,
+                       sum(row_count) AS row_count,
+                       {_RECENT_SUM_SQL.format(col="revenue")} AS revenue_last_6m,
+                       {_PREVIOUS_SUM_SQL.format(col="revenue")} AS revenue_prev_6m,
+                       {_RECENT_SUM_SQL.format(col="margin")} AS margin_last_6m,
+                       {_PREVIOUS_SUM_SQL.format(col="margin")} AS margin_prev_6m,
+                       {_RECENT_SUM_SQL.format(col="quantity")} AS quantity_last_6m,
+                       {_PREVIOUS_SUM_SQL.format(col="quantity")} AS quantity_prev_6m
+                FROM src, bounds GROUP BY customer_id
+            ),
+            base AS (
+                SELECT base0.*,
+                  date_diff('day', greatest(date_trunc('week', first_date),
+                                            date_trunc('week', first_purchase)),
+                            date_trunc('week', end_date)) // 7 + 1 AS n_week,
+                  date_diff('month', greatest(date_trunc('month', first_date),
+                                              date_trunc('month', first_purchase)),
+                            date_trunc('month', end_date)) + 1 AS n_month,
+                  date_diff('quarter', greatest(date_trunc('quarter', first_date),
+                                                date_trunc('quarter', first_purchase)),
+                            date_trunc('quarter', end_date)) + 1 AS n_quarter
+                FROM base0, bounds
+            ),
+            {units}
+            SELECT $ds AS dataset_id, b.customer_id, c.customer_name, rg.region, mg.manager,
+                   b.first_purchase, b.last_purchase, gp.median_gap, b.revenue, b.margin,
+                   b.quantity, b.row_count,
+                   row_number() OVER (ORDER BY b.customer_id) AS id_order,
+                   b.revenue_last_6m, b.revenue_prev_6m,
+                   b.margin_last_6m, b.margin_prev_6m, b.quantity_last_6m, b.quantity_prev_6m,
+                   sd_week.* EXCLUDE (customer_id), sd_month.* EXCLUDE (customer_id),
+                   sd_quarter.* EXCLUDE (customer_id)
+            FROM base b
+            LEFT JOIN (SELECT customer_id, customer_name FROM customers WHERE dataset_id = $ds) c
+                USING (customer_id)
             LEFT JOIN region_mode rg USING (customer_id)
             LEFT JOIN manager_mode mg USING (customer_id)
-            LEFT JOIN gaps_median gp USING (customer_id)""",  # noqa: S608 - constant identifiers only
+            LEFT JOIN gaps_median gp USING (customer_id)
+            JOIN sd_week USING (customer_id)
+            JOIN sd_month USING (customer_id)
+            JOIN sd_quarter USING (customer_id)""",  # noqa: S608 - constant identifiers only
         {"ds": dataset_id, "start": date.min, "end": date.max},
     )
+
+
+# Per period unit u (a constant of _FACT_UNITS): per-period sums, then mean and
+# population sd over the customer's history (zero periods included).
+_FACT_UNIT_SQL = """
+    per_{u} AS (
+        SELECT customer_id, date_trunc('{u}', order_date)::DATE AS p,
+               coalesce(sum(revenue), 0) AS r, coalesce(sum(margin), 0) AS m,
+               coalesce(sum(quantity), 0) AS q
+        FROM src GROUP BY ALL
+    ),
+    mom_{u} AS (
+        SELECT b.customer_id, b.n_{u} AS n, count(p.p) AS active,
+               coalesce(sum(p.r), 0) / b.n_{u} AS mr, coalesce(sum(p.m), 0) / b.n_{u} AS mm,
+               coalesce(sum(p.q), 0) / b.n_{u} AS mq
+        FROM base b LEFT JOIN per_{u} p USING (customer_id)
+        GROUP BY b.customer_id, b.n_{u}
+    ),
+    sd_{u} AS (
+        SELECT o.customer_id, o.n AS periods_{u}, o.active AS active_{u},
+               o.mr AS revenue_mean_{u},
+               sqrt(greatest((coalesce(sum((p.r - o.mr) ^ 2), 0) + (o.n - o.active) * o.mr ^ 2)
+                             / o.n, 0)) AS revenue_sd_{u},
+               o.mm AS margin_mean_{u},
+               sqrt(greatest((coalesce(sum((p.m - o.mm) ^ 2), 0) + (o.n - o.active) * o.mm ^ 2)
+                             / o.n, 0)) AS margin_sd_{u},
+               o.mq AS quantity_mean_{u},
+               sqrt(greatest((coalesce(sum((p.q - o.mq) ^ 2), 0) + (o.n - o.active) * o.mq ^ 2)
+                             / o.n, 0)) AS quantity_sd_{u}
+        FROM mom_{u} o LEFT JOIN per_{u} p USING (customer_id)
+        GROUP BY o.customer_id, o.n, o.active, o.mr, o.mm, o.mq
+    )"""
 
 
 # ---- Analysis queries ----
@@ -743,6 +803,7 @@ _HISTORY_SQL = """
     SELECT h.customer_id, c.customer_name, h.region, h.manager,
            coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
            coalesce(h.margin, 0) AS margin, h.rows,
+           row_number() OVER (ORDER BY h.customer_id) AS id_order,
            h.first_purchase, h.last_purchase, h.periods,
            m.active AS active_periods, m.mean,
            sqrt(greatest((coalesce(d.ss, 0) + (m.periods - m.active) * m.mean ^ 2)
@@ -780,32 +841,16 @@ _CUSTOMER_STATS_GENERAL_SQL = """
         FROM src WHERE order_date BETWEEN $start AND $end GROUP BY ALL
     ),"""
 
-# Default window, no filters: everything from sales_monthly + customer_facts.
+# Default window (the whole dataset), no filters: read customer_facts. {col}
+# is a measure column and {unit} a period unit, both validated constants.
 _CUSTOMER_STATS_FAST_SQL = """
-    WITH mon AS (
-        SELECT customer_id, month, revenue, margin, quantity, row_count
-        FROM sales_monthly WHERE dataset_id = $ds
-    ),
-    mon_sum AS (
-        SELECT customer_id, sum({col}) AS value, sum(revenue) AS revenue,
-               sum(margin) AS margin, sum(row_count) AS rows
-        FROM mon GROUP BY customer_id
-    ),
-    facts AS (
-        SELECT ms.*, c.first_purchase, c.last_purchase, cf.region, cf.manager,
-               cf.median_gap, coalesce(cf.{col}_last_6m, 0) AS value_last_6m,
-               coalesce(cf.{col}_prev_6m, 0) AS value_prev_6m
-        FROM mon_sum ms
-        JOIN customers c ON c.dataset_id = $ds AND c.customer_id = ms.customer_id
-        LEFT JOIN customer_facts cf ON cf.dataset_id = $ds AND cf.customer_id = ms.customer_id
-    ),
-    per AS ({per}),"""
-
-_PER_MONTH_SQL = "SELECT customer_id, month AS period, {col} AS v FROM mon"
-_PER_QUARTER_SQL = (
-    "SELECT customer_id, date_trunc('quarter', month)::DATE AS period, sum({col}) AS v "
-    "FROM mon GROUP BY ALL"
-)
+    SELECT customer_id, customer_name, region, manager, coalesce({col}, 0) AS value,
+           coalesce(revenue, 0) AS revenue, coalesce(margin, 0) AS margin,
+           row_count AS rows, id_order, first_purchase, last_purchase,
+           periods_{unit} AS periods,
+           active_{unit} AS active_periods, {col}_mean_{unit} AS mean, {col}_sd_{unit} AS sd,
+           median_gap, {col}_last_6m AS value_last_6m, {col}_prev_6m AS value_prev_6m
+    FROM customer_facts WHERE dataset_id = $ds"""
 
 _MEASURE_COLUMNS: dict[str, str] = {"revenue": "revenue", "margin": "margin",
                                     "quantity": "quantity"}
@@ -868,7 +913,7 @@ def analysis_customer_stats(
     filters: dict[str, Iterable[str]] | None = None,
     *,
     precomputed: bool = False,
-) -> pd.DataFrame:
+) -> dict[str, Any]:
     """Per-customer figures of one analysis window, one row per customer with rows in it.
 
     Parameters
@@ -886,25 +931,23 @@ def analysis_customer_stats(
     filters : dict, optional
         ``region``/``manager``/``category``/``product`` -> allowed values.
     precomputed : bool
-        Read ``sales_monthly``/``customer_facts`` (valid only for the whole
-        dataset as window, no filters, month or quarter periods).
+        Read ``customer_facts`` (valid only for the whole dataset as window,
+        that is start <= first date and end == last date, and no filters).
 
     Returns
     -------
-    DataFrame
+    dict of numpy arrays (masked where NULL)
         customer_id, customer_name, region, manager, value, revenue, margin,
-        rows, first_purchase, last_purchase, periods, active_periods, mean, sd,
+        rows, id_order (1-based position in customer_id text order),
+        first_purchase, last_purchase, periods, active_periods, mean, sd,
         median_gap, value_last_6m, value_prev_6m.
     """
     col = _measure_column(measure)
     unit = _period_unit(period)
     params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "unit": unit}
     if precomputed:
-        if unit == "week":
-            raise ValueError("Pre-aggregated statistics exist for month and quarter only.")
-        per = (_PER_MONTH_SQL if unit == "month" else _PER_QUARTER_SQL).format(col=col)
-        head = _CUSTOMER_STATS_FAST_SQL.format(col=col, per=per)
-        sql = head + _HISTORY_SQL
+        sql = _CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
+        return cur.execute(sql, {"ds": dataset_id}).fetchnumpy()
     else:
         params.update(_filter_params(filters))
         src = _source_sql(params)
@@ -914,7 +957,7 @@ def analysis_customer_stats(
             previous=_PREVIOUS_SUM_SQL.format(col=col),
         )
         sql = f"WITH src AS ({src}), {_MODES_AND_GAPS_SQL}, {body}" + _HISTORY_SQL
-    return cur.execute(sql, params).df()
+    return cur.execute(sql, params).fetchnumpy()
 
 
 def analysis_period_values(
@@ -1098,9 +1141,14 @@ def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> d
 def account_tags(db: Database) -> dict[str, tuple[str, ...]]:
     """Return customer_id -> hand-set account tags (sorted)."""
     with db.read() as cur:
-        rows = cur.execute(
-            "SELECT customer_id, list(tag ORDER BY tag) FROM account_tags GROUP BY customer_id"
-        ).fetchall()
+        return account_tags_in(cur)
+
+
+def account_tags_in(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """Like :func:`account_tags`, inside the caller's read snapshot."""
+    rows = cur.execute(
+        "SELECT customer_id, list(tag ORDER BY tag) FROM account_tags GROUP BY customer_id"
+    ).fetchall()
     return {cid: tuple(tags) for cid, tags in rows}
 
 

@@ -345,7 +345,8 @@ def test_precomputed_path_equals_general_path(demo_db, monkeypatch) -> None:
     from kam_analysis.demo import DEMO_DATASET
 
     for params in (AnalysisParams(), AnalysisParams(period="quarter", measure="margin"),
-                   AnalysisParams(xyz_metric="frequency")):
+                   AnalysisParams(xyz_metric="frequency", period="week"),
+                   AnalysisParams(measure="quantity", period="week")):
         fast = analyze(demo_db, DEMO_DATASET, params).customers
         with monkeypatch.context() as m:
             m.setattr(analysis, "_use_precomputed", lambda *a: False)
