@@ -183,15 +183,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(t("Imported {file} as dataset {name!r}.", file=args.file, name=s["dataset"]))
     if preview is not None:
         mapped = ", ".join(f"{f}={h}" for f, h in preview.mapping.items())
-        print(t("  columns:         {mapping}", mapping=mapped))
-    print(t("  rows read:       {n:,}", n=s["rows_read"]))
-    print(t("  rows imported:   {n:,}", n=s["rows_imported"]))
-    print(t("  rows rejected:   {n:,}", n=s["rows_rejected"]))
-    print(t("  totals dropped:  {n:,}", n=s["totals_dropped"]))
-    print(t("  customers:       {n:,}", n=s["customers"]))
-    print(t("  dates:           {first} .. {last}", first=s["first_date"], last=s["last_date"]))
-    print(t("  revenue in file:  {v:,.2f}", v=s["file_revenue_total"]))
-    print(t("  revenue imported: {v:,.2f}", v=s["imported_revenue_total"]))
+        print(t("  columns: {mapping}", mapping=mapped))
+    figures = [
+        (t("rows read"), f"{s['rows_read']:,}"),
+        (t("rows imported"), f"{s['rows_imported']:,}"),
+        (t("rows rejected"), f"{s['rows_rejected']:,}"),
+        (t("totals dropped"), f"{s['totals_dropped']:,}"),
+        (t("customers"), f"{s['customers']:,}"),
+        (t("dates"), f"{s['first_date']} .. {s['last_date']}"),
+        (t("revenue in file"), f"{s['file_revenue_total']:,.2f}"),
+        (t("revenue imported"), f"{s['imported_revenue_total']:,.2f}"),
+    ]
+    width = max(len(label) for label, _ in figures) + 1
+    for label, value in figures:
+        print(f"  {label + ':':<{width}} {value}")
     for warning in result.warnings:
         print(t("  note: {text}", text=warning))
     lines = result.reject_lines(limit=20)

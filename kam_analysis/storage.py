@@ -1440,6 +1440,13 @@ class CsvNeedsSerialScan(StorageError):
     """DuckDB's parallel CSV reader refused the file (quoted line breaks + padding)."""
 
 
+def _with_time_formats(formats: tuple[str, ...]) -> list[str]:
+    """The date formats, each also followed by the time-of-day shapes ERP exports use."""
+    times = ("", " %H:%M:%S", " %H:%M", "T%H:%M:%S", " %H:%M:%S.%f", "T%H:%M:%S.%f",
+             "T%H:%M:%SZ", "T%H:%M:%S.%fZ", "T%H:%M")
+    return [f + t for t in times for f in formats]
+
+
 def _col(index: int) -> str:
     if not 0 <= int(index) < IMPORT_MAX_COLUMNS:
         raise ValueError(f"column index {index} out of range")
@@ -1510,7 +1517,11 @@ def _import_select(
             continue
         ref = _col(col.index)
         kind = FIELD_BY_NAME[field].kind
-        layer1.append(f"nullif(trim({ref}), '') AS {field}_raw")
+        # trim only cells that need it: trim() on every cell costs more than the scan.
+        layer1.append(
+            f"nullif(CASE WHEN prefix({ref}, ' ') OR suffix({ref}, ' ') THEN trim({ref}) "
+            f"ELSE {ref} END, '') AS {field}_raw"
+        )
         params[f"{field}_empty"] = messages.empty[field]
         params[f"{field}_invalid"] = messages.invalid[field]
         if kind == "text":
@@ -1533,9 +1544,8 @@ def _import_select(
                     f"THEN format(${field}_invalid, {field}_raw)"
                 )
         else:
-            params["date_formats"] = list(col.date_formats) or ["%Y-%m-%d"]
-            date_part = f"split_part(replace({field}_raw, 'T', ' '), ' ', 1)"
-            expr = f"CAST(try_strptime({date_part}, $date_formats) AS DATE)"
+            params["date_formats"] = _with_time_formats(col.date_formats or ("%Y-%m-%d",))
+            expr = f"CAST(try_strptime({field}_raw, $date_formats) AS DATE)"
             if col.excel_serial:
                 expr = (
                     f"COALESCE({expr}, CASE WHEN regexp_full_match({field}_raw, $excel_re) "
@@ -1548,9 +1558,8 @@ def _import_select(
         f"CASE WHEN customer_id_raw IS NULL OR order_date_raw IS NULL "
         f"THEN {first_text} END AS first_text"
     )
-    layer1.append("concat_ws($delim_raw, " + ", ".join(
-        f"coalesce({c}, '')" for c in raw_cols) + ") AS raw_line")
-    layer2 += ["first_text", "raw_line", "customer_id_raw", "order_date_raw", "revenue_raw"]
+    layer1 += raw_cols
+    layer2 += ["first_text", "customer_id_raw", "order_date_raw", "revenue_raw", *raw_cols]
     reason = (
         "CASE WHEN customer_id IS NULL THEN $customer_id_empty "
         "WHEN order_date_raw IS NULL THEN $order_date_empty "
@@ -1577,7 +1586,7 @@ def _import_select(
         f"SELECT {', '.join(layer2)} FROM (SELECT {', '.join(layer1)} FROM ("
         f"SELECT * FROM ({base}))) ) ) )"
     )
-    used = set(re.findall(r"\$(\w+)", sql + _IMPORT_INSERT))
+    used = set(re.findall(r"\$(\w+)", sql + _IMPORT_INSERT)) | {"delim_raw"}
     return sql, {k: v for k, v in params.items() if k in used}
 
 
@@ -1585,7 +1594,7 @@ _IMPORT_INSERT = (
     "INSERT INTO transactions (dataset_id, source_line, customer_id, customer_name, "
     "order_date, revenue, margin, quantity, product, category, region, manager, document_id) "
     "SELECT CASE WHEN status = 'ok' THEN $new_id ELSE -$new_id END, line, "
-    "coalesce(customer_id, ''), CASE WHEN status = 'ok' THEN {customer_name} ELSE raw_line END, "
+    "coalesce(customer_id, ''), CASE WHEN status = 'ok' THEN {customer_name} ELSE {raw_line} END, "
     "coalesce(order_date, DATE '1900-01-01'), coalesce(revenue, 0), {margin}, {quantity}, "
     "{product}, CASE WHEN status = 'ok' THEN {category} ELSE status END, {region}, {manager}, "
     "CASE WHEN status = 'ok' THEN {document_id} ELSE reason END "
@@ -1657,13 +1666,16 @@ def import_rows(
     select, params = _import_select(source, columns, messages, ncols)
     mapped = {c.field for c in columns}
     pieces = {f: (f if f in mapped else "NULL") for f in FIELD_NAMES}
-    sql = _IMPORT_INSERT.format(select=select, **pieces)
+    # The raw line is only built for rows that are not imported (it is costly).
+    raw_line = "concat_ws($delim_raw, " + ", ".join(
+        f"coalesce({_col(i)}, '')" for i in range(ncols)) + ")"
+    sql = _IMPORT_INSERT.format(select=select, raw_line=raw_line, **pieces)
 
     def report(fraction: float, message: str) -> None:
         if progress is not None:
             progress(fraction, message)
 
-    with db.write() as cur:
+    with _import_settings(db), db.write() as cur:
         [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
         params["new_id"] = new_id
         if isinstance(source, TableSource):
@@ -1711,11 +1723,54 @@ def import_rows(
         )
         cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
         report(0.7, "Building summaries")
+        # Aggregates need no row order; without it DuckDB needs less memory.
+        cur.execute("SET preserve_insertion_order = false")
         info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
         report(0.95, "Saving")
     db.checkpoint()
     report(1.0, "Done")
     return info
+
+
+#: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
+#: 10-million-row file imports within about 1.5 GB of process memory.
+IMPORT_MEMORY_LIMIT = "1GB"
+
+
+@contextlib.contextmanager
+def _import_settings(db: Database) -> Iterator[None]:
+    """Cap DuckDB's memory for the import (a lower existing cap is kept), keep row
+    order (record numbers follow the file), and restore both afterwards.
+
+    Both are instance-wide settings: queries that run meanwhile share the cap. They
+    are set on a cursor of their own, outside the import's transaction, so they
+    are restored even when the import fails.
+    """
+    cur = db._con.cursor()
+    [(limit, order)] = cur.execute(
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    ).fetchall()
+    if _size_bytes(str(limit)) > _size_bytes(IMPORT_MEMORY_LIMIT):
+        cur.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT])
+    cur.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        # The setting reads back rounded ("18.8 GiB"): prefer the exact default.
+        cur.execute("RESET memory_limit")
+        [(default,)] = cur.execute("SELECT current_setting('memory_limit')").fetchall()
+        if default != limit:
+            cur.execute("SET memory_limit = ?", [str(limit).replace(" ", "")])
+        cur.execute("SET preserve_insertion_order = ?", [bool(order)])
+        cur.close()
+
+
+def _size_bytes(text: str) -> float:
+    """'18.8 GiB' / '1GB' / '953.6 MiB' -> bytes (unknown text -> infinity)."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)i?B\s*", text, flags=re.IGNORECASE)
+    if not match:
+        return float("inf")
+    return float(match.group(1)) * 1024 ** "BKMGT".index(match.group(2).upper() or "B")
 
 
 def _fix_line_numbers(
