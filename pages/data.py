@@ -93,7 +93,7 @@ if upload is not None:
         index = options.index(suggested) if suggested in options else 0
         choice = cols[i % 3].selectbox(
             t(field.label) + (" *" if field.required else ""), options, index=index,
-            key=f"data_map_{field.name}_{tag}",
+            key=f"data_map_{field.name}_{tag}_{preview.sheet or ''}",  # fresh per sheet
             format_func=lambda h: t("— not in the file —") if h == NOT_IN_FILE else h,
         )
         if choice != NOT_IN_FILE:

@@ -6,6 +6,7 @@ equals the engine's figures for the same parameters.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -378,3 +379,32 @@ def test_data_page_explains_a_bad_file(app_db: Database) -> None:
     at.get("file_uploader")[0].upload("report.csv", b"%PDF-1.7\n\x00\x01binary", "text/csv").run()
     assert not at.exception
     assert at.error and "report.csv" in at.error[0].value
+
+
+def test_data_page_sheet_picker_for_a_workbook(app_db: Database) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Info"
+    book.active.append(["Sales report 2025"])
+    sales = book.create_sheet("Sales")
+    sales.append(["Customer", "Date", "Revenue"])
+    for i in range(30):
+        sales.append([f"K{i % 5}", date(2025, 1 + i % 12, 1 + i % 27), 100.0 + i])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = _app("data")
+    at.get("file_uploader")[0].upload("sales.xlsx", buffer.getvalue()).run()
+    assert not at.exception
+    sheet = next(s for s in at.selectbox if s.label == "Sheet")
+    assert sheet.options == ["Info", "Sales"]
+    sheet.set_value("Sales").run()
+    # The mapping is suggested afresh for the chosen sheet.
+    mapped = {s.label: s.value for s in at.selectbox}
+    assert (mapped["Customer ID *"], mapped["Date *"], mapped["Revenue *"]) == (
+        "Customer", "Date", "Revenue")
+    next(ti for ti in at.text_input if ti.label == "Dataset name").input("Workbook test")
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert _metric(at, "Rows imported") == "30"
+    assert get_dataset(app_db, "Workbook test").customer_count == 5
