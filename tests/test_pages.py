@@ -408,3 +408,18 @@ def test_data_page_sheet_picker_for_a_workbook(app_db: Database) -> None:
     assert not at.exception
     assert _metric(at, "Rows imported") == "30"
     assert get_dataset(app_db, "Workbook test").customer_count == 5
+
+
+def test_data_page_asks_the_date_order_when_the_file_cannot_tell(app_db: Database) -> None:
+    rows = "".join(f"C{i % 4},{1 + i % 12:02d}/{1 + i % 12:02d}/2025,{10 + i}\n"
+                   for i in range(24))
+    csv = ("customer,date,revenue\n" + rows + "C1,03/04/2025,5\n").encode()
+    at = _app("data")
+    at.get("file_uploader")[0].upload("dates.csv", csv, "text/csv").run()
+    question = next(r for r in at.radio if r.label.startswith("Dates such as"))
+    question.set_value("MDY")
+    next(ti for ti in at.text_input if ti.label == "Dataset name").input("Date order test")
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert _metric(at, "Rows imported") == "25"
+    assert get_dataset(app_db, "Date order test").last_date == date(2025, 12, 12)
