@@ -239,9 +239,18 @@ def test_dossier_page_saves_and_keeps_events(app_db: Database) -> None:
     assert _metric(at, "Share") == ui.fmt_pct(top["share"])
     at.text_area(key=f"dos_general_{customer}").input("Three plants, central purchasing")
     at.text_area(key=f"dos_competitors_{customer}").input("Würth")
+    at.session_state[f"dos_people_{customer}"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"name": "Olga Ivanova", "role": "Head of purchasing",
+                        "attitude": "supporter"}],
+    }
     next(b for b in at.button if b.label == "Save dossier").click().run()
     assert not at.exception
-    assert get_dossier(app_db, customer).general == "Three plants, central purchasing"
+    saved = get_dossier(app_db, customer)
+    assert saved.general == "Three plants, central purchasing"
+    assert saved.competitors == "Würth"
+    assert saved.decision_makers == (
+        {"name": "Olga Ivanova", "role": "Head of purchasing", "attitude": "supporter"},)
     at.selectbox(key="dos_event_kind").set_value("tender")
     at.text_input(key="dos_event_note").input("Spring tender")
     next(b for b in at.button if b.label == "Add event").click().run()
