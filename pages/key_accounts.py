@@ -187,8 +187,8 @@ else:
         t("Status"): watch["flags"].map(ui.labels),
         t("Days since last purchase"): watch["days_since_last"],
         t("Usual gap, days"): watch["median_gap"],
-        t("Last 6 months"): watch["value_last_6m"],
-        t("6 months before"): watch["value_prev_6m"],
+        t("Last 6 months"): watch["value_last_6m"].round(0),
+        t("6 months before"): watch["value_prev_6m"].round(0),
         t("Change"): change * 100,
         t("Manager"): watch["manager"],
     }), hide_index=True, key="ka_watch_table", column_config={
@@ -209,9 +209,12 @@ if moves is not None:
     rows, cols = ["A", "B", "C", "new"], ["A", "B", "C", "lost"]
     grid = moves.matrix.set_index(["from_class", "to_class"])
     z = [[int(grid["customers"].get((r, k), 0)) for k in cols] for r in rows]
-    text = [[f"{int(grid['customers'].get((r, k), 0))}<br>"
-             f"{ui.fmt_value(grid['value_second'].get((r, k), 0.0), ctx)}" for k in cols]
-            for r in rows]
+    # Value in the second window; for lost customers, what they bought in the first.
+    def _cell(r: str, k: str) -> str:
+        value = grid["value_first" if k == "lost" else "value_second"].get((r, k), 0.0)
+        return f"{int(grid['customers'].get((r, k), 0))}<br>{ui.fmt_value(value, ctx)}"
+
+    text = [[_cell(r, k) for k in cols] for r in rows]
     row_names = [t("from {c}", c=r if r != "new" else t("new")) for r in rows]
     col_names = [t("to {c}", c=k if k != "lost" else t("lost")) for k in cols]
     fig = go.Figure(go.Heatmap(z=z, x=col_names, y=row_names, text=text,
@@ -233,6 +236,7 @@ if moves is not None:
                 t("Customer"): part["customer_name"].fillna(part["customer_id"]),
                 t("ID"): part["customer_id"],
                 t("Class"): part["to_class"] if kind == "new" else part["from_class"],
-                t("Value"): part["value_second"] if kind == "new" else part["value_first"],
+                t("Value"): (part["value_second"] if kind == "new"
+                             else part["value_first"]).round(0),
             }).sort_values(t("Value"), ascending=False), hide_index=True,
                 key=f"ka_{kind}_table", column_config={t("Value"): MONEY})

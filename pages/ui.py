@@ -295,7 +295,7 @@ def fmt_money(value: float | None, dataset: DatasetInfo) -> str:
     if value is None or pd.isna(value):
         return "–"
     symbol = currency_symbol(dataset)
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    text = f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.2f}"
     if not symbol:
         return text
     if len(symbol) == 1:
