@@ -492,13 +492,16 @@ def sidebar() -> Context | None:
     if window == "custom" and info.first_date and info.last_date:
         first, last = info.first_date, info.last_date
         rng = st.session_state.get(K_RANGE)
-        if (not isinstance(rng, tuple | list) or len(rng) != 2
-                or not all(isinstance(d, date) for d in rng)):
-            rng = (first, last)
-        rng = (min(max(rng[0], first), last), max(min(rng[1], last), first))
-        if rng[0] > rng[1]:
-            rng = (first, last)
-        st.session_state[K_RANGE] = rng
+        picking = isinstance(rng, tuple | list) and len(rng) == 1  # end not picked yet
+        if not picking:
+            valid = (isinstance(rng, tuple | list) and len(rng) == 2
+                     and all(isinstance(d, date) for d in rng))
+            fixed = ((min(max(rng[0], first), last), max(min(rng[1], last), first))
+                     if valid else (first, last))
+            if fixed[0] > fixed[1]:
+                fixed = (first, last)
+            if not valid or tuple(rng) != fixed:  # another dataset, or a stale range
+                st.session_state[K_RANGE] = fixed
         picked = side.date_input(t("From - to"), min_value=first, max_value=last,
                                  key=K_RANGE, format="YYYY-MM-DD")
         if isinstance(picked, tuple | list) and len(picked) == 2:

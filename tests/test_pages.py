@@ -432,3 +432,20 @@ def test_data_page_asks_the_date_order_when_the_file_cannot_tell(app_db: Databas
     assert not at.exception
     assert _metric(at, "Rows imported") == "25"
     assert get_dataset(app_db, "Date order test").last_date == date(2025, 12, 12)
+
+
+def test_custom_range_while_picking(app_db: Database) -> None:
+    at = _app("pareto", {"window": "custom", "start": "2025-01-01", "end": "2025-06-30"})
+    # While the user has picked only the start date, the whole range is used.
+    at.date_input(key="sb_range").set_value((date(2025, 2, 1),)).run()
+    assert not at.exception
+    assert at.session_state["sb_range"] == (date(2025, 2, 1),)
+    c = analyze(app_db, DEMO_DATASET).concentration
+    assert _metric(at, "Customers") == f"{c.customers:,}"
+    # Once the end is picked, the range applies and goes to the URL.
+    at.date_input(key="sb_range").set_value((date(2025, 3, 1), date(2025, 3, 31))).run()
+    march = AnalysisParams(start=date(2025, 3, 1), end=date(2025, 3, 31))
+    c = analyze(app_db, DEMO_DATASET, march).concentration
+    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert at.query_params["start"] in ("2025-03-01", ["2025-03-01"])
+    assert at.query_params["end"] in ("2025-03-31", ["2025-03-31"])
