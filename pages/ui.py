@@ -447,7 +447,8 @@ def _sanitize(key: str, allowed: list[Any], multi: bool = False,
     value = st.session_state[key]
     if multi:
         kept = [v for v in (value or []) if v in allowed]
-        st.session_state[key] = kept
+        if kept != list(value or []):
+            st.session_state[key] = kept
     elif value not in allowed:
         if default is None:
             del st.session_state[key]
