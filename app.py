@@ -34,6 +34,9 @@ except StorageError as exc:
     st.error(str(exc))
     st.stop()
 
+if page.url_path != "dossier" and "customer" in st.query_params:
+    del st.query_params["customer"]  # the dossier's own URL parameter
+
 try:
     page.run()
 except Exception as exc:  # last line of defence: never show a traceback
