@@ -1191,7 +1191,7 @@ def create_synthetic_dataset(
                ),
                sized AS (
                    -- Larger accounts also buy more per line.
-                   SELECT *, pow($customers / (cust + 1.0), 0.35) AS size FROM shaped
+                   SELECT *, pow($customers / (cust + 1.0), 0.2) AS size FROM shaped
                )
                SELECT $ds, i + 2,
                       'C' || lpad(cust::VARCHAR, 7, '0'),
