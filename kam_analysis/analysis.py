@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_analysis import storage
 from kam_analysis.abc_computed import computed_limits
@@ -431,56 +433,82 @@ def _use_precomputed(cur: Any, info: DatasetInfo, params: AnalysisParams,
 
 _STAT_FLOATS = ("value", "revenue", "margin", "mean", "sd", "median_gap", "value_last_6m",
                 "value_prev_6m")
+_STAT_INTS = ("periods", "active_periods", "id_order")
 _STAT_TEXTS = ("customer_id", "customer_name", "region", "manager")
+_STR_DTYPE = pd.Series(["x"]).dtype  # pandas' default string dtype
+_KEY_CODES = ("share", "cumulative", "annual_value", "top_n", "class_a")
+_TYPE_CODES = ("breadwinner", "perspective", *MANUAL_TAGS)
+_FLAG_CODES = ("non_positive", "short_history", "lost", "at_risk")
 
 
 def _customer_stats(cur: Any, info: DatasetInfo, params: AnalysisParams,
-                    window: tuple[date, date]) -> dict[str, np.ndarray]:
-    raw = storage.analysis_customer_stats(
+                    window: tuple[date, date]) -> dict[str, Any]:
+    """Per-customer sums as numpy arrays (numbers, dates) and Arrow arrays (texts)."""
+    table = storage.analysis_customer_stats(
         cur, info.dataset_id, params.measure, window[0], window[1], params.period,
         _filters(params), precomputed=_use_precomputed(cur, info, params, window),
     )
-    stats: dict[str, np.ndarray] = {}
+    stats: dict[str, Any] = {}
     for col in _STAT_FLOATS:
-        stats[col] = np.ma.filled(np.ma.asarray(raw[col]).astype(float), np.nan)
+        arr = pc.cast(table.column(col), pa.float64())
+        stats[col] = pc.fill_null(arr, np.nan).to_numpy()
     # Round sums to 6 decimals so that the order rows were summed in (float
     # noise) never changes a tie or a rank.
     for col in ("value", "revenue", "margin", "value_last_6m", "value_prev_6m"):
         stats[col] = np.round(np.nan_to_num(stats[col], nan=0.0), 6)
-    for col in _STAT_TEXTS:
-        stats[col] = np.ma.filled(np.ma.asarray(raw[col], dtype=object), None)
+    for col in _STAT_INTS:
+        stats[col] = pc.fill_null(pc.cast(table.column(col), pa.int64()), 0).to_numpy()
     for col in ("first_purchase", "last_purchase"):
-        stats[col] = np.ma.filled(np.ma.asarray(raw[col]).astype("datetime64[D]"),
-                                  np.datetime64("NaT"))
-    for col in ("periods", "active_periods", "id_order"):
-        stats[col] = np.ma.filled(np.ma.asarray(raw[col]), 0).astype(np.int64)
+        stats[col] = pc.cast(table.column(col), pa.date32()).to_numpy().astype("datetime64[D]")
+    for col in _STAT_TEXTS:
+        stats[col] = pc.cast(table.column(col), pa.large_string())
     return stats
 
 
-def _classify(stats: dict[str, np.ndarray], params: AnalysisParams,
+def _code_strings(bits: list[np.ndarray], codes: tuple[str, ...]) -> pa.Array:
+    """Comma+space joined codes per row from boolean masks (one per code, in order)."""
+    n = len(bits[0]) if bits else 0
+    index = np.zeros(n, dtype=np.int32)
+    for i, mask in enumerate(bits):
+        index |= np.asarray(mask, dtype=np.int32) << i
+    labels = [", ".join(c for i, c in enumerate(codes[: len(bits)]) if m >> i & 1)
+              for m in range(1 << len(bits))]
+    return pa.DictionaryArray.from_arrays(index, pa.array(labels, pa.large_string())).cast(
+        pa.large_string())
+
+
+def _letters(index: np.ndarray, labels: tuple[str, ...]) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(
+        np.asarray(index, dtype=np.int32), pa.array(list(labels), pa.large_string())
+    ).cast(pa.large_string())
+
+
+def _classify(stats: dict[str, Any], params: AnalysisParams,
               window: tuple[date, date], tags: dict[str, tuple[str, ...]], has_margin: bool
               ) -> tuple[pd.DataFrame, tuple[float, float], dict | None]:
     r = _rank(stats["value"], stats["id_order"])
-    s = {k: v[r.order] for k, v in stats.items()}
+    take = pa.array(r.order)
+    s = {k: (v.take(take) if isinstance(v, pa.ChunkedArray | pa.Array) else v[r.order])
+         for k, v in stats.items()}
     n = len(r.values)
     positive = r.positive
     abc, abc_limits, computed = _resolve_abc_arrays(r.values, positive, r.cum_before,
                                                     r.cum_share, params)
+    abc_idx = np.where(abc == "A", 0, np.where(abc == "B", 1, 2))
 
     # XYZ
     x_lim, y_lim = _xyz_limits(params)
     mean = s["mean"]
     periods = s["periods"]
-    if params.xyz_metric == "cov":
-        with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if params.xyz_metric == "cov":
             metric = np.where(mean > 0, s["sd"] / mean, np.nan)
-        xyz = np.where(metric <= x_lim + _EPS, "X", np.where(metric <= y_lim + _EPS, "Y", "Z"))
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+            xyz_idx = np.where(metric <= x_lim + _EPS, 0, np.where(metric <= y_lim + _EPS, 1, 2))
+        else:
             metric = s["active_periods"] / periods
-        xyz = np.where(metric >= x_lim - _EPS, "X", np.where(metric >= y_lim - _EPS, "Y", "Z"))
+            xyz_idx = np.where(metric >= x_lim - _EPS, 0, np.where(metric >= y_lim - _EPS, 1, 2))
     short = periods < _SHORT_HISTORY
-    xyz = np.where((mean <= 0) | short | np.isnan(metric), "Z", xyz).astype(object)
+    xyz_idx = np.where((mean <= 0) | short | np.isnan(metric), 2, xyz_idx)
 
     # Recency
     end = window[1]
@@ -492,56 +520,56 @@ def _classify(stats: dict[str, np.ndarray], params: AnalysisParams,
     last6, prev6 = s["value_last_6m"], s["value_prev_6m"]
     at_risk = ~lost & (prev6 > 0) & (last6 <= (1 - _AT_RISK_DROP) * prev6 + _EPS * np.abs(prev6))
 
-    # Key accounts
+    # Key accounts: one mask per code of _KEY_CODES (all False when the rule is off).
     rule = params.key_rule
+    off = np.zeros(n, dtype=bool)
     share_r = np.round(r.share, _ROUND)
-    rank_f = np.where(positive, np.arange(1, n + 1), np.inf)
     window_days = (window[1] - window[0]).days + 1
-    reasons: list[tuple[str, np.ndarray]] = []
-    if rule.min_share is not None:
-        reasons.append(("share", share_r >= float(rule.min_share) - _EPS))
-    if rule.cum_before is not None:
-        reasons.append(("cumulative", np.nan_to_num(r.cum_before, nan=2.0)
-                        < float(rule.cum_before) - _EPS))
-    if rule.annual_value is not None:
-        reasons.append(("annual_value", r.values * 365.0 / window_days
-                        >= float(rule.annual_value)))
-    if rule.top_n is not None:
-        reasons.append(("top_n", rank_f <= int(rule.top_n)))
-    if rule.class_a:
-        reasons.append(("class_a", abc == "A"))
-    key_reasons = _join_codes(n, [(c, m & positive) for c, m in reasons])
-    key_account = key_reasons != ""
+    key_bits = [
+        off if rule.min_share is None else share_r >= float(rule.min_share) - _EPS,
+        off if rule.cum_before is None else (np.nan_to_num(r.cum_before, nan=2.0)
+                                            < float(rule.cum_before) - _EPS),
+        off if rule.annual_value is None else (r.values * 365.0 / window_days
+                                               >= float(rule.annual_value)),
+        off if rule.top_n is None else np.arange(1, n + 1) <= int(rule.top_n),
+        (abc_idx == 0) if rule.class_a else off,
+    ]
+    key_bits = [m & positive for m in key_bits]
+    key_account = np.logical_or.reduce(key_bits) if n else off
 
     # Account types
     base = s["margin"] if has_margin else s["revenue"]
     base_total = float(base[base > 0].sum())
     breadwinner = ((base > 0) & (base >= _BREADWINNER_SHARE * base_total * (1 - _EPS))
-                   if base_total > 0 else np.zeros(n, dtype=bool))
+                   if base_total > 0 else off)
     recent_first = s["first_purchase"] > np.datetime64(end - timedelta(days=_PERSPECTIVE_DAYS), "D")
-    perspective = recent_first & ((abc == "A") | (abc == "B")) & positive
-    types = [("breadwinner", breadwinner), ("perspective", perspective)]
-    if tags:
-        id_index = pd.Index(s["customer_id"], dtype=object)
-        for tag in MANUAL_TAGS:
-            tagged = [cid for cid, codes in tags.items() if tag in codes]
-            if tagged:
-                types.append((tag, np.asarray(id_index.isin(tagged))))
-    flags = _join_codes(n, [("non_positive", ~positive), ("short_history", short),
-                            ("lost", lost), ("at_risk", at_risk)])
+    perspective = recent_first & (abc_idx <= 1) & positive
+    type_bits = [breadwinner, perspective]
+    for tag in MANUAL_TAGS:
+        tagged = [cid for cid, codes in tags.items() if tag in codes]
+        type_bits.append(
+            pc.is_in(s["customer_id"], value_set=pa.array(tagged, pa.large_string()))
+            .to_numpy(zero_copy_only=False).astype(bool) if tagged and n else off)
+    flag_bits = [~positive, short, lost, at_risk]
+
+    def text(arr: Any) -> pd.Series:
+        return pd.Series(arr, dtype=_STR_DTYPE)
 
     columns: dict[str, Any] = {
-        "customer_id": s["customer_id"], "customer_name": s["customer_name"],
-        "region": s["region"], "manager": s["manager"], "value": r.values, "share": r.share,
-        "cum_before": r.cum_before, "cumulative_share": r.cum_share, "rank": r.rank,
-        "abc": abc, "xyz": xyz, "abc_xyz": abc + xyz, "cov": metric, "mean": mean,
-        "periods": periods, "active_periods": s["active_periods"],
+        "customer_id": text(s["customer_id"]), "customer_name": text(s["customer_name"]),
+        "region": text(s["region"]), "manager": text(s["manager"]), "value": r.values,
+        "share": r.share, "cum_before": r.cum_before, "cumulative_share": r.cum_share,
+        "rank": r.rank, "abc": text(_letters(abc_idx, ("A", "B", "C"))),
+        "xyz": text(_letters(xyz_idx, ("X", "Y", "Z"))),
+        "abc_xyz": text(_letters(abc_idx * 3 + xyz_idx, _CELLS)), "cov": metric,
+        "mean": mean, "periods": periods, "active_periods": s["active_periods"],
         "first_purchase": s["first_purchase"].astype(object),
         "last_purchase": s["last_purchase"].astype(object),
         "days_since_last": days_since, "median_gap": gap,
         "value_last_6m": last6, "value_prev_6m": prev6,
-        "key_account": key_account, "key_reasons": key_reasons,
-        "account_types": _join_codes(n, types), "flags": flags,
+        "key_account": key_account, "key_reasons": text(_code_strings(key_bits, _KEY_CODES)),
+        "account_types": text(_code_strings(type_bits, _TYPE_CODES)),
+        "flags": text(_code_strings(flag_bits, _FLAG_CODES)),
     }
     return pd.DataFrame(columns, columns=list(CUSTOMER_COLUMNS)), abc_limits, computed
 

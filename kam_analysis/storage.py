@@ -892,7 +892,14 @@ def dataset_in(cur: duckdb.DuckDBPyConnection, name: str) -> DatasetInfo:
     DatasetNotFoundError
         If there is no such dataset.
     """
-    return _get_dataset(cur, name)
+    # fetchall (not fetchone) so the cursor has no unfinished result afterwards.
+    rows = cur.execute(
+        f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?",  # noqa: S608 - constant columns
+        [name],
+    ).fetchall()
+    if not rows:
+        raise DatasetNotFoundError(f"There is no dataset called {name!r}.")
+    return _dataset_from_row(rows[0])
 
 
 def has_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> bool:
@@ -913,7 +920,7 @@ def analysis_customer_stats(
     filters: dict[str, Iterable[str]] | None = None,
     *,
     precomputed: bool = False,
-) -> dict[str, Any]:
+) -> pa.Table:
     """Per-customer figures of one analysis window, one row per customer with rows in it.
 
     Parameters
@@ -936,7 +943,7 @@ def analysis_customer_stats(
 
     Returns
     -------
-    dict of numpy arrays (masked where NULL)
+    pyarrow.Table
         customer_id, customer_name, region, manager, value, revenue, margin,
         rows, id_order (1-based position in customer_id text order),
         first_purchase, last_purchase, periods, active_periods, mean, sd,
@@ -947,7 +954,7 @@ def analysis_customer_stats(
     params: dict[str, Any] = {"ds": dataset_id, "start": start, "end": end, "unit": unit}
     if precomputed:
         sql = _CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
-        return cur.execute(sql, {"ds": dataset_id}).fetchnumpy()
+        return cur.sql(sql, params={"ds": dataset_id}).to_arrow_table()
     else:
         params.update(_filter_params(filters))
         src = _source_sql(params)
@@ -957,7 +964,7 @@ def analysis_customer_stats(
             previous=_PREVIOUS_SUM_SQL.format(col=col),
         )
         sql = f"WITH src AS ({src}), {_MODES_AND_GAPS_SQL}, {body}" + _HISTORY_SQL
-    return cur.execute(sql, params).fetchnumpy()
+    return cur.sql(sql, params=params).to_arrow_table()
 
 
 def analysis_period_values(
@@ -1198,22 +1205,27 @@ def create_synthetic_dataset(
                    SELECT *, least(floor($customers * pow(u_cust, 4.0))::BIGINT,
                                    $customers - 1) AS cust
                    FROM base
+               ),
+               sized AS (
+                   -- Larger accounts also buy more per line.
+                   SELECT *, pow($customers / (cust + 1.0), 0.2) AS size FROM shaped
                )
                SELECT $ds, i + 2,
                       'C' || lpad(cust::VARCHAR, 7, '0'),
                       'Customer ' || cust::VARCHAR,
                       ($first::DATE + (floor(u_day * $days))::INTEGER)::DATE,
                       (CASE WHEN r_return = 0 THEN -1 ELSE 1 END)
-                          * round(5 + 2000 * pow(u_amount, 3), 2),
+                          * round((5 + 2000 * pow(u_amount, 3)) * size, 2),
                       (CASE WHEN r_return = 0 THEN -1 ELSE 1 END)
-                          * round((5 + 2000 * pow(u_amount, 3)) * (0.15 + r_category * 0.04), 2),
+                          * round((5 + 2000 * pow(u_amount, 3)) * size
+                                  * (0.15 + r_category * 0.04), 2),
                       1 + r_product,
                       'Product ' || (r_category * 5 + r_product)::VARCHAR,
                       'Category ' || r_category::VARCHAR,
                       'Region ' || (hash(cust, $seed, 7) % 5)::VARCHAR,
                       'Manager ' || (hash(cust, $seed, 8) % 12)::VARCHAR,
                       'INV-' || doc::VARCHAR
-               FROM shaped""",
+               FROM sized""",
             {"ds": new_id, "seed": seed, "rows": rows, "customers": customers,
              "first": first_date, "days": days},
         )
