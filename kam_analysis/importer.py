@@ -28,9 +28,10 @@ Rules the user can rely on:
   an optional time part, Excel serial numbers and real Excel dates. When the
   file cannot tell day/month order apart, :attr:`FilePreview.date_order_ambiguous`
   is set and :func:`import_file` asks for :attr:`ImportOptions.date_order`.
-* Blank rows are skipped; totals rows (Итого, Всего, Total, Summe, Gesamt...,
-  or a row with an amount but neither customer nor date) are dropped and
-  counted, never imported as a customer.
+* Blank rows are skipped; totals and subtotal rows (the customer cell, or the
+  first non-empty cell, says Итого, Всего, Total, Grand total, Summe, Gesamt...;
+  or the row has an amount but no date, as group subtotals in 1C/SAP reports)
+  are dropped and counted, never imported as a customer.
 * A row that cannot be read is rejected with its 1-based source line (the
   physical line in a CSV file, the row number in a sheet) and a reason naming
   the column; rejects are stored with the dataset.
