@@ -924,7 +924,7 @@ def import_rows(
                 cur.register("kam_import_table", source.table)
             report(0.1, "Reading rows")
             try:
-                cur.execute(sql, params)
+                _execute_with_progress(cur, sql, params, progress, 0.1, 0.6, "Reading rows")
             except duckdb.Error as exc:
                 if "parallel=false" in str(exc):
                     raise CsvNeedsSerialScan(str(exc)) from None
@@ -973,6 +973,46 @@ def import_rows(
         db.checkpoint()
     report(1.0, "Done")
     return info
+
+
+def _execute_with_progress(
+    cur: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any],
+    progress: Callable[[float, str], None] | None,
+    low: float,
+    high: float,
+    message: str,
+) -> None:
+    """Run one long statement, reporting DuckDB's own progress from a helper thread.
+
+    ``progress`` is called from that thread (about twice a second) with a
+    fraction between ``low`` and ``high``; if it raises, reporting stops and the
+    statement goes on.
+    """
+    if progress is None:
+        cur.execute(sql, params)
+        return
+    cur.execute("SET enable_progress_bar = true")
+    cur.execute("SET enable_progress_bar_print = false")
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            try:
+                done = cur.query_progress()
+                if done >= 0:
+                    progress(low + (high - low) * min(done, 100.0) / 100.0, message)
+            except Exception:  # a failing callback must not break the import
+                return
+
+    thread = threading.Thread(target=poll, name="kam-import-progress", daemon=True)
+    thread.start()
+    try:
+        cur.execute(sql, params)
+    finally:
+        stop.set()
+        thread.join()
 
 
 #: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
