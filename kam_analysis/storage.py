@@ -1583,7 +1583,7 @@ def _import_select(
     status = (
         "CASE WHEN customer_id_raw IS NULL AND first_text IS NULL THEN 'blank' "
         "WHEN regexp_matches(coalesce(customer_id_raw, first_text), $totals_re) "
-        "OR (customer_id_raw IS NULL AND order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
+        "OR (order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
         "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
     )
     in_range = (
@@ -1687,61 +1687,103 @@ def import_rows(
         if progress is not None:
             progress(fraction, message)
 
-    with _import_settings(db), db.write() as cur:
-        [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
-        params["new_id"] = new_id
-        if isinstance(source, TableSource):
-            cur.register("kam_import_table", source.table)
-        report(0.1, "Reading rows")
-        try:
-            cur.execute(sql, params)
-        except duckdb.Error as exc:
-            if "parallel=false" in str(exc):
-                raise CsvNeedsSerialScan(str(exc)) from None
-            raise
-        if isinstance(source, TableSource):
-            cur.unregister("kam_import_table")
-        report(0.6, "Checking rows")
-        engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
-        if isinstance(source, CsvSource):
-            engine_errors = cur.execute(
-                "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
-                "FROM kam_import_rejects ORDER BY line"
-            ).df()
-            engine_errors["reason"] = [
-                messages.broken.get(kind, messages.broken[""]).format(detail=detail)
-                for kind, detail in zip(
-                    engine_errors["error_type"], engine_errors["error_message"], strict=True
+    with _import_settings(db):
+        with db.write() as cur:
+            [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
+            params["new_id"] = new_id
+            if isinstance(source, TableSource):
+                cur.register("kam_import_table", source.table)
+            report(0.1, "Reading rows")
+            try:
+                _execute_with_progress(cur, sql, params, progress, 0.1, 0.6, "Reading rows")
+            except duckdb.Error as exc:
+                if "parallel=false" in str(exc):
+                    raise CsvNeedsSerialScan(str(exc)) from None
+                raise
+            if isinstance(source, TableSource):
+                cur.unregister("kam_import_table")
+            report(0.6, "Checking rows")
+            engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
+            if isinstance(source, CsvSource):
+                engine_errors = cur.execute(
+                    "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
+                    "FROM kam_import_rejects ORDER BY line"
+                ).df()
+                engine_errors["reason"] = [
+                    messages.broken.get(kind, messages.broken[""]).format(detail=detail)
+                    for kind, detail in zip(
+                        engine_errors["error_type"], engine_errors["error_message"], strict=True
+                    )
+                ]
+                cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
+                cur.execute("DROP TABLE IF EXISTS kam_import_scans")
+            exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
+            stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
+            summary = finish(stats)
+            if len(engine_errors):
+                reasons = engine_errors[["source_line", "reason", "raw"]]
+                cur.register("kam_engine_rejects", reasons)
+                cur.execute(
+                    "INSERT INTO import_rejects SELECT ?, source_line, reason, raw "
+                    "FROM kam_engine_rejects",
+                    [new_id],
                 )
-            ]
-            cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
-            cur.execute("DROP TABLE IF EXISTS kam_import_scans")
-        exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
-        stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
-        summary = finish(stats)
-        if len(engine_errors):
-            reasons = engine_errors[["source_line", "reason", "raw"]]
-            cur.register("kam_engine_rejects", reasons)
+                cur.unregister("kam_engine_rejects")
             cur.execute(
-                "INSERT INTO import_rejects SELECT ?, source_line, reason, raw "
-                "FROM kam_engine_rejects",
-                [new_id],
+                "INSERT INTO import_rejects SELECT ?, source_line, document_id, customer_name "
+                "FROM transactions WHERE dataset_id = ? AND category = 'reject'",
+                [new_id, -new_id],
             )
-            cur.unregister("kam_engine_rejects")
-        cur.execute(
-            "INSERT INTO import_rejects SELECT ?, source_line, document_id, customer_name "
-            "FROM transactions WHERE dataset_id = ? AND category = 'reject'",
-            [new_id, -new_id],
-        )
-        cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
-        report(0.7, "Building summaries")
-        # Aggregates need no row order; without it DuckDB needs less memory.
-        cur.execute("SET preserve_insertion_order = false")
-        info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
-        report(0.95, "Saving")
-    db.checkpoint()
+            cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
+            report(0.7, "Building summaries")
+            # Aggregates need no row order; without it DuckDB needs less memory.
+            cur.execute("SET preserve_insertion_order = false")
+            info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
+            report(0.95, "Saving")
+        # The checkpoint compresses the new rows: keep it under the memory cap too.
+        db.checkpoint()
     report(1.0, "Done")
     return info
+
+
+def _execute_with_progress(
+    cur: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any],
+    progress: Callable[[float, str], None] | None,
+    low: float,
+    high: float,
+    message: str,
+) -> None:
+    """Run one long statement, reporting DuckDB's own progress from a helper thread.
+
+    ``progress`` is called from that thread (about twice a second) with a
+    fraction between ``low`` and ``high``; if it raises, reporting stops and the
+    statement goes on.
+    """
+    if progress is None:
+        cur.execute(sql, params)
+        return
+    cur.execute("SET enable_progress_bar = true")
+    cur.execute("SET enable_progress_bar_print = false")
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            try:
+                done = cur.query_progress()
+                if done >= 0:
+                    progress(low + (high - low) * min(done, 100.0) / 100.0, message)
+            except Exception:  # a failing callback must not break the import
+                return
+
+    thread = threading.Thread(target=poll, name="kam-import-progress", daemon=True)
+    thread.start()
+    try:
+        cur.execute(sql, params)
+    finally:
+        stop.set()
+        thread.join()
 
 
 #: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
