@@ -28,9 +28,10 @@ Rules the user can rely on:
   an optional time part, Excel serial numbers and real Excel dates. When the
   file cannot tell day/month order apart, :attr:`FilePreview.date_order_ambiguous`
   is set and :func:`import_file` asks for :attr:`ImportOptions.date_order`.
-* Blank rows are skipped; totals rows (Итого, Всего, Total, Summe, Gesamt...,
-  or a row with an amount but neither customer nor date) are dropped and
-  counted, never imported as a customer.
+* Blank rows are skipped; totals and subtotal rows (the customer cell, or the
+  first non-empty cell, says Итого, Всего, Total, Grand total, Summe, Gesamt...;
+  or the row has an amount but no date, as group subtotals in 1C/SAP reports)
+  are dropped and counted, never imported as a customer.
 * A row that cannot be read is rejected with its 1-based source line (the
   physical line in a CSV file, the row number in a sheet) and a reason naming
   the column; rejects are stored with the dataset.
@@ -45,6 +46,7 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
 import math
 import os
 import re
@@ -727,7 +729,7 @@ class _Source:
     sample_rows: list[list[Any]]  # raw cells of the first data rows
     csv_path: Path | None = None  # UTF-8 file DuckDB reads
     temp_files: list[Path] = field(default_factory=list)
-    table_rows: list[list[Any]] | None = None  # xlsx: all data rows
+    table_rows: Callable[[], Iterator[list[Any]]] | None = None  # xlsx: the data rows
     table_first_line: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -814,54 +816,70 @@ def _cell_text(value: Any, decimal: str = ".") -> str | None:
 
 
 def _open_xlsx(path: Path, options: ImportOptions, filename: str, full: bool) -> _Source:
-    from kam_analysis.filetypes import UnsupportedFile, list_sheets, read_sheet
+    from kam_analysis.filetypes import UnsupportedFile, iter_sheet_rows, list_sheets, read_sheet
 
     try:
-        sheets = tuple(list_sheets(path))
+        sheets = tuple(list_sheets(path, filename=filename))
         if options.sheet is not None and options.sheet not in sheets:
             raise ImportFailed(t("{file}: there is no sheet {sheet!r} (sheets: {names}).",
                                  file=filename, sheet=options.sheet, names=", ".join(sheets)))
-        rows = read_sheet(path, options.sheet, max_rows=None if full else 2000,
+        sheet = options.sheet or _first_nonempty_sheet(path, sheets, filename)
+        rows = read_sheet(path, sheet, max_rows=HEADER_SEARCH_ROWS + SAMPLE_ROWS,
                           filename=filename)
     except UnsupportedFile as exc:
         raise ImportFailed(str(exc)) from None
-    sheet = options.sheet
-    if sheet is None:
-        sheet = _first_nonempty_sheet(path, sheets)
-    best: tuple[int, int] | None = None
-    header_idx = None
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        cells = [c for c in row if c is not None and str(c).strip()]
-        if not cells:
-            continue
-        score = (_header_matches([str(c) for c in cells if isinstance(c, str)]), len(cells))
-        if header_idx is None or score[0] > best[0]:  # type: ignore[index]
-            best, header_idx = score, i
+    header_idx = _xlsx_header_row(rows)
     if header_idx is None:
         raise ImportFailed(t("{file}: the sheet {sheet!r} is empty.", file=filename,
                              sheet=sheet or ""))
-    width = max((len(r) for r in rows[header_idx : header_idx + 5000]), default=0)
+    following = rows[header_idx + 1 :]
+    width = max([len(rows[header_idx]), *(len(r) for r in following)])
     header_cells = list(rows[header_idx]) + [None] * (width - len(rows[header_idx]))
-    while header_cells and header_cells[-1] is None and width > 1:
-        # trailing columns without a header: keep only if data uses them
-        if any(len(r) >= len(header_cells) and r[len(header_cells) - 1] is not None
-               for r in rows[header_idx + 1 : header_idx + 5000]):
+    while len(header_cells) > 1 and header_cells[-1] is None:
+        # a trailing column without a header is kept only if the data uses it
+        last = len(header_cells) - 1
+        if any(len(r) > last and r[last] is not None for r in following):
             break
         header_cells.pop()
     headers = unique_headers([_cell_text(c) for c in header_cells])
-    data = [list(r) for r in rows[header_idx + 1 :]]
     source = _Source("xlsx", None, None, sheets, sheet, header_idx + 1, headers,
-                     [r for r in data[:SAMPLE_ROWS] if any(c is not None for c in r)])
-    source.table_rows = data
-    source.table_first_line = header_idx + 2
+                     [list(r) for r in following if any(c is not None for c in r)])
+    if full:
+        def data_rows() -> Iterator[list[Any]]:
+            try:
+                rows = iter_sheet_rows(path, sheet, filename=filename)
+                yield from itertools.islice(rows, header_idx + 1, None)
+            except UnsupportedFile as exc:
+                raise ImportFailed(str(exc)) from None
+
+        source.table_rows = data_rows
+        source.table_first_line = header_idx + 2
     return source
 
 
-def _first_nonempty_sheet(path: Path, sheets: tuple[str, ...]) -> str | None:
+def _xlsx_header_row(rows: list[list[Any]]) -> int | None:
+    """Index of the header row: the row naming most canonical fields; if none names
+    any, the first row at least half as wide as the widest of the first rows."""
+    candidates = [(i, [c for c in row if c is not None and str(c).strip()])
+                  for i, row in enumerate(rows[:HEADER_SEARCH_ROWS])]
+    candidates = [(i, cells) for i, cells in candidates if cells]
+    if not candidates:
+        return None
+    scored = [(_header_matches([c for c in cells if isinstance(c, str)]), i, cells)
+              for i, cells in candidates]
+    best_hits = max(hits for hits, _, _ in scored)
+    if best_hits > 0:
+        return next(i for hits, i, _ in scored if hits == best_hits)
+    widest = max(len(cells) for _, _, cells in scored)
+    return next(i for _, i, cells in scored if (len(cells) * 2 >= widest and len(cells) >= 2)
+                or widest == 1)
+
+
+def _first_nonempty_sheet(path: Path, sheets: tuple[str, ...], filename: str) -> str | None:
     from kam_analysis.filetypes import read_sheet
 
     for name in sheets:
-        rows = read_sheet(path, name, max_rows=50)
+        rows = read_sheet(path, name, max_rows=50, filename=filename)
         if any(any(c is not None and str(c).strip() for c in r) for r in rows):
             return name
     return sheets[0] if sheets else None
@@ -1085,19 +1103,27 @@ def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
 
 
 def _table_source(source: _Source, plan_decimals: dict[int, str]) -> TableSource:
+    """Spreadsheet rows as an Arrow table of text cells, built in bounded batches."""
     width = len(source.headers)
-    rows = source.table_rows or []
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    lines: list[int] = []
-    for offset, row in enumerate(rows):
-        lines.append(source.table_first_line + offset)
+    names = ["line", *(f"c{i}" for i in range(width))]
+    schema = pa.schema([pa.field("line", pa.int64()),
+                        *(pa.field(f"c{i}", pa.string()) for i in range(width))])
+    batches: list[pa.RecordBatch] = []
+    rows = source.table_rows() if source.table_rows else iter(())
+    line = source.table_first_line
+    while True:
+        chunk = list(itertools.islice(rows, 65536))
+        if not chunk:
+            break
+        columns: list[list[Any]] = [list(range(line, line + len(chunk)))]
+        line += len(chunk)
         for i in range(width):
-            value = row[i] if i < len(row) else None
-            columns[i].append(_cell_text(value, plan_decimals.get(i, ".")))
-    arrays: dict[str, pa.Array] = {"line": pa.array(lines, pa.int64())}
-    for i in range(width):
-        arrays[f"c{i}"] = pa.array(columns[i], pa.string())
-    return TableSource(pa.table(arrays))
+            decimal = plan_decimals.get(i, ".")
+            columns.append([_cell_text(r[i], decimal) if i < len(r) else None for r in chunk])
+        batches.append(pa.RecordBatch.from_arrays(
+            [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
+            names=names))
+    return TableSource(pa.Table.from_batches(batches, schema=schema))
 
 
 def import_file(

@@ -1209,7 +1209,7 @@ def create_synthetic_dataset(
                ),
                sized AS (
                    -- Larger accounts also buy more per line.
-                   SELECT *, pow($customers / (cust + 1.0), 0.35) AS size FROM shaped
+                   SELECT *, pow($customers / (cust + 1.0), 0.2) AS size FROM shaped
                )
                SELECT $ds, i + 2,
                       'C' || lpad(cust::VARCHAR, 7, '0'),
@@ -1244,6 +1244,84 @@ def create_synthetic_dataset(
         info = _get_dataset(cur, name)
     db.checkpoint()
     return info
+
+
+# ---- Dossier queries ----
+# Account dossiers are kept per customer id, independent of datasets, so they
+# survive re-imports and dataset replacement.
+
+_DOSSIER_COLUMNS = (
+    "customer_id, general, decision_makers, competitors, next_review, next_steps, "
+    "updated_at, updated_by"
+)
+
+
+def dossier_row(db: Database, customer_id: str) -> tuple[Any, ...] | None:
+    """Return the stored dossier row of ``customer_id`` (columns as in the table) or None."""
+    with db.read() as cur:
+        rows = cur.execute(
+            f"SELECT {_DOSSIER_COLUMNS} FROM dossiers WHERE customer_id = ?",  # noqa: S608
+            [customer_id],
+        ).fetchall()
+    return rows[0] if rows else None
+
+
+def upsert_dossier(
+    db: Database,
+    customer_id: str,
+    general: str | None,
+    decision_makers: str | None,
+    competitors: str | None,
+    next_review: date | None,
+    next_steps: str | None,
+    updated_by: str | None,
+) -> datetime:
+    """Insert or replace the dossier of ``customer_id``; return the stored ``updated_at``."""
+    with db.write() as cur:
+        cur.execute(
+            """INSERT INTO dossiers
+               VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)
+               ON CONFLICT (customer_id) DO UPDATE SET
+                   general = excluded.general,
+                   decision_makers = excluded.decision_makers,
+                   competitors = excluded.competitors,
+                   next_review = excluded.next_review,
+                   next_steps = excluded.next_steps,
+                   updated_at = excluded.updated_at,
+                   updated_by = excluded.updated_by""",
+            [customer_id, general, decision_makers, competitors, next_review, next_steps,
+             updated_by],
+        )
+        [(updated_at,)] = cur.execute(
+            "SELECT updated_at FROM dossiers WHERE customer_id = ?", [customer_id]
+        ).fetchall()
+    db.checkpoint()
+    return updated_at
+
+
+def insert_dossier_event(
+    db: Database, customer_id: str, event_date: date, kind: str, note: str | None
+) -> None:
+    """Append one relationship-history event to the dossier of ``customer_id``."""
+    with db.write() as cur:
+        cur.execute(
+            "INSERT INTO dossier_events VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+            [customer_id, event_date, kind, note],
+        )
+    db.checkpoint()
+
+
+def dossier_events(db: Database, customer_id: str) -> pd.DataFrame:
+    """Return the events of ``customer_id``, newest first.
+
+    Columns: ``event_date, kind, note, created_at``.
+    """
+    with db.read() as cur:
+        return cur.execute(
+            "SELECT event_date, kind, note, created_at FROM dossier_events "
+            "WHERE customer_id = ? ORDER BY event_date DESC, created_at DESC",
+            [customer_id],
+        ).df()
 
 
 # --------------------------------------------------------------------------
@@ -1506,7 +1584,7 @@ def _import_select(
     status = (
         "CASE WHEN customer_id_raw IS NULL AND first_text IS NULL THEN 'blank' "
         "WHEN regexp_matches(coalesce(customer_id_raw, first_text), $totals_re) "
-        "OR (customer_id_raw IS NULL AND order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
+        "OR (order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
         "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
     )
     in_range = (
@@ -1610,63 +1688,103 @@ def import_rows(
         if progress is not None:
             progress(fraction, message)
 
-    # The write lock first: the instance-wide settings belong to one import at a time,
-    # so an overlapping import cannot take this one's cap for the setting to restore.
-    with db._write_lock, _import_settings(db), db.write() as cur:
-        [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
-        params["new_id"] = new_id
-        if isinstance(source, TableSource):
-            cur.register("kam_import_table", source.table)
-        report(0.1, "Reading rows")
-        try:
-            cur.execute(sql, params)
-        except duckdb.Error as exc:
-            if "parallel=false" in str(exc):
-                raise CsvNeedsSerialScan(str(exc)) from None
-            raise
-        if isinstance(source, TableSource):
-            cur.unregister("kam_import_table")
-        report(0.6, "Checking rows")
-        engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
-        if isinstance(source, CsvSource):
-            engine_errors = cur.execute(
-                "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
-                "FROM kam_import_rejects ORDER BY line"
-            ).df()
-            engine_errors["reason"] = [
-                messages.broken.get(kind, messages.broken[""]).format(detail=detail)
-                for kind, detail in zip(
-                    engine_errors["error_type"], engine_errors["error_message"], strict=True
+    with _import_settings(db):
+        with db.write() as cur:
+            [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
+            params["new_id"] = new_id
+            if isinstance(source, TableSource):
+                cur.register("kam_import_table", source.table)
+            report(0.1, "Reading rows")
+            try:
+                _execute_with_progress(cur, sql, params, progress, 0.1, 0.6, "Reading rows")
+            except duckdb.Error as exc:
+                if "parallel=false" in str(exc):
+                    raise CsvNeedsSerialScan(str(exc)) from None
+                raise
+            if isinstance(source, TableSource):
+                cur.unregister("kam_import_table")
+            report(0.6, "Checking rows")
+            engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
+            if isinstance(source, CsvSource):
+                engine_errors = cur.execute(
+                    "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
+                    "FROM kam_import_rejects ORDER BY line"
+                ).df()
+                engine_errors["reason"] = [
+                    messages.broken.get(kind, messages.broken[""]).format(detail=detail)
+                    for kind, detail in zip(
+                        engine_errors["error_type"], engine_errors["error_message"], strict=True
+                    )
+                ]
+                cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
+                cur.execute("DROP TABLE IF EXISTS kam_import_scans")
+            exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
+            stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
+            summary = finish(stats)
+            if len(engine_errors):
+                reasons = engine_errors[["source_line", "reason", "raw"]]
+                cur.register("kam_engine_rejects", reasons)
+                cur.execute(
+                    "INSERT INTO import_rejects SELECT ?, source_line, reason, raw "
+                    "FROM kam_engine_rejects",
+                    [new_id],
                 )
-            ]
-            cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
-            cur.execute("DROP TABLE IF EXISTS kam_import_scans")
-        exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
-        stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
-        summary = finish(stats)
-        if len(engine_errors):
-            reasons = engine_errors[["source_line", "reason", "raw"]]
-            cur.register("kam_engine_rejects", reasons)
+                cur.unregister("kam_engine_rejects")
             cur.execute(
-                "INSERT INTO import_rejects SELECT ?, source_line, reason, raw "
-                "FROM kam_engine_rejects",
-                [new_id],
+                "INSERT INTO import_rejects SELECT ?, source_line, document_id, customer_name "
+                "FROM transactions WHERE dataset_id = ? AND category = 'reject'",
+                [new_id, -new_id],
             )
-            cur.unregister("kam_engine_rejects")
-        cur.execute(
-            "INSERT INTO import_rejects SELECT ?, source_line, document_id, customer_name "
-            "FROM transactions WHERE dataset_id = ? AND category = 'reject'",
-            [new_id, -new_id],
-        )
-        cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
-        report(0.7, "Building summaries")
-        # Aggregates need no row order; without it DuckDB needs less memory.
-        cur.execute("SET preserve_insertion_order = false")
-        info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
-        report(0.95, "Saving")
-    db.checkpoint()
+            cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
+            report(0.7, "Building summaries")
+            # Aggregates need no row order; without it DuckDB needs less memory.
+            cur.execute("SET preserve_insertion_order = false")
+            info = _swap_in_dataset(cur, new_id, name, source_name, summary, currency)
+            report(0.95, "Saving")
+        # The checkpoint compresses the new rows: keep it under the memory cap too.
+        db.checkpoint()
     report(1.0, "Done")
     return info
+
+
+def _execute_with_progress(
+    cur: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any],
+    progress: Callable[[float, str], None] | None,
+    low: float,
+    high: float,
+    message: str,
+) -> None:
+    """Run one long statement, reporting DuckDB's own progress from a helper thread.
+
+    ``progress`` is called from that thread (about twice a second) with a
+    fraction between ``low`` and ``high``; if it raises, reporting stops and the
+    statement goes on.
+    """
+    if progress is None:
+        cur.execute(sql, params)
+        return
+    cur.execute("SET enable_progress_bar = true")
+    cur.execute("SET enable_progress_bar_print = false")
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            try:
+                done = cur.query_progress()
+                if done >= 0:
+                    progress(low + (high - low) * min(done, 100.0) / 100.0, message)
+            except Exception:  # a failing callback must not break the import
+                return
+
+    thread = threading.Thread(target=poll, name="kam-import-progress", daemon=True)
+    thread.start()
+    try:
+        cur.execute(sql, params)
+    finally:
+        stop.set()
+        thread.join()
 
 
 #: DuckDB memory cap while an import runs (it spills to disk beyond it), so a

@@ -367,3 +367,38 @@ def test_abc_sensitivity(portfolio) -> None:
                                "abc_if_higher", "share", "cumulative_share"]
     with pytest.raises(ValueError):
         analysis.abc_sensitivity(res, 0)
+
+
+def test_dataset_without_precomputed_facts_falls_back(db) -> None:
+    """A dataset imported before schema version 2 has no customer_facts rows."""
+    info = store(db, PORTFOLIO)
+    before = analyze(db, "t").customers
+    with db.write() as cur:
+        cur.execute("DELETE FROM customer_facts WHERE dataset_id = ?", [info.dataset_id])
+    with db.read() as cur:
+        assert not analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+    after = analyze(db, "t").customers
+    pd.testing.assert_frame_equal(before, after, check_exact=False, rtol=1e-9)
+
+
+def test_version_1_database_is_migrated(tmp_path) -> None:
+    from kam_analysis.storage import SCHEMA_VERSION, open_database, schema_version
+
+    path = tmp_path / "old.duckdb"
+    db = open_database(path)
+    store(db, PORTFOLIO)
+    with db.write() as cur:
+        cur.execute("DROP TABLE customer_facts")
+        cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.close()
+    db = open_database(path)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION == 2
+        res = analyze(db, "t", YEAR)  # no facts for the old dataset: computed on the fly
+        assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
+        store(db, PORTFOLIO)  # a re-import builds the facts
+        with db.read() as cur:
+            info = analysis.storage.dataset_in(cur, "t")
+            assert analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+    finally:
+        db.close()

@@ -1,0 +1,103 @@
+"""Concentration: how dependent the business is on its largest customers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from kam_analysis.i18n import t
+from pages import ui
+
+ui.ensure_navigation()
+ctx = ui.require_context()
+st.title(t("Concentration and dependency"))
+with ui.guard():
+    result = ui.analysis(ctx)
+c = result.concentration
+if c.customers == 0:
+    st.info(t("No customer has a positive value in this selection. Widen the period or "
+              "remove filters in the sidebar."))
+    st.stop()
+
+top = st.columns(3)
+top[0].metric(t("HHI"), f"{c.hhi:,.0f}")
+top[0].caption(t("{band}. Bands of the US 2023 Merger Guidelines for markets (≤ 1000 "
+                 "unconcentrated, 1000-1800 moderately, > 1800 highly concentrated): an "
+                 "antitrust yardstick, not a credit rule.", band=ui.label(c.hhi_band)))
+top[1].metric(t("Gini"), f"{c.gini:.3f}")
+top[1].caption(t("0 = all customers equal, 1 = one customer has everything."))
+top[2].metric(t("Largest customer"), ui.fmt_pct(c.top_share),
+              help=c.top_customer_name or c.top_customer_id or "")
+top[2].caption(c.top_customer_name or c.top_customer_id or "")
+
+cr = st.columns(6)
+for col, (name, value) in zip(cr, [("CR1", c.cr1), ("CR3", c.cr3), ("CR5", c.cr5),
+                                    ("CR10", c.cr10)], strict=False):
+    col.metric(name, ui.fmt_pct(value), help=t("Share of the largest {k} customers.",
+                                               k=name[2:]))
+cr[4].metric("N50", f"{c.n50:,}", help=t("Customers that make 50 % of the value."))
+cr[5].metric("N80", f"{c.n80:,}", help=t("Customers that make 80 % of the value."))
+
+st.subheader(t("Single-customer dependency"))
+thresholds = [
+    ("major_customer", t("≥ 10 % of the total: major customer - the disclosure line of "
+                         "IFRS 8.34 / ASC 280.")),
+    ("critical_dependency", t("> 20 %: critical dependency.")),
+    ("mono_client", t("> 70 %: mono-client business.")),
+]
+for flag, text in thresholds:
+    mark = (":red[:material/warning:]" if flag in c.flags
+            else ":gray[:material/radio_button_unchecked:]")
+    st.markdown(f"{mark} {text}")
+if not c.flags:
+    st.success(t("No customer reaches 10 % of the total."))
+
+st.subheader(t("Value at risk"))
+risk = st.columns(3)
+for col, k in zip(risk, (1, 3, 5), strict=True):
+    lost = c.revenue_at_risk.get(k, c.revenue_at_risk.get(str(k), 0.0))
+    col.metric(t("If the top {k} leave", k=k), ui.fmt_value(lost, ctx),
+               help=t("{share} of the total", share=ui.fmt_pct(lost / c.total if c.total else 0)))
+
+st.subheader(t("Trend per quarter"))
+with ui.guard():
+    trend = ui.trend(ctx)
+if trend.empty:
+    st.caption(t("The window holds no complete quarter with sales."))
+else:
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_scatter(x=trend["label"], y=trend["hhi"], name="HHI", mode="lines+markers")
+    fig.add_scatter(x=trend["label"], y=trend["cr1"] * 100, name=t("CR1, %"),
+                    mode="lines+markers", secondary_y=True)
+    fig.add_hrect(y0=0, y1=1000, fillcolor="green", opacity=0.06, line_width=0)
+    fig.add_hrect(y0=1000, y1=1800, fillcolor="orange", opacity=0.06, line_width=0)
+    fig.update_yaxes(title="HHI", secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title=t("CR1, %"), secondary_y=True, rangemode="tozero")
+    fig.update_layout(height=380, legend={"orientation": "h"}, margin={"t": 20})
+    st.plotly_chart(fig, key="conc_trend")
+    st.dataframe(pd.DataFrame({
+        t("Quarter"): trend["label"],
+        t("Customers"): trend["customers"],
+        t("Total"): trend["total"],
+        "HHI": trend["hhi"].round(0),
+        t("Gini"): trend["gini"].round(3),
+        "CR1": trend["cr1"] * 100, "CR3": trend["cr3"] * 100, "CR5": trend["cr5"] * 100,
+    }), hide_index=True, key="conc_trend_table", column_config={
+        t("Total"): st.column_config.NumberColumn(format="localized"),
+        **{k: st.column_config.NumberColumn(format="%.1f %%") for k in ("CR1", "CR3", "CR5")},
+    })
+
+st.subheader(t("Top customers"))
+ranked = result.customers[result.customers["rank"].notna()].head(10)
+st.dataframe(pd.DataFrame({
+    t("Rank"): ranked["rank"],
+    t("Customer"): ranked["customer_name"].fillna(ranked["customer_id"]),
+    t("Value"): ranked["value"].round(0),
+    t("Share"): ranked["share"] * 100,
+    t("Cumulative share"): ranked["cumulative_share"] * 100,
+}), hide_index=True, key="conc_top_table", column_config={
+    t("Value"): st.column_config.NumberColumn(format="localized"),
+    t("Share"): st.column_config.NumberColumn(format="%.1f %%"),
+    t("Cumulative share"): st.column_config.NumberColumn(format="%.1f %%"),
+})

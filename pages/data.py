@@ -1,0 +1,248 @@
+"""Data: upload sales transactions, map their columns, import, review rejected rows,
+and manage datasets."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from kam_analysis import export
+from kam_analysis.fields import FIELDS
+from kam_analysis.filetypes import UnsupportedFile
+from kam_analysis.i18n import t
+from kam_analysis.importer import ImportFailed, ImportOptions, import_file, inspect_file
+from kam_analysis.storage import (
+    DatasetNotFoundError,
+    StorageError,
+    delete_dataset,
+    import_rejects,
+    list_datasets,
+    validate_dataset_name,
+)
+from pages import ui
+
+ui.ensure_navigation()
+st.title(t("Data"))
+db = ui.get_db()
+NOT_IN_FILE = "\x00none"
+
+# ---- Upload ------------------------------------------------------------------------
+st.subheader(t("Import sales transactions"))
+st.caption(t("CSV or text exports, Excel workbooks (.xlsx) or Parquet files. One row per "
+             "sales line: customer, date and revenue are needed; name, margin, quantity, "
+             "product, category, region, manager and document number are used when present."))
+upload = st.file_uploader(t("Sales file"), type=["csv", "txt", "tsv", "xlsx", "parquet"],
+                          key="data_upload")
+
+
+def _saved_upload(file) -> Path:
+    """Save the upload once to a temporary file (replacing the previous one)."""
+    token = f"{file.file_id}:{file.name}:{file.size}"
+    saved = st.session_state.get("data_temp")
+    if saved and saved[0] == token and Path(saved[1]).exists():
+        return Path(saved[1])
+    if saved:
+        Path(saved[1]).unlink(missing_ok=True)
+    suffix = Path(file.name).suffix.lower()[:10]
+    fd, path = tempfile.mkstemp(prefix="kam_upload_", suffix=suffix)
+    with os.fdopen(fd, "wb") as out:
+        out.write(file.getbuffer())
+    st.session_state["data_temp"] = (token, path)
+    return Path(path)
+
+
+if upload is not None:
+    path = _saved_upload(upload)
+    token = st.session_state["data_temp"][0]
+    tag = str(abs(hash(token)))[:10]  # widget keys per uploaded file
+    sheet = st.session_state.get(f"data_sheet_{tag}")
+    try:
+        preview = inspect_file(path, ImportOptions(sheet=sheet), filename=upload.name)
+    except (ImportFailed, UnsupportedFile) as exc:
+        st.error(str(exc))
+        st.stop()
+    except ValueError as exc:
+        st.error(t("Cannot read {name}: {error}", name=upload.name, error=str(exc)))
+        st.stop()
+
+    facts = [t("Format: {f}", f=preview.format)]
+    if preview.encoding:
+        facts.append(t("encoding {e}", e=preview.encoding))
+    if preview.delimiter:
+        facts.append(t("delimiter {d}", d=repr(preview.delimiter)))
+    facts.append(t("header on line {n}", n=preview.header_line))
+    st.caption(" · ".join(facts))
+    if len(preview.sheets) > 1:
+        st.selectbox(t("Sheet"), list(preview.sheets), key=f"data_sheet_{tag}",
+                     index=list(preview.sheets).index(preview.sheet)
+                     if preview.sheet in preview.sheets else 0)
+    st.dataframe(preview.sample, hide_index=True, key="data_sample", height=240)
+
+    st.markdown(f"**{t('Columns')}**")
+    st.caption(t("Check which column of the file holds each field (* = required)."))
+    headers = list(preview.headers)
+    options = [NOT_IN_FILE, *headers]
+    mapping: dict[str, str] = {}
+    cols = st.columns(3)
+    for i, field in enumerate(FIELDS):
+        suggested = preview.mapping.get(field.name)
+        index = options.index(suggested) if suggested in options else 0
+        choice = cols[i % 3].selectbox(
+            t(field.label) + (" *" if field.required else ""), options, index=index,
+            key=f"data_map_{field.name}_{tag}_{preview.sheet or ''}",  # fresh per sheet
+            format_func=lambda h: t("— not in the file —") if h == NOT_IN_FILE else h,
+        )
+        if choice != NOT_IN_FILE:
+            mapping[field.name] = choice
+    missing = [t(f.label) for f in FIELDS if f.required and f.name not in mapping]
+    chosen = list(mapping.values())
+    duplicates = sorted({h for h in chosen if chosen.count(h) > 1})
+
+    date_order = None
+    if preview.date_order_ambiguous:
+        date_order = st.radio(
+            t("Dates such as 03/04/2025 can be read two ways. Which order does the file use?"),
+            ["DMY", "MDY"], key=f"data_date_order_{tag}", horizontal=True,
+            format_func=lambda o: {"DMY": t("day/month/year (03/04 = 3 April)"),
+                                   "MDY": t("month/day/year (03/04 = 4 March)")}[o])
+
+    existing = {d.name for d in list_datasets(db)}
+    name = st.text_input(t("Dataset name"), Path(upload.name).stem[:100],
+                         key=f"data_name_{tag}")
+    if name.strip() in existing:
+        st.warning(t("A dataset called {name} exists: importing replaces it (all at once, "
+                     "only if the import succeeds).", name=name.strip()))
+    if missing:
+        st.warning(t("Choose a column for: {fields}.", fields=", ".join(missing)))
+    if duplicates:
+        st.warning(t("One column is used for several fields: {cols}.",
+                     cols=", ".join(duplicates)))
+    start_import = st.button(t("Import"), type="primary", key="data_import",
+                   disabled=bool(missing or duplicates))
+    if start_import:
+        try:
+            dataset_name = validate_dataset_name(name)
+        except ValueError as exc:
+            st.error(str(exc))
+            st.stop()
+        options_ = ImportOptions(sheet=preview.sheet, mapping=mapping, date_order=date_order,
+                                 encoding=preview.encoding, delimiter=preview.delimiter)
+        with st.status(t("Importing {name}...", name=upload.name), expanded=True) as status:
+            bar = st.progress(0.0, text=t("Starting"))
+
+            def _progress(fraction: float, message: str) -> None:
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+            try:
+                result = import_file(db, path, dataset_name, options_, filename=upload.name,
+                                     progress=_progress)
+            except (ImportFailed, UnsupportedFile, StorageError, ValueError) as exc:
+                status.update(label=t("Import failed"), state="error")
+                st.error(str(exc))
+                st.stop()
+            except Exception as exc:  # an unexpected failure: one line, nothing written
+                status.update(label=t("Import failed"), state="error")
+                ui.report_exception(exc)
+                st.stop()
+            bar.progress(1.0, text=t("Done"))
+            status.update(label=t("Imported {name}", name=result.dataset.name),
+                          state="complete", expanded=False)
+        st.session_state["data_last_result"] = result
+        ui.select_dataset(result.dataset.name)
+        st.rerun()
+
+# ---- Last import summary -------------------------------------------------------------
+result = st.session_state.get("data_last_result")
+if result is not None:
+    st.subheader(t("Last import: {name}", name=result.dataset.name))
+    m = st.columns(4)
+    m[0].metric(t("Rows read"), f"{result.rows_read:,}")
+    m[1].metric(t("Rows imported"), f"{result.rows_imported:,}")
+    m[2].metric(t("Rows rejected"), f"{result.rows_rejected:,}")
+    m[3].metric(t("Total lines dropped"), f"{result.totals_dropped:,}",
+                help=t("Subtotal and total lines of the report, left out so nothing is "
+                       "counted twice."))
+    t1, t2 = st.columns(2)
+    t1.metric(t("Revenue in the file"), ui.fmt_money(result.file_revenue_total, result.dataset))
+    t2.metric(t("Revenue imported"), ui.fmt_money(result.imported_revenue_total,
+                                                   result.dataset),
+              delta=ui.fmt_money(result.imported_revenue_total - result.file_revenue_total,
+                                 result.dataset)
+              if abs(result.imported_revenue_total - result.file_revenue_total) > 0.005
+              else None)
+    for warning in result.warnings:
+        st.warning(warning)
+    if result.rows_rejected:
+        st.warning(t("Imported; {n} rows were rejected:", n=result.rows_rejected))
+        shown = result.rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
+                                               "raw": t("Row as read")})
+        st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
+        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(result.rejects),
+                           file_name=f"rejected_{ui.slug(result.dataset.name)}.csv",
+                           mime="text/csv", key="data_last_rejects_csv", icon=":material/download:")
+    else:
+        st.success(t("Imported; no row was rejected."))
+
+# ---- Datasets ---------------------------------------------------------------------------
+st.subheader(t("Datasets"))
+datasets = list_datasets(db)
+if not datasets:
+    st.info(t("No datasets yet: import a file above."))
+    st.stop()
+st.dataframe(pd.DataFrame({
+    t("Name"): [d.name for d in datasets],
+    t("Rows"): [d.row_count for d in datasets],
+    t("Customers"): [d.customer_count for d in datasets],
+    t("From"): [d.first_date for d in datasets],
+    t("To"): [d.last_date for d in datasets],
+    t("Margin"): [d.has_margin for d in datasets],
+    t("Source"): [d.source for d in datasets],
+    t("Imported"): [f"{d.imported_at:%Y-%m-%d %H:%M}" for d in datasets],
+}), hide_index=True, key="data_datasets")
+
+names = [d.name for d in datasets]
+current = st.session_state.get(ui.K_DATASET)
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('Rejected rows')}**")
+    which = st.selectbox(t("Dataset"), names, key="data_rejects_dataset",
+                         index=names.index(current) if current in names else 0)
+    try:
+        rejects = import_rejects(db, which)
+    except DatasetNotFoundError as exc:
+        st.warning(str(exc))
+        rejects = pd.DataFrame(columns=["source_line", "reason", "raw"])
+    if rejects.empty:
+        st.caption(t("The import of this dataset rejected no row."))
+    else:
+        st.dataframe(rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
+                                             "raw": t("Row as read")}),
+                     hide_index=True, key="data_rejects", height=260)
+        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(rejects),
+                           file_name=f"rejected_{ui.slug(which)}.csv", mime="text/csv",
+                           key="data_rejects_csv", icon=":material/download:")
+with right:
+    st.markdown(f"**{t('Delete a dataset')}**")
+    victim = st.selectbox(t("Dataset to delete"), names, key="data_delete_dataset", index=None,
+                          placeholder=t("Choose..."))
+    sure = st.checkbox(t("Yes, delete it with all its rows (dossiers and account types stay)"),
+                       key="data_delete_confirm", disabled=victim is None)
+    if st.button(t("Delete"), key="data_delete", disabled=not (victim and sure)):
+        try:
+            delete_dataset(db, victim)
+        except (DatasetNotFoundError, StorageError) as exc:
+            st.warning(str(exc))
+        else:
+            if current == victim:
+                ui.select_dataset(None)
+            last = st.session_state.get("data_last_result")
+            if last is not None and last.dataset.name == victim:
+                del st.session_state["data_last_result"]
+            for key in ("data_delete_dataset", "data_delete_confirm"):
+                st.session_state.pop(key, None)
+            st.toast(t("Deleted {name}.", name=victim))
+            st.rerun()

@@ -1,0 +1,177 @@
+"""Account dossier: one customer's sales, classes, products and rhythm, and what the
+key account manager knows about the account (kept across re-imports)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from kam_analysis.dossier import ATTITUDES, EVENT_KINDS, add_event, get_dossier, list_events
+from kam_analysis.dossier import save_dossier as store_dossier
+from kam_analysis.i18n import t
+from pages import ui
+
+ui.ensure_navigation()
+ctx = ui.require_context()
+st.title(t("Account dossier"))
+with ui.guard():
+    result = ui.analysis(ctx)
+customers = result.customers
+if customers.empty:
+    st.info(t("No customer bought in this selection. Widen the period or remove filters."))
+    st.stop()
+
+ids = customers["customer_id"].tolist()  # ranked first, then customers outside P
+names = dict(zip(ids, customers["customer_name"].fillna(""), strict=True))
+ranks = dict(zip(ids, customers["rank"], strict=True))
+wanted = st.query_params.get("customer")
+if wanted in names and "dos_customer" not in st.session_state:
+    st.session_state["dos_customer"] = wanted
+if st.session_state.get("dos_customer") not in names:
+    st.session_state.pop("dos_customer", None)
+
+
+def _option(cid: str) -> str:
+    rank = ranks.get(cid)
+    prefix = f"#{int(rank)} " if rank is not None and not pd.isna(rank) else ""
+    return f"{prefix}{names.get(cid) or cid} ({cid})"
+
+
+cid = st.selectbox(t("Customer (type to search by name or id)"), ids, key="dos_customer",
+                   format_func=_option)
+if st.query_params.get("customer") != cid:  # a refresh or a shared link keeps the customer
+    st.query_params["customer"] = cid
+row = customers[customers["customer_id"] == cid].iloc[0]
+
+# ---- Figures ----------------------------------------------------------------------
+m = st.columns(6)
+m[0].metric(t("Value"), ui.fmt_value(row["value"], ctx))
+m[1].metric(t("Share"), ui.fmt_pct(row["share"]))
+m[2].metric(t("Rank"), "–" if pd.isna(row["rank"]) else f"{int(row['rank']):,}")
+m[3].metric(t("Class"), row["abc_xyz"])
+m[4].metric(t("Days since last purchase"),
+            "–" if pd.isna(row["days_since_last"]) else f"{int(row['days_since_last']):,}")
+m[5].metric(t("Usual gap, days"),
+            "–" if pd.isna(row["median_gap"]) else f"{float(row['median_gap']):,.0f}")
+details = [
+    t("Active in {a} of {p} periods", a=int(row["active_periods"]), p=int(row["periods"])),
+    t("first purchase {d}", d=row["first_purchase"]),
+    t("last purchase {d}", d=row["last_purchase"]),
+]
+if row["key_reasons"]:
+    details.append(t("key account: {why}", why=ui.labels(row["key_reasons"])))
+if row["account_types"]:
+    details.append(t("types: {types}", types=ui.labels(row["account_types"])))
+if row["flags"]:
+    details.append(t("flags: {flags}", flags=ui.labels(row["flags"])))
+st.caption(" · ".join(str(d) for d in details))
+
+# ---- Sales per period and class over time ------------------------------------------
+with ui.guard():
+    periods = ui.customer_data(ctx, "periods", cid)
+    history = ui.customer_data(ctx, "history", cid)
+    products = ui.customer_data(ctx, "products", cid)
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("Sales per {period}", period=t(ctx.params.period)))
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(x=periods["period"], y=periods[ctx.params.measure].fillna(0),
+                name=ui.measure_label(ctx.params.measure))
+    if ctx.params.measure == "revenue" and ctx.dataset.has_margin:
+        fig.add_scatter(x=periods["period"], y=periods["margin"], name=t("Margin"),
+                        mode="lines", secondary_y=False)
+    fig.update_layout(height=340, legend={"orientation": "h"}, margin={"t": 20})
+    st.plotly_chart(fig, key="dos_sales")
+with right:
+    st.subheader(t("ABC class over time"))
+    if history.empty:
+        st.caption(t("Not enough history for a class per quarter."))
+    else:
+        order = {"A": 3, "B": 2, "C": 1}
+        hist = go.Figure(go.Scatter(x=history["label"], y=history["abc"].map(order),
+                                    mode="lines+markers+text", text=history["abc"],
+                                    textposition="top center", line_shape="hv"))
+        hist.update_yaxes(tickvals=[1, 2, 3], ticktext=["C", "B", "A"], range=[0.5, 3.6])
+        hist.update_layout(height=340, margin={"t": 20}, yaxis_title=t("Class (trailing 12 "
+                                                                       "months)"))
+        st.plotly_chart(hist, key="dos_history")
+
+st.subheader(t("Products and categories"))
+if products.empty:
+    st.caption(t("No products recorded for this customer in the window."))
+else:
+    by_cat = products.groupby("category", dropna=False)["value"].sum().sort_values(
+        ascending=False)
+    pc, pt = st.columns([2, 3])
+    with pc:
+        cat_fig = go.Figure(go.Pie(labels=[c if isinstance(c, str) else t("(none)")
+                                           for c in by_cat.index],
+                                   values=by_cat.to_numpy(), hole=0.45))
+        cat_fig.update_layout(height=300, margin={"t": 10, "b": 10})
+        st.plotly_chart(cat_fig, key="dos_categories")
+    with pt:
+        st.dataframe(pd.DataFrame({
+            t("Category"): products["category"], t("Product"): products["product"],
+            t("Value"): products["value"].round(0), t("Quantity"): products["quantity"],
+            t("Lines"): products["rows"], t("Last purchase"): products["last_purchase"],
+        }), hide_index=True, key="dos_products", height=300, column_config={
+            t("Value"): st.column_config.NumberColumn(format="localized")})
+
+# ---- Dossier (stored per customer id) -------------------------------------------------
+st.divider()
+st.subheader(t("What we know about the account"))
+db = ui.get_db()
+with ui.guard():
+    dossier = get_dossier(db, cid)
+if dossier.updated_at:
+    st.caption(t("Last saved {when}.", when=f"{dossier.updated_at:%Y-%m-%d %H:%M}"))
+people = pd.DataFrame(list(dossier.decision_makers) or [],
+                      columns=["name", "role", "attitude"])
+with st.form(f"dos_form_{cid}"):
+    general = st.text_area(t("General information"), dossier.general, key=f"dos_general_{cid}",
+                           height=120)
+    st.markdown(f"**{t('Decision makers')}**")
+    edited = st.data_editor(people, num_rows="dynamic", key=f"dos_people_{cid}",
+                            hide_index=True, column_config={
+                                "name": st.column_config.TextColumn(t("Name")),
+                                "role": st.column_config.TextColumn(t("Role")),
+                                "attitude": st.column_config.SelectboxColumn(
+                                    t("Attitude"), options=list(ATTITUDES)),
+                            })
+    c1, c2 = st.columns(2)
+    competitors = c1.text_area(t("Competitors"), dossier.competitors,
+                               key=f"dos_competitors_{cid}")
+    next_steps = c2.text_area(t("Next steps"), dossier.next_steps, key=f"dos_steps_{cid}")
+    review = st.date_input(t("Next review"), dossier.next_review, key=f"dos_review_{cid}",
+                           format="YYYY-MM-DD")
+    saved = st.form_submit_button(t("Save dossier"), type="primary")
+if saved:
+    with ui.guard():
+        store_dossier(db, cid, general=general, competitors=competitors,
+                      next_steps=next_steps, next_review=review or None,
+                      decision_makers=edited.to_dict("records"))
+    st.success(t("Dossier saved."))
+
+st.markdown(f"**{t('Relationship history')}**")
+with st.form(f"dos_event_form_{cid}", clear_on_submit=True):
+    e1, e2, e3 = st.columns([1, 1, 3])
+    when = e1.date_input(t("Date"), date.today(), key="dos_event_date", format="YYYY-MM-DD")
+    kind = e2.selectbox(t("Kind"), EVENT_KINDS, key="dos_event_kind", format_func=t)
+    note = e3.text_input(t("Note"), key="dos_event_note")
+    add = st.form_submit_button(t("Add event"))
+if add:
+    with ui.guard():
+        add_event(db, cid, when, kind, note)
+    st.success(t("Event added."))
+events = list_events(db, cid)
+if events.empty:
+    st.caption(t("No events yet."))
+else:
+    st.dataframe(pd.DataFrame({t("Date"): events["event_date"],
+                               t("Kind"): events["kind"].map(t),
+                               t("Note"): events["note"]}), hide_index=True,
+                 key="dos_events_table")

@@ -1,0 +1,242 @@
+"""Key accounts: the rule, the list with reasons and types, lost and at-risk customers,
+class migration, hand-set account types, and exports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from kam_analysis import export
+from kam_analysis.analysis import MANUAL_TAGS, KeyRule, get_tags, set_tags
+from kam_analysis.i18n import t
+from pages import ui
+
+ui.ensure_navigation()
+ctx = ui.require_context()
+st.title(t("Key accounts"))
+settings = ui.settings()
+rule: KeyRule = settings["key_rule"]
+
+# ---- Rule editor --------------------------------------------------------------
+with st.expander(t("Key-account rule"), expanded=False), st.form("ka_rule_form"):
+    st.caption(t("A customer with a positive value is a key account if ANY ticked rule "
+                 "holds."))
+    r1, r2 = st.columns(2)
+    with r1:
+        use_share = st.checkbox(t("Share of the total at least"), rule.min_share is not None,
+                                key="ka_use_share")
+        share_pct = st.number_input(t("Share, %"), 0.1, 100.0,
+                                    float((rule.min_share or 0.10) * 100), 1.0,
+                                    key="ka_share")
+        use_cum = st.checkbox(t("Among the customers that make the first part of the value"),
+                              rule.cum_before is not None, key="ka_use_cum")
+        cum_pct = st.number_input(t("Cumulative share, %"), 1.0, 100.0,
+                                  float((rule.cum_before or 0.50) * 100), 5.0, key="ka_cum")
+        use_class_a = st.checkbox(t("ABC class A"), rule.class_a, key="ka_class_a")
+    with r2:
+        use_annual = st.checkbox(t("Value per year at least"), rule.annual_value is not None,
+                                 key="ka_use_annual")
+        annual = st.number_input(t("Amount per year"), 0.0, None,
+                                 float(rule.annual_value or 100_000.0), 10_000.0,
+                                 key="ka_annual")
+        use_top = st.checkbox(t("Top N customers"), rule.top_n is not None, key="ka_use_top")
+        top_n = st.number_input(t("N"), 1, 100_000, int(rule.top_n or 20), 1, key="ka_top")
+        lost_days = st.number_input(t("Lost after days without purchase"), 1, 3650,
+                                    int(settings["lost_after_days"]), 30, key="ka_lost_days")
+        gap_factor = st.number_input(t("... or after this many usual gaps"), 1.0, 20.0,
+                                     float(settings["lost_gap_factor"]), 0.5, key="ka_gap")
+    applied = st.form_submit_button(t("Apply rule"), type="primary")
+if applied:
+    new_rule = KeyRule(
+        min_share=share_pct / 100 if use_share else None,
+        cum_before=cum_pct / 100 if use_cum else None,
+        annual_value=float(annual) if use_annual else None,
+        top_n=int(top_n) if use_top else None,
+        class_a=bool(use_class_a),
+    )
+    ui.update_settings(key_rule=new_rule, lost_after_days=int(lost_days),
+                       lost_gap_factor=float(gap_factor))
+    st.rerun()
+
+params = ui.apply_settings(ctx.params)
+ctx = ui.Context(ctx.dataset, params)
+with ui.guard():
+    result = ui.analysis(ctx)
+customers = result.customers
+if customers.empty:
+    st.info(t("No customer bought in this selection. Widen the period or remove filters in "
+              "the sidebar."))
+    st.stop()
+keys = customers[customers["key_account"].astype(bool)]
+c = result.concentration
+
+m = st.columns(3)
+m[0].metric(t("Key accounts"), f"{len(keys):,}")
+m[1].metric(t("Their share"), ui.fmt_pct(c.key_share), help=t("Healthy: 30-55 %."))
+m[1].caption(ui.label(c.key_share_band))
+m[2].metric(t("Their value"), ui.fmt_value(keys["value"].sum(), ctx))
+
+
+def _table(frame: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    out = pd.DataFrame({
+        t("Rank"): frame["rank"],
+        t("Customer"): frame["customer_name"].fillna(frame["customer_id"]),
+        t("ID"): frame["customer_id"],
+        t("Region"): frame["region"],
+        t("Manager"): frame["manager"],
+        t("Value"): frame["value"].round(0),
+        t("Share"): frame["share"] * 100,
+        t("Class"): frame["abc_xyz"],
+    })
+    for name, series in (extra or {}).items():
+        out[name] = series
+    return out
+
+
+MONEY = st.column_config.NumberColumn(format="localized")
+PCT = st.column_config.NumberColumn(format="%.1f %%")
+
+st.subheader(t("Key accounts"))
+if keys.empty:
+    st.info(t("No customer meets the rule. Loosen it in the key-account rule above."))
+else:
+    st.dataframe(_table(keys, {
+        t("Why key"): keys["key_reasons"].map(ui.labels),
+        t("Account types"): keys["account_types"].map(ui.labels),
+        t("Flags"): keys["flags"].map(ui.labels),
+    }), hide_index=True, key="ka_table",
+        column_config={t("Value"): MONEY, t("Share"): PCT})
+
+# ---- Downloads --------------------------------------------------------------------
+stamp = date.today().isoformat()
+base = f"{ui.slug(ctx.dataset.name)}_{stamp}"
+columns = [col for col in getattr(export, "EXPORT_COLUMNS", customers.columns)
+           if col in customers.columns]
+d1, d2 = st.columns(2)
+d1.download_button(t("Key accounts (CSV)"), data=export.csv_bytes(keys[columns]),
+                   file_name=f"key_accounts_{base}.csv", mime="text/csv", key="ka_csv",
+                   icon=":material/download:")
+if len(customers) >= 1_048_575:
+    d2.info(t("Too many customers for one Excel sheet: use the CSV download."))
+else:
+    def _xlsx() -> bytes:
+        try:
+            moves = ui.migration(ctx)
+        except ValueError:
+            moves = None
+        return export.workbook_bytes(result, moves)
+
+    d2.download_button(t("Full workbook (XLSX)"), data=_xlsx, file_name=f"kam_{base}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="ka_xlsx", icon=":material/download:")
+
+# ---- Hand-set account types ----------------------------------------------------------
+st.subheader(t("Account types set by hand"))
+st.caption(t("Image maker, expert, partner, innovator: kept per customer id and kept "
+             "across re-imports."))
+db = ui.get_db()
+ranked = customers[customers["rank"].notna()]
+options = ranked["customer_id"].tolist() + customers[customers["rank"].isna()][
+    "customer_id"].tolist()
+names = dict(zip(customers["customer_id"], customers["customer_name"].fillna(""), strict=True))
+tags = get_tags(db)
+tag_left, tag_right = st.columns([2, 3])
+who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
+                         format_func=lambda cid: f"{names.get(cid) or cid} ({cid})")
+current = list(tags.get(who, ())) if who is not None else []
+chosen = tag_right.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
+                               key=f"ka_tag_values_{who}", format_func=ui.label,
+                               placeholder=t("None"))
+save = st.button(t("Save types"), key="ka_tag_save", disabled=who is None)
+if save and who is not None:
+    with ui.guard():
+        set_tags(db, who, chosen)
+    ui.clear_caches()  # account types are part of the cached analysis
+    st.session_state["ka_flash"] = t("Saved the account types of {name}.",
+                                     name=names.get(who) or who)
+    st.rerun()
+if "ka_flash" in st.session_state:
+    st.success(st.session_state.pop("ka_flash"))
+tagged = {cid: tg for cid, tg in tags.items() if tg}
+if tagged:
+    st.dataframe(pd.DataFrame({
+        t("Customer"): [names.get(cid) or cid for cid in tagged],
+        t("ID"): list(tagged),
+        t("Account types"): [", ".join(ui.label(x) for x in tg) for tg in tagged.values()],
+    }), hide_index=True, key="ka_tags_table")
+
+# ---- Lost and at risk ----------------------------------------------------------------
+st.subheader(t("Lost and at-risk customers (win-back list)"))
+flags = customers["flags"].fillna("")
+watch = customers[flags.str.contains("lost") | flags.str.contains("at_risk")]
+st.caption(t("Lost: no purchase for more than {days} days and more than {k} times the "
+             "customer's usual gap. At risk: the last 6 months at least 30 % below the 6 "
+             "months before.", days=params.lost_after_days, k=params.lost_gap_factor))
+if watch.empty:
+    st.success(t("No customer is lost or at risk in this window."))
+else:
+    watch = watch.sort_values(["value_prev_6m", "value"], ascending=False)
+    change = (watch["value_last_6m"] - watch["value_prev_6m"]) / watch["value_prev_6m"].where(
+        watch["value_prev_6m"] > 0)
+    st.dataframe(pd.DataFrame({
+        t("Customer"): watch["customer_name"].fillna(watch["customer_id"]),
+        t("ID"): watch["customer_id"],
+        t("Status"): watch["flags"].map(ui.labels),
+        t("Days since last purchase"): watch["days_since_last"],
+        t("Usual gap, days"): watch["median_gap"],
+        t("Last 6 months"): watch["value_last_6m"].round(0),
+        t("6 months before"): watch["value_prev_6m"].round(0),
+        t("Change"): change * 100,
+        t("Manager"): watch["manager"],
+    }), hide_index=True, key="ka_watch_table", column_config={
+        t("Last 6 months"): MONEY, t("6 months before"): MONEY, t("Change"): PCT,
+    })
+
+# ---- Class migration -----------------------------------------------------------------
+st.subheader(t("Class migration"))
+try:
+    moves = ui.migration(ctx)
+except ValueError as exc:
+    st.info(str(exc))
+    moves = None
+if moves is not None:
+    (f1, f2), (s1, s2) = moves.first, moves.second
+    st.caption(t("ABC class in {f1} to {f2} against {s1} to {s2}.", f1=f1, f2=f2, s1=s1,
+                 s2=s2))
+    rows, cols = ["A", "B", "C", "new"], ["A", "B", "C", "lost"]
+    grid = moves.matrix.set_index(["from_class", "to_class"])
+    z = [[int(grid["customers"].get((r, k), 0)) for k in cols] for r in rows]
+    # Value in the second window; for lost customers, what they bought in the first.
+    def _cell(r: str, k: str) -> str:
+        value = grid["value_first" if k == "lost" else "value_second"].get((r, k), 0.0)
+        return f"{int(grid['customers'].get((r, k), 0))}<br>{ui.fmt_value(value, ctx)}"
+
+    text = [[_cell(r, k) for k in cols] for r in rows]
+    row_names = [t("from {c}", c=r if r != "new" else t("new")) for r in rows]
+    col_names = [t("to {c}", c=k if k != "lost" else t("lost")) for k in cols]
+    fig = go.Figure(go.Heatmap(z=z, x=col_names, y=row_names, text=text,
+                               texttemplate="%{text}", colorscale="Purples",
+                               showscale=False))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    st.plotly_chart(fig, key="ka_migration")
+    mc = moves.customers
+    new_or_lost = mc[(mc["from_class"] == "new") | (mc["to_class"] == "lost")]
+    left, right = st.columns(2)
+    for col, kind, title in ((left, "new", t("New customers")),
+                             (right, "lost", t("Lost customers"))):
+        part = (new_or_lost[new_or_lost["from_class"] == "new"] if kind == "new"
+                else new_or_lost[new_or_lost["to_class"] == "lost"])
+        col.markdown(f"**{title}: {len(part):,}**")
+        if len(part):
+            col.dataframe(pd.DataFrame({
+                t("Customer"): part["customer_name"].fillna(part["customer_id"]),
+                t("ID"): part["customer_id"],
+                t("Class"): part["to_class"] if kind == "new" else part["from_class"],
+                t("Value"): (part["value_second"] if kind == "new"
+                             else part["value_first"]).round(0),
+            }).sort_values(t("Value"), ascending=False), hide_index=True,
+                key=f"ka_{kind}_table", column_config={t("Value"): MONEY})
