@@ -1,0 +1,211 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright.
+
+Starts the app on a free local port with its own database, uploads a CSV on the
+Data page, visits every page, changes an ABC limit, downloads the XLSX workbook
+and opens it with openpyxl. Screenshots go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+PAGES = {  # navigation label -> a heading the page shows
+    "Overview": "Overview",
+    "ABC-XYZ": "ABC-XYZ analysis",
+    "Pareto": "Pareto",
+    "Concentration": "Concentration",
+    "Key accounts": "Key accounts",
+    "Account dossier": "Account dossier",
+    "Data": "Data",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _sales_csv(path: Path) -> None:
+    """A German-style ERP export: preamble, semicolons, decimal commas, a totals row."""
+    lines = ["Umsatzliste 2025;;;", ";;;", "Kundennummer;Kunde;Rechnungsdatum;Umsatz"]
+    total = 0.0
+    for month in range(1, 13):
+        for i, (cid, name) in enumerate([("00017", "Großkunde AG"), ("00042", "Mittel GmbH"),
+                                         ("00105", "Klein KG"), ("00230", "Selten OHG")]):
+            if cid == "00230" and month % 4:
+                continue
+            amount = (4000, 1500, 400, 900)[i] + month * 10
+            total += amount
+            euro = f"{amount:.2f}".replace(".", ",")
+            lines.append(f"{cid};{name};{month * 2:02d}.{month:02d}.2025;{euro}")
+    lines.append(f";Summe;;{total:.2f}".replace(".", ","))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = {**os.environ, "KAM_DB": str(work / "e2e.duckdb")}
+    log = (work / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start: " + (work / "streamlit.log").read_text()[-2000:])
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url: str) -> Iterator[object]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                      accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def _settle(pg) -> None:
+    """Wait until Streamlit has finished the current run."""
+    pg.wait_for_selector('[data-testid="stApp"]')
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+        ".includes('Running')", timeout=60_000)
+    pg.wait_for_timeout(300)
+
+
+def _open(pg, nav: str, heading: str) -> None:
+    """Go to a page through the sidebar navigation (same session) and wait for it."""
+    pg.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=nav, exact=True).click()
+    pg.get_by_role("heading", name=heading).first.wait_for()
+    _settle(pg)
+
+
+def _assert_dataset(pg) -> None:
+    """The imported dataset is the chosen one: in the URL and in the sidebar's window."""
+    sync_api.expect(pg).to_have_url(re.compile(r"[?&]dataset=umsatz_2025"))
+    sync_api.expect(pg.locator('[data-testid="stSidebar"]')).to_contain_text("2025-01-02")
+
+
+def _no_exception(pg) -> None:
+    assert pg.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in pg.inner_text("body")
+
+
+def test_upload_visit_every_page_change_limit_download(page, app_url: str, tmp_path) -> None:
+    pg = page
+    pg.goto(app_url)
+    pg.get_by_role("heading", name="Overview").first.wait_for()
+    _settle(pg)
+    _no_exception(pg)
+
+    # Upload a CSV on the Data page and import it.
+    csv = tmp_path / "umsatz_2025.csv"
+    _sales_csv(csv)
+    pg.goto(f"{app_url}/data")
+    pg.get_by_role("heading", name="Import sales transactions").wait_for()
+    pg.locator('[data-testid="stFileUploaderDropzone"] input[type="file"]').set_input_files(
+        str(csv))
+    pg.get_by_role("button", name="Import", exact=True).wait_for()
+    _settle(pg)
+    pg.screenshot(path=str(ARTIFACTS / "data_preview.png"), full_page=True)
+    pg.get_by_role("button", name="Import", exact=True).click()
+    pg.get_by_text("Last import: umsatz_2025").wait_for()
+    _settle(pg)
+    sync_api.expect(pg.get_by_text("Rows imported")).to_be_visible()
+    pg.screenshot(path=str(ARTIFACTS / "data_imported.png"), full_page=True)
+    _no_exception(pg)
+
+    # Every page, reached through the sidebar, shows the imported dataset and no exception.
+    for nav, heading in PAGES.items():
+        _open(pg, nav, heading)
+        _no_exception(pg)
+        _assert_dataset(pg)
+        pg.screenshot(path=str(ARTIFACTS / f"page_{nav.lower().replace(' ', '_')}.png"),
+                      full_page=True)
+
+    # A browser refresh keeps the choices (they live in the URL's query parameters).
+    pg.reload()
+    pg.get_by_role("heading", name="Data").first.wait_for()
+    _settle(pg)
+    _assert_dataset(pg)
+
+    # Change the ABC limits to the 70/90 preset and apply.
+    _open(pg, "ABC-XYZ", "ABC-XYZ analysis")
+    pg.get_by_text("Limits", exact=True).click()
+    preset = pg.get_by_role("combobox", name="Preset").first
+    preset.click()
+    pg.get_by_role("option", name="70/90").click()
+    sync_api.expect(preset).to_have_value("70/90")
+    pg.get_by_role("button", name="Apply limits").click()
+    _settle(pg)
+    _no_exception(pg)
+    # The sensitivity check now moves the A limit around 70 % instead of 80 %.
+    sync_api.expect(pg.get_by_text("65.0 % or 75.0 %", exact=False)).to_be_visible()
+    pg.screenshot(path=str(ARTIFACTS / "abc_xyz_70_90.png"), full_page=True)
+
+    # Download the XLSX workbook from the Key accounts page and open it.
+    _open(pg, "Key accounts", "Key accounts")
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="Full workbook (XLSX)").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[:5] == ["Key accounts", "All customers", "ABC-XYZ matrix",
+                                   "Concentration", "Parameters"]
+    ids = {str(row[0].value) for row in book["All customers"].iter_rows(min_row=2)}
+    assert {"00017", "00042", "00105", "00230"} <= ids
