@@ -1688,7 +1688,9 @@ def import_rows(
         if progress is not None:
             progress(fraction, message)
 
-    with _import_settings(db):
+    # The write lock first: the instance-wide settings belong to one import at a time,
+    # so an overlapping import cannot take this one's cap for the setting to restore.
+    with db._write_lock, _import_settings(db):
         with db.write() as cur:
             [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
             params["new_id"] = new_id
