@@ -446,9 +446,13 @@ _FLAG_CODES = ("non_positive", "short_history", "lost", "at_risk")
 def _customer_stats(cur: Any, info: DatasetInfo, params: AnalysisParams,
                     window: tuple[date, date]) -> dict[str, Any]:
     """Per-customer sums as numpy arrays (numbers, dates) and Arrow arrays (texts)."""
+    facts = not params.filters.active and storage.has_analysis_aggregates(cur, info.dataset_id)
+    at_end = window[1] == info.last_date
     table = storage.analysis_customer_stats(
         cur, info.dataset_id, params.measure, window[0], window[1], params.period,
-        _filters(params), precomputed=_use_precomputed(cur, info, params, window),
+        _filters(params), precomputed=facts and at_end and _use_precomputed(
+            cur, info, params, window),
+        precomputed_gaps=facts and at_end,
     )
     stats: dict[str, Any] = {}
     for col in _STAT_FLOATS:

@@ -352,6 +352,21 @@ def test_precomputed_path_equals_general_path(demo_db, monkeypatch) -> None:
             m.setattr(analysis, "_use_precomputed", lambda *a: False)
             slow = analyze(demo_db, DEMO_DATASET, params).customers
         pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-9)
+        with monkeypatch.context() as m:
+            m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+            slowest = analyze(demo_db, DEMO_DATASET, params).customers
+        pd.testing.assert_frame_equal(fast, slowest, check_exact=False, rtol=1e-9)
+
+
+def test_precomputed_gaps_with_a_later_start(demo_db, monkeypatch) -> None:
+    from kam_analysis.demo import DEMO_DATASET
+
+    params = AnalysisParams(start=date(2025, 6, 1))
+    with_facts = analyze(demo_db, DEMO_DATASET, params).customers
+    with monkeypatch.context() as m:
+        m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+        without = analyze(demo_db, DEMO_DATASET, params).customers
+    pd.testing.assert_frame_equal(with_facts, without, check_exact=False, rtol=1e-9)
 
 
 def test_abc_sensitivity(portfolio) -> None:
