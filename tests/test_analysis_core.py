@@ -417,3 +417,17 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
             assert analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
     finally:
         db.close()
+
+
+def test_empty_selection(portfolio) -> None:
+    for params in (AnalysisParams(filters=Filters(regions=("Nowhere",))),
+                   AnalysisParams(start=date(2030, 1, 1), end=date(2030, 12, 31))):
+        res = analyze(portfolio, "t", params)
+        assert len(res.customers) == 0
+        assert list(res.customers.columns) == list(analysis.CUSTOMER_COLUMNS)
+        assert res.concentration.customers == 0 and res.matrix["customers"].sum() == 0
+        assert list(res.pareto["y"]) == [0.0]
+        assert analysis.abc_sensitivity(res).empty
+    trend = analysis.concentration_trend(portfolio, "t", AnalysisParams(
+        filters=Filters(regions=("Nowhere",))))
+    assert (trend["customers"] == 0).all()
