@@ -580,18 +580,6 @@ def _classify(stats: dict[str, Any], params: AnalysisParams,
     return pd.DataFrame(columns, columns=list(CUSTOMER_COLUMNS)), abc_limits, computed
 
 
-def _join_codes(n: int, parts: list[tuple[str, np.ndarray]]) -> np.ndarray:
-    """Comma+space separated codes per row, in the order of ``parts``."""
-    out = np.full(n, "", dtype=object)
-    for code, mask in parts:
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            continue
-        current = out[mask]
-        out[mask] = np.where(current == "", code, current + ", " + code)
-    return out
-
-
 def _matrix(df: pd.DataFrame, total: float) -> pd.DataFrame:
     codes = pd.Categorical(df["abc_xyz"], categories=list(_CELLS)).codes
     counts = np.bincount(codes, minlength=9)
