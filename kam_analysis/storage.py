@@ -1029,6 +1029,11 @@ def _import_settings(db: Database) -> Iterator[None]:
     are set on a cursor of their own, outside the import's transaction, so they
     are restored even when the import fails.
     """
+    with db._write_lock:  # imports run one at a time, so they restore what they found
+        yield from _import_settings_locked(db)
+
+
+def _import_settings_locked(db: Database) -> Iterator[None]:
     cur = db._con.cursor()
     [(limit, order)] = cur.execute(
         "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
