@@ -52,7 +52,6 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -434,19 +433,16 @@ def _header_matches(cells: Sequence[str]) -> int:
 def unique_headers(cells: Sequence[object]) -> tuple[str, ...]:
     """Clean header cells: empty -> ``Column N``; duplicates -> ``Sum``, ``Sum (2)``."""
     out: list[str] = []
-    seen: Counter[str] = Counter()
     taken: set[str] = set()
     for i, cell in enumerate(cells):
         name = " ".join(str(cell).split()) if cell is not None else ""
         if not name:
             name = t("Column {n}", n=i + 1)
-        base = name
-        seen[base.casefold()] += 1
-        k = seen[base.casefold()]
-        if k > 1 or name.casefold() in taken:
-            while name.casefold() in taken:
-                name = f"{base} ({k})"
+        if name.casefold() in taken:
+            k = 2
+            while f"{name} ({k})".casefold() in taken:
                 k += 1
+            name = f"{name} ({k})"
         taken.add(name.casefold())
         out.append(name)
     return tuple(out)
