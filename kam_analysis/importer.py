@@ -1054,7 +1054,7 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
 
 
 def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
-                 ) -> Callable[[int, int], tuple[list[int], list[int]] | None]:
+                 ) -> Callable[[int, list[int]], tuple[list[int], list[int]] | None]:
     """Return the callback that gives exact physical lines when records != lines."""
 
     def count_lines() -> int:
@@ -1066,9 +1066,15 @@ def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
                 last = chunk[-1:]
         return lines + (0 if last == b"\n" else 1)
 
-    def mapper(records: int, broken: int) -> tuple[list[int], list[int]] | None:
-        if broken == 0 and count_lines() - skip == records:
+    def mapper(records: int, broken: list[int]) -> tuple[list[int], list[int]] | None:
+        lines = count_lines() - skip
+        if not broken and lines == records:
             return None
+        if lines == records + len(broken):
+            # one record per line: DuckDB's own numbers for the broken rows are exact
+            skipped = set(broken)
+            kept = [n for n in range(skip + 1, skip + lines + 1) if n not in skipped]
+            return kept, broken
         record_lines: list[int] = []
         broken_lines: list[int] = []
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
@@ -1220,7 +1226,7 @@ def import_file(
                 warnings.append(t("{n} blank rows skipped.", n=stats.blank_rows))
             if not stats.line_numbers_exact:
                 warnings.append(t("Line numbers of rejected rows may be approximate "
-                                  "(the file has quoting errors)."))
+                                  "(the file has quoting or encoding errors)."))
             if stats.rows_imported == 0:
                 raise ImportFailed(_nothing_imported(name, stats))
             outcome["stats"] = stats
@@ -1270,7 +1276,7 @@ def import_file(
 def _run(db: Database, dataset: str, src: CsvSource | ParquetSource | TableSource,
          columns: list[ImportColumn], messages: ImportMessages,
          finish: Callable[[ImportStats], dict[str, Any]], name: str, currency: str | None,
-         line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None,
+         line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None,
          stage: Callable[[float, str], None]) -> DatasetInfo:
     return import_rows(db, dataset, src, columns, messages, finish=finish, source_name=name,
                        currency=currency, line_map=line_map, progress=stage)
@@ -1287,8 +1293,3 @@ def _nothing_imported(name: str, stats: ImportStats) -> str:
     return t("{file}: none of the {n} rows could be imported. {reasons}",
              file=name, n=stats.rows_read, reasons=reasons)
 
-
-def iter_rejects(result: ImportResult) -> Iterator[str]:
-    """Yield every returned reject as one line of text (for the CLI)."""
-    for r in result.rejects.itertuples():
-        yield t("line {line}, {reason}", line=int(r.source_line), reason=r.reason)

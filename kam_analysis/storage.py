@@ -853,7 +853,7 @@ def import_rows(
     finish: Callable[[ImportStats], dict[str, Any]],
     source_name: str | None = None,
     currency: str | None = None,
-    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None = None,
+    line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None = None,
     progress: Callable[[float, str], None] | None = None,
     max_rejects_returned: int = 10_000,
 ) -> DatasetInfo:
@@ -881,7 +881,8 @@ def import_rows(
         Currency of the amounts.
     line_map : callable, optional
         CSV only: ``line_map(records, broken)`` with the number of records DuckDB
-        returned and could not split. Returns None when record *k* is physical
+        returned and the lines DuckDB reports for the records it could not split.
+        Returns None when record *k* is physical
         line ``skip + k`` (no blank lines, quoted line breaks or broken rows),
         else ``(record_lines, broken_lines)``: the physical line of each record
         in order, and of each broken record.
@@ -1066,7 +1067,7 @@ def _fix_line_numbers(
     new_id: int,
     source: CsvSource | ParquetSource | TableSource,
     engine_errors: pd.DataFrame,
-    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None,
+    line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None,
 ) -> bool:
     """Replace record numbers by physical line numbers where they differ (CSV only).
 
@@ -1077,7 +1078,7 @@ def _fix_line_numbers(
     [(records,)] = cur.execute(
         "SELECT count(*) FROM transactions WHERE dataset_id IN (?, ?)", [new_id, -new_id]
     ).fetchall()
-    mapping = line_map(int(records), len(engine_errors))
+    mapping = line_map(int(records), [int(x) for x in engine_errors["source_line"]])
     if mapping is None:
         return True
     record_lines, broken_lines = mapping

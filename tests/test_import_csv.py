@@ -325,3 +325,16 @@ def test_progress_is_reported(db: Database, tmp_path: Path) -> None:
                 progress=lambda f, _m: seen.append(f))
     assert seen[0] == 0.0 and seen[-1] == 1.0
     assert seen == sorted(seen)
+
+
+def test_wrong_encoding_given_rejects_only_the_bad_lines(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "enc.csv"
+    path.write_bytes("Customer;Date;Revenue\nA;2024-01-01;1\nООО Б;2024-01-02;2\n"
+                     "C;2024-01-03;3\n".encode("cp1251"))
+    result = import_file(db, path, "E", ImportOptions(encoding="utf-8"))
+    assert stored(db, "E")["source_line"].tolist() == [2, 4]
+    assert result.reject_lines()[0].startswith("line 3, the row is not valid text")
+    assert result.warnings == ()
+    # detected, it imports completely
+    assert import_file(db, path, "E").rows_imported == 3
+    assert stored(db, "E")["customer_id"].tolist() == ["A", "ООО Б", "C"]
