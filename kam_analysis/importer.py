@@ -763,8 +763,10 @@ def _open_csv(path: Path, options: ImportOptions, filename: str, full: bool) -> 
     if not head.strip():
         raise ImportFailed(t("{file}: the file is empty.", file=filename))
     encoding = _check_codec(options.encoding) if options.encoding else detect_encoding(head)
-    if options.delimiter is not None and len(options.delimiter) != 1:
-        raise ImportFailed(t("The delimiter must be one character, not {d!r}.",
+    if options.delimiter is not None and (len(options.delimiter) != 1
+                                          or options.delimiter in '"\r\n'):
+        raise ImportFailed(t("The delimiter must be one character (not a quote or line "
+                             "break), not {d!r}.",
                              d=options.delimiter))
     text = _sample_text(path, encoding)
     delimiter, header_line, cells = _sniff_csv(text, options.delimiter, filename)

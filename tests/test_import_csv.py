@@ -338,3 +338,13 @@ def test_wrong_encoding_given_rejects_only_the_bad_lines(db: Database, tmp_path:
     # detected, it imports completely
     assert import_file(db, path, "E").rows_imported == 3
     assert stored(db, "E")["customer_id"].tolist() == ["A", "ООО Б", "C"]
+
+
+def test_given_delimiter(db: Database, tmp_path: Path) -> None:
+    path = write(tmp_path, "d.txt", "Customer|Date|Revenue|Note\nA|2024-01-01|1|x;y\n")
+    result = import_file(db, path, "D", ImportOptions(delimiter="|"))
+    assert result.rows_imported == 1
+    with pytest.raises(ImportFailed, match="one character"):
+        inspect_file(path, ImportOptions(delimiter=";;"))
+    with pytest.raises(ImportFailed, match="one character"):
+        inspect_file(path, ImportOptions(delimiter='"'))
