@@ -1225,7 +1225,9 @@ def import_file(
 
         def finish(stats: ImportStats) -> dict[str, Any]:
             if stats.blank_rows:
-                warnings.append(t("{n} blank rows skipped.", n=stats.blank_rows))
+                warnings.append(t("Blank rows skipped: {n}.", n=stats.blank_rows))
+            if stats.header_rows:
+                warnings.append(t("Repeated header rows skipped: {n}.", n=stats.header_rows))
             if not stats.line_numbers_exact:
                 warnings.append(t("Line numbers of rejected rows may be approximate "
                                   "(the file has quoting or encoding errors)."))
@@ -1238,7 +1240,7 @@ def import_file(
                 "header_line": source.header_line, "mapping": preview.mapping,
                 "rows_read": stats.rows_read, "rows_imported": stats.rows_imported,
                 "rows_rejected": stats.rows_rejected, "totals_dropped": stats.totals_dropped,
-                "blank_rows": stats.blank_rows,
+                "blank_rows": stats.blank_rows, "header_rows": stats.header_rows,
                 "file_revenue_total": stats.file_revenue_total,
                 "imported_revenue_total": stats.imported_revenue_total,
                 "warnings": warnings,

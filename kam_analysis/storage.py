@@ -586,7 +586,7 @@ _TOTALS_RE = (
     r"\s*(?:[:.]?\s*$|:.*$|\s+(?:по|за|for|of|für|pro)\s.*$)"
 )
 _EXCEL_SERIAL_RE = r"^\s*[0-9]{5}(?:[.][0-9]+)?\s*$"
-_STAGING_STATUSES = ("reject", "total", "blank")
+_STAGING_STATUSES = ("reject", "total", "blank", "header")
 
 
 @dataclass(frozen=True)
@@ -671,6 +671,7 @@ class ImportStats:
     rows_rejected: int
     totals_dropped: int
     blank_rows: int
+    header_rows: int
     file_revenue_total: float
     imported_revenue_total: float
     rejects: pd.DataFrame
@@ -745,6 +746,9 @@ def _import_select(
     for required in ("customer_id", "order_date", "revenue"):
         if required not in by_field:
             raise ValueError(f"the import needs a column for {required}")
+    # A row repeating the header (page headers of printed reports) is skipped.
+    params["customer_id_header"] = by_field["customer_id"].header.strip()
+    params["revenue_header"] = by_field["revenue"].header.strip()
     unknown = set(by_field) - set(FIELD_NAMES)
     if unknown:
         raise ValueError(f"unknown fields {sorted(unknown)}")
@@ -811,6 +815,8 @@ def _import_select(
     )
     status = (
         "CASE WHEN customer_id_raw IS NULL AND first_text IS NULL THEN 'blank' "
+        "WHEN customer_id_raw = $customer_id_header AND revenue_raw = $revenue_header "
+        "THEN 'header' "
         "WHEN regexp_matches(coalesce(customer_id_raw, first_text), $totals_re) "
         "OR (order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
         "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
@@ -1138,6 +1144,7 @@ def _import_stats(
         rows_rejected=rejected,
         totals_dropped=staged["total"][0],
         blank_rows=staged["blank"][0],
+        header_rows=staged["header"][0],
         file_revenue_total=float(imported_total) + staged["reject"][1],
         imported_revenue_total=float(imported_total),
         rejects=rejects,

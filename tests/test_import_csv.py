@@ -348,3 +348,19 @@ def test_given_delimiter(db: Database, tmp_path: Path) -> None:
         inspect_file(path, ImportOptions(delimiter=";;"))
     with pytest.raises(ImportFailed, match="one character"):
         inspect_file(path, ImportOptions(delimiter='"'))
+
+
+def test_repeated_header_rows_and_delimiter_only_rows_are_skipped(db: Database,
+                                                                  tmp_path: Path) -> None:
+    text = (
+        "Customer;Date;Revenue\n"
+        "A;2024-01-01;1\n"
+        ";;\n"
+        "Customer;Date;Revenue\n"
+        "B;2024-01-02;2\n"
+    )
+    result = import_file(db, write(tmp_path, "h.csv", text), "H")
+    assert result.rows_imported == 2
+    assert result.rows_rejected == 0
+    assert result.warnings == ("Blank rows skipped: 1.", "Repeated header rows skipped: 1.")
+    assert stored(db, "H")["source_line"].tolist() == [2, 5]
