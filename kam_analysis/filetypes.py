@@ -6,14 +6,20 @@ name: a PDF renamed to ``.csv`` or a password-protected workbook renamed to
 the user can do about it.
 
 XLSX files are zip archives of XML. Before any XML is parsed, the archive is
-checked without decompressing it (central directory: declared sizes,
-compression ratios, member count), the head of every worksheet is checked for
-DTD/entity declarations and absurd ``<dimension>`` declarations, and the parts
-that are actually read are stream-decompressed under a byte budget while their
-real cell extent is measured. Only then is the sheet handed to the parser
-(python-calamine), which would otherwise allocate one slot for every cell of
-the bounding box of the cells present -- a single far-away cell reference is
-enough to make it request hundreds of gigabytes and abort the process.
+checked without decompressing it (end record and central directory: entry
+count, declared sizes, compression ratios), the head of every XML part is
+checked for DTD/entity declarations, absurd ``<dimension>`` declarations and an
+implausible shared-string count, and the parts that are actually read are
+stream-decompressed under their declared size while the sheet's real cell
+extent is measured. Only then is the sheet handed to the parser
+(python-calamine), which allocates 32 bytes for every cell of the bounding box
+of the cells present and reserves memory for every announced shared string up
+front: a single far-away cell reference, or ``uniqueCount="4000000000"``, makes
+it request hundreds of gigabytes and abort the whole process.
+
+Public API: :func:`detect_format`, :func:`list_sheets`, :func:`read_sheet`
+(CONTRACTS section 4), plus :func:`iter_sheet_rows` (streaming),
+:func:`sheet_infos` and :func:`upload_limit_bytes`.
 """
 
 from __future__ import annotations
@@ -21,14 +27,18 @@ from __future__ import annotations
 import posixpath
 import re
 import struct
+import threading
 import tomllib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import chain as _chain
+from itertools import islice as _islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
@@ -59,7 +69,7 @@ MAX_DECLARED_UNCOMPRESSED_BYTES = 1024**3  # sum over all zip members
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # uncompressed : compressed ...
 RATIO_MIN_BYTES = 10 * 1024**2  # ... only judged for members above 10 MB
-MAX_SMALL_PART_BYTES = 64 * 1024**2  # workbook.xml, rels, content types
+MAX_SMALL_PART_BYTES = 8 * 1024**2  # workbook.xml and its rels, parsed into a tree
 # Excel's own grid limits and the largest cell grid we let the reader allocate
 # (the reader keeps 32 bytes per cell of the bounding box: 32 M cells ~ 1 GB).
 EXCEL_MAX_ROWS = 1_048_576
@@ -144,9 +154,11 @@ _MAGICS: tuple[tuple[bytes, str, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and upload the CSV or XLSX inside"),
     (b"Rar!\x1a\x07", "a RAR archive", "extract it and upload the CSV or XLSX inside"),
     (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it and upload the CSV or XLSX inside"),
-    (b"BZh", "a bzip2-compressed file", "decompress it and upload the CSV or XLSX inside"),
     (b"SQLite format 3\x00", "an SQLite database", "export the table as CSV and upload that"),
 )
+
+
+_BZIP2 = re.compile(rb"BZh[1-9](?:1AY&SY|\x17rE8P\x90)")  # block or end-of-stream magic
 
 
 def _display_name(path: Path, filename: str | None) -> str:
@@ -202,11 +214,12 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
         head = fh.read(SNIFF_BYTES)
         tail = b""
         if size >= 8:
-            fh.seek(size - 4)
-            tail = fh.read(4)
+            fh.seek(size - 8)
+            tail = fh.read(8)
 
     if head.startswith(b"PAR1"):
-        if tail == b"PAR1" and size >= 12:
+        footer = struct.unpack("<I", tail[:4])[0] if len(tail) == 8 else 0
+        if tail[4:] == b"PAR1" and 0 < footer <= size - 12:
             return "parquet"
         raise _refuse(
             name,
@@ -221,6 +234,10 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
     for magic, what, todo in _MAGICS:
         if head.startswith(magic):
             raise _refuse(name, what, todo)
+    if _BZIP2.match(head):
+        raise _refuse(
+            name, "a bzip2-compressed file", "decompress it and upload the CSV or XLSX inside"
+        )
     _check_text(head, name)
     return "csv"
 
@@ -280,7 +297,48 @@ def _control_ratio(head: bytes) -> float:
 # --- zip containers -----------------------------------------------------------
 
 
+MAX_CENTRAL_DIRECTORY_BYTES = 16 * 1024**2
+
+
+def _central_directory_size(path: Path) -> tuple[int, int] | None:
+    """(entries, bytes) of the zip central directory, read from the end records only.
+
+    ``zipfile`` builds an object for every directory entry before anything can be
+    checked (millions of empty entries would cost gigabytes), so the end-of-central-
+    directory record is read first. None if it cannot be found (zipfile then reports
+    the damage itself).
+    """
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        start = max(0, size - (65536 + 22))
+        fh.seek(start)
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
+        locator = at - 20
+        zip64 = entries == 0xFFFF or cd_size == 0xFFFFFFFF
+        if zip64 and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+            offset = struct.unpack_from("<Q", tail, locator + 8)[0]
+            fh.seek(offset)
+            record = fh.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                entries, cd_size = struct.unpack_from("<QQ", record, 32)
+        return entries, cd_size
+
+
 def _open_zip(path: Path, name: str) -> zipfile.ZipFile:
+    directory = _central_directory_size(path)
+    if directory is not None and (
+        directory[0] > MAX_MEMBERS or directory[1] > MAX_CENTRAL_DIRECTORY_BYTES
+    ):
+        raise _refuse(
+            name,
+            "a zip/XLSX archive with an absurd number of parts ({n})",
+            "open it in Excel and save it again",
+            n=f"{directory[0]:,}",
+        )
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
@@ -392,11 +450,10 @@ def _check_archive(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str)
             size=f"{total / 1024**2:,.0f}",
             limit=f"{MAX_DECLARED_UNCOMPRESSED_BYTES / 1024**2:,.0f}",
         )
-    _ = zf
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^<>]*?\bref\s*=\s*[\"']([^<\"']*)[\"']")
 
 
 def _xml_parts(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
@@ -415,6 +472,35 @@ def _check_heads(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -
             match = _DIMENSION.search(head)
             if match:
                 _check_dimension(match.group(1), name, info.filename)
+        if info.filename.lower() == "xl/sharedstrings.xml":
+            _check_shared_strings_head(head, info, name)
+
+
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>")
+_UNIQUE_COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*([^\"']*)[\"']")
+
+
+def _check_shared_strings_head(head: bytes, info: zipfile.ZipInfo, name: str) -> None:
+    """The reader reserves 24 bytes per string announced by ``uniqueCount`` up front
+    (4e9 announced strings abort the process), so the count must be plausible: every
+    string takes at least 5 bytes (``<si/>``) of the part."""
+    tag = _SST_TAG.search(head)
+    if tag is None:
+        return
+    count = _UNIQUE_COUNT.search(tag.group(1))
+    if count is None:
+        return
+    text = count.group(1).strip()
+    plausible = info.file_size // 5 + 16
+    if not text.isdigit() or len(text) > 12 or int(text) > plausible:
+        raise _refuse(
+            name,
+            "a manipulated XLSX file (the shared strings part announces {count} strings "
+            "but can hold at most {plausible})",
+            "open it in Excel and save it again",
+            count=text[:20].decode("ascii", "replace"),
+            plausible=f"{plausible:,}",
+        )
 
 
 def _dtd_refusal(name: str, part: str) -> UnsupportedFile:
@@ -562,7 +648,10 @@ def _member_chunks(
         raise damaged("checksum mismatch")
 
 
-def _inflate(decomp, raw: bytes, cap: int, damaged) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _inflate(
+    decomp: Any, raw: bytes, cap: int, damaged: Callable[[str], UnsupportedFile]
+) -> Iterator[bytes]:
+    """Inflate ``raw`` in pieces of at most 1 MB, stopping once ``cap`` bytes came out."""
     data = raw
     try:
         while True:
@@ -701,12 +790,16 @@ class SheetInfo:
         ``"worksheet"``, ``"chartsheet"``, ``"dialogsheet"`` or ``"other"``.
     hidden : bool
         True for hidden and very hidden sheets.
+    parts : tuple of str
+        Every zip member the sheet may be read from (readers resolve odd targets
+        differently; all of them are scanned before reading). ``part`` is the first.
     """
 
     name: str
     part: str | None
     kind: str
     hidden: bool
+    parts: tuple[str, ...] = ()
 
 
 def _check_xlsx_path(path: Path, name: str) -> None:
@@ -723,7 +816,7 @@ def _check_xlsx_path(path: Path, name: str) -> None:
     _classify_zip(path, name)
 
 
-def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str):  # type: ignore[no-untyped-def]
+def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Element:
     assert zf.fp is not None
     data = b"".join(_member_chunks(zf.fp, info, name, limit=MAX_SMALL_PART_BYTES))
     if _DTD.search(data):
@@ -745,7 +838,7 @@ def _local(tag: str) -> str:
 
 def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
     workbook = _parse_small_xml(zf, zf.getinfo("xl/workbook.xml"), name)
-    targets: dict[str, tuple[str, str]] = {}
+    targets: dict[str, tuple[str, str]] = {}  # relationship id -> (target, kind)
     try:
         rels_info = zf.getinfo("xl/_rels/workbook.xml.rels")
     except KeyError:
@@ -755,33 +848,57 @@ def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
         for rel in rels:
             if _local(rel.tag) != "Relationship":
                 continue
-            target = rel.get("Target", "")
             kind = rel.get("Type", "").rsplit("/", 1)[-1]
-            if target.startswith("/"):
-                part = target.lstrip("/")
-            else:
-                part = posixpath.normpath(posixpath.join("xl", target))
-            targets[rel.get("Id", "")] = (part, kind)
-    members = set(zf.namelist())
+            targets[rel.get("Id", "")] = (rel.get("Target", ""), kind)
+    by_lower: dict[str, list[str]] = {}
+    for member in zf.namelist():
+        by_lower.setdefault(member.lower(), []).append(member)
     sheets: list[SheetInfo] = []
+    seen: set[str] = set()
     for element in workbook.iter():
         if _local(element.tag) != "sheet":
             continue
+        sheet_name = element.get("name", "")
+        if sheet_name.lower() in seen:
+            raise _refuse(
+                name,
+                "a damaged XLSX file (two sheets are named {sheet})",
+                "open it in Excel and save it again",
+                sheet=repr(sheet_name),
+            )
+        seen.add(sheet_name.lower())
         rid = element.get(f"{{{_NS_REL}}}id") or element.get(f"{{{_NS_REL_STRICT}}}id") or ""
-        part, kind = targets.get(rid, (None, "other"))
-        if part is not None and part not in members:
-            part = None
+        target, kind = targets.get(rid, ("", "other"))
+        parts = _target_parts(target, by_lower) if target else ()
         if kind not in ("worksheet", "chartsheet", "dialogsheet"):
             kind = "other"
         sheets.append(
             SheetInfo(
-                name=element.get("name", ""),
-                part=part,
+                name=sheet_name,
+                part=parts[0] if parts else None,
                 kind=kind,
                 hidden=element.get("state", "visible") != "visible",
+                parts=parts,
             )
         )
     return sheets
+
+
+def _target_parts(target: str, by_lower: dict[str, list[str]]) -> tuple[str, ...]:
+    """Existing zip members a relationship target may resolve to, most standard first."""
+    stripped = target.lstrip("/")
+    spellings = [
+        stripped if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target)),
+        posixpath.normpath(stripped),
+        stripped,
+        posixpath.normpath(posixpath.join("xl", stripped)),
+    ]
+    found: list[str] = []
+    for spelling in spellings:
+        for member in by_lower.get(spelling.lower(), []):
+            if member not in found:
+                found.append(member)
+    return tuple(found)
 
 
 def sheet_infos(path: str | Path, filename: str | None = None) -> tuple[SheetInfo, ...]:
@@ -840,12 +957,49 @@ def list_sheets(path: str | Path, filename: str | None = None) -> tuple[str, ...
 # Full scan of the parts the reader will load
 # ---------------------------------------------------------------------------
 
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
-_CELL_COL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z]+)\d")
-_ANY_ROW = re.compile(rb"\br\s*=\s*[\"'][A-Za-z]*(\d+)[\"']")
-_ENTITY_IN_REF = re.compile(rb"\br\s*=\s*[\"'][^\"'>]*&")
+# ---- shared by both scanners -------------------------------------------------
 _VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s>]")
+
+# ---- fast scanner: every cell and row carries a plain r="A1"-style reference ----
+# A c/row start tag WITHOUT a well-formed r attribute (missing, prefixed, spaced,
+# lower-case, entity-encoded...). Any such tag sends the sheet to the exact scanner.
+_ATTRS_WITHOUT_REF = (
+    rb"(?:\s+(?!r=(?:\"[A-Z]*\d+\"|'[A-Z]*\d+')[\s/>])[^\s=>/<]+\s*=\s*"
+    rb"(?:\"[^<\"]*\"|'[^<']*'))*\s*/?>"
+)
+_UNREF_CELL = re.compile(rb"<c" + _ATTRS_WITHOUT_REF)
+_UNREF_ROW = re.compile(rb"<row" + _ATTRS_WITHOUT_REF)
+# The fast patterns start with the literal ' r=' (an attribute named exactly r; a
+# plain "r=" would also match error="..." or operator="..."). Another whitespace
+# character before r sends the sheet to the exact scanner.
+# Neither pattern needs the closing quote, and 4+ letters or 8+ digits are beyond
+# Excel's grid whatever follows: a very long value straddling two chunks is still
+# seen (the windows overlap by 64 bytes) and refused.
+_REF_ROWS = re.compile(rb" r=[\"'][A-Z]*(\d+)")
+_REF_COLS = {
+    3: re.compile(rb" r=[\"']([A-Z]{3,})"),
+    2: re.compile(rb" r=[\"']([A-Z]{2})\d"),
+    1: re.compile(rb" r=[\"']([A-Z])\d"),
+}
+# Markup the fast patterns do not read: a namespace-prefixed cell or row tag, or a tab
+# or newline before r= (both written with a literal first, which regex searches fast;
+# text such as "x:c " merely costs the slower exact replay).
+_UNUSUAL_MARKUP = re.compile(rb":(?:c|row)[\s/>]")
+_ODD_SPACE_BEFORE_R = re.compile(rb"r=(?<=[\t\n\r]r=)")
+
+# ---- exact scanner: replays the reader's cell placement tag by tag ---------------
+# "<" cannot occur inside a tag (not even in attribute values), so no pattern may run
+# past one: an unclosed "<c " then stops at the next tag instead of scanning to the
+# end of the chunk, which would make a run of "<c <c <c ..." quadratic.
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
+)
+# Attribute names start after whitespace (or at the start): otherwise every position
+# inside a long run of name characters would be tried again (quadratic).
+_ATTR = re.compile(rb"(?<![^\s])([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_MAX_TAG_BYTES = 64 * 1024
+_CELL_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})")
+_ROW_REF = re.compile(rb"\d{1,7}")
 
 
 @dataclass
@@ -855,92 +1009,145 @@ class _Extent:
     has_values: bool = False
 
 
+def _manipulated(name: str, part: str, what: str) -> UnsupportedFile:
+    return _refuse(
+        name,
+        "a manipulated XLSX file (sheet {part}: {detail})",
+        "open it in Excel and save it again",
+        part=part,
+        detail=t(what),
+    )
+
+
+def _check_chunk_common(window: bytes, extent: _Extent, name: str, part: str) -> None:
+    if _DTD.search(window):
+        raise _dtd_refusal(name, part)
+    if not extent.has_values and _VALUE_TAG.search(window):
+        extent.has_values = True
+
+
 def _scan_sheet(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> _Extent:
-    """Stream the whole sheet part: no DTD, real cell extent within the limits."""
+    """Stream the whole sheet part: no DTD, real cell extent within the limits.
+
+    The reader (calamine) allocates 32 bytes for every cell of the bounding box
+    of the cells it finds, so the box is measured here, from the cell and row
+    references themselves (the ``<dimension>`` element is only a claim). Sheets
+    whose cells all carry plain references (what Excel and the usual libraries
+    write) take a fast regex path; anything else is replayed tag by tag.
+    """
+    extent = _scan_sheet_fast(fh, info, name, budget)
+    if extent is None:
+        extent = _scan_sheet_exact(fh, info, name, budget)
+    return extent
+
+
+def _scan_sheet_fast(
+    fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int
+) -> _Extent | None:
     extent = _Extent()
     tail = b""
-    cur_row_cells = 0  # cells seen so far in the row currently open (for cells without r=)
-    widest_unref = 0
-    unreferenced_rows = 0
     for chunk in _member_chunks(fh, info, name, limit=budget):
         window = tail + chunk
-        if _DTD.search(window):
-            raise _dtd_refusal(name, info.filename)
-        if _ENTITY_IN_REF.search(window):
-            raise _refuse(
-                name,
-                "a manipulated XLSX file (sheet {part} uses entities in cell references)",
-                "open it in Excel and save it again",
-                part=info.filename,
-            )
-        if not extent.has_values and _VALUE_TAG.search(window):
-            extent.has_values = True
-        digits = set(_ANY_ROW.findall(window))
+        tail = chunk[-_OVERLAP:]
+        _check_chunk_common(window, extent, name, info.filename)
+        if (
+            _UNREF_CELL.search(window)
+            or _UNREF_ROW.search(window)
+            or _UNUSUAL_MARKUP.search(window)
+            or _ODD_SPACE_BEFORE_R.search(window)
+        ):
+            return None  # unusual markup: replay it exactly
+        digits = set(_REF_ROWS.findall(window))
         if digits:
             longest = max(map(len, digits))
-            if longest > 7:
-                extent.last_row = EXCEL_MAX_ROWS + 1
+            top = max(d for d in digits if len(d) == longest) if longest <= 7 else b"9" * 8
+            extent.last_row = max(extent.last_row, int(top))
+        for pattern in _REF_COLS.values():
+            letters = set(pattern.findall(window)) if pattern.search(window) else set()
+            if letters:  # the widest letter group present holds the largest column
+                extent.last_col = max(extent.last_col, *map(_col_number, letters))
+                break
+        _check_extent(
+            extent.last_row, extent.last_col, extent.last_row, extent.last_col,
+            name, info.filename, "has",
+        )
+    return extent
+
+
+def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> _Extent:
+    extent = _Extent()
+    row_index = -1  # 0-based index of the current row, as the reader counts
+    col_index = 0  # next column for a cell without a reference
+    pending = b""
+    for chunk in _chain(_member_chunks(fh, info, name, limit=budget), (None,)):
+        buffer = pending + (chunk or b"")
+        cut = buffer.rfind(b"<") if chunk is not None else len(buffer)
+        if cut <= 0:
+            cut = len(buffer) if len(buffer) > _CHUNK else 0
+        work, pending = buffer[:cut], buffer[cut:]
+        if len(pending) > 4 * _CHUNK:
+            raise _manipulated(name, info.filename, "a tag of several megabytes")
+        _check_chunk_common(work + pending[:_OVERLAP], extent, name, info.filename)
+        for match in _TAG.finditer(work):
+            ref: bytes | None = None
+            if len(match.group(2)) > _MAX_TAG_BYTES:
+                raise _manipulated(name, info.filename, "a tag of more than 64 KB")
+            for attr in _ATTR.finditer(match.group(2)):
+                if attr.group(1) == b"r":
+                    value = attr.group(2) if attr.group(2) is not None else attr.group(3)
+                    ref = value or b""
+            if match.group(1) == b"row":
+                if ref is None:
+                    row_index += 1
+                elif _ROW_REF.fullmatch(ref):
+                    row_index = int(ref) - 1
+                else:
+                    raise _manipulated(name, info.filename, "an invalid row number")
+                col_index = 0
+                extent.last_row = max(extent.last_row, row_index + 1)
+                continue
+            if ref is None:
+                row, col = max(row_index, 0), col_index
             else:
-                extent.last_row = max(
-                    extent.last_row, max(int(d) for d in digits if len(d) == longest)
-                )
-        letters = set(_CELL_COL.findall(window))
-        if letters:
-            longest = max(map(len, letters))
-            if longest > 3:
-                extent.last_col = EXCEL_MAX_COLS + 1
-            else:
-                extent.last_col = max(
-                    extent.last_col,
-                    max(_col_number(x) for x in letters if len(x) == longest),
-                )
-        # Cells or rows without an r= attribute are placed after the previous one;
-        # count them (only when present, which is rare) to bound the extent.
-        n_cells = len(_CELL_TAG.findall(chunk))
-        n_refs = len(_CELL_COL.findall(chunk))
-        n_rows = len(_ROW_TAG.findall(chunk))
-        n_row_refs = len(re.findall(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\br\s*=", chunk))
-        unreferenced_rows += max(0, n_rows - n_row_refs)
-        if n_cells > n_refs:
-            parts = _ROW_TAG.split(chunk)
-            cur_row_cells += len(_CELL_TAG.findall(parts[0]))
-            if len(parts) > 1:
-                widest_unref = max(widest_unref, cur_row_cells)
-                for part in parts[1:-1]:
-                    widest_unref = max(widest_unref, len(_CELL_TAG.findall(part)))
-                cur_row_cells = len(_CELL_TAG.findall(parts[-1]))
-        else:
-            cur_row_cells = 0
-        tail = chunk[-_OVERLAP:]
-        last_row = extent.last_row + unreferenced_rows
-        last_col = extent.last_col + max(widest_unref, cur_row_cells)
-        if last_row > EXCEL_MAX_ROWS or last_col > EXCEL_MAX_COLS or (
-            last_row * last_col > MAX_SHEET_CELLS
-        ):
-            _check_extent(last_row, last_col, last_row, last_col, name, info.filename, "has")
-    extent.last_row += unreferenced_rows
-    extent.last_col += max(widest_unref, cur_row_cells)
+                cell = _CELL_REF.fullmatch(ref)
+                if cell is None:
+                    raise _manipulated(name, info.filename, "an invalid cell reference")
+                row, col = int(cell.group(2)) - 1, _col_number(cell.group(1)) - 1
+            col_index = col + 1
+            extent.last_row = max(extent.last_row, row + 1)
+            extent.last_col = max(extent.last_col, col + 1)
+        _check_extent(
+            extent.last_row, extent.last_col, extent.last_row, extent.last_col,
+            name, info.filename, "has",
+        )
     return extent
 
 
 def _scan_plain(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> None:
     """Stream a non-sheet part (shared strings, styles): within budget, no DTD."""
     tail = b""
+    head = b""
+    shared_strings = info.filename.lower() == "xl/sharedstrings.xml"
     for chunk in _member_chunks(fh, info, name, limit=budget):
         if _DTD.search(tail + chunk):
             raise _dtd_refusal(name, info.filename)
+        if shared_strings and len(head) < _HEAD_BYTES:
+            head += chunk[: _HEAD_BYTES - len(head)]
+            _check_shared_strings_head(head, info, name)
         tail = chunk[-_OVERLAP:]
 
 
-_READER_PARTS = (
-    "[Content_Types].xml",
-    "_rels/.rels",
-    "xl/_rels/workbook.xml.rels",
-    "xl/workbook.xml",
-    "xl/styles.xml",
-    "xl/sharedStrings.xml",
-    "xl/SharedStrings.xml",
-    "xl/theme/theme1.xml",
+# Parts the reader loads when it opens a workbook (matched case-insensitively).
+_READER_PARTS = frozenset(
+    {
+        "[content_types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+        "xl/sharedstrings.xml",
+        "xl/theme/theme1.xml",
+    }
 )
 
 
@@ -949,12 +1156,15 @@ _READER_PARTS = (
 # ---------------------------------------------------------------------------
 
 
+_EXACT_INT = 2.0**53  # whole floats below this are exact ints
+
+
 def _convert(value: object) -> object:
     """calamine cell value -> the documented Python types."""
     if value == "" or value is None:
         return None
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
+        if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
             return int(value)
         return value
     if isinstance(value, bool | int | str | datetime | date):
@@ -966,10 +1176,27 @@ def _convert(value: object) -> object:
     return str(value)
 
 
+def _convert_row(row: list[object]) -> list[object]:
+    """Convert one reader row; text and numbers (nearly every cell) take the inline path."""
+    out = [
+        value
+        if (type(value) is str and value)
+        else (
+            (int(value) if value.is_integer() and -_EXACT_INT < value < _EXACT_INT else value)
+            if type(value) is float
+            else _convert(value)
+        )
+        for value in row
+    ]
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
 def _select_sheet(sheets: list[SheetInfo], sheet: str | None, name: str) -> list[SheetInfo]:
     worksheets = [s for s in sheets if s.kind == "worksheet"]
-    if sheet is None:
-        return worksheets
+    if sheet is None:  # visible sheets first: a hidden helper sheet is rarely the data
+        return [s for s in worksheets if not s.hidden] + [s for s in worksheets if s.hidden]
     for s in sheets:
         if s.name == sheet:
             if s.kind != "worksheet":
@@ -1002,27 +1229,30 @@ def iter_sheet_rows(
 ) -> Iterator[list[object]]:
     """Yield the rows of one worksheet, after the safety checks (see :func:`read_sheet`).
 
-    The sheet is loaded by the reader once; rows are converted to Python values
-    one at a time, so a caller that aggregates as it goes keeps only one row of
-    Python objects alive.
+    The reader keeps the sheet in its compact native form (32 bytes per cell);
+    rows are converted to Python values one at a time as they are consumed, so
+    a caller that aggregates as it goes never holds the sheet as Python objects.
 
     Parameters
     ----------
     path : str or Path
         The XLSX file.
     sheet : str, optional
-        The sheet name. None: the first worksheet that has any cell value.
+        The sheet name. None: as in :func:`read_sheet`.
     max_rows : int, optional
         Stop after this many rows (counted from row 1 of the sheet).
     filename : str, optional
         The user's original file name, for messages.
 
-    Yields
-    ------
-    list of object
+    Returns
+    -------
+    Iterator of list of object
         One list per sheet row, starting at row 1 (leading empty rows are kept,
-        so the row index + 1 is the Excel row number). Values: str, int, float,
-        bool, datetime, date or None.
+        so the row index + 1 is the Excel row number). Values as in
+        :func:`read_sheet`. The checks and the reader run when this function is
+        called, so refusals are raised here, not on the first ``next()``. A file
+        that passed the checks is remembered (by path, inode, size and mtime), so
+        a preview followed by the import scans it once.
 
     Raises
     ------
@@ -1038,6 +1268,93 @@ def iter_sheet_rows(
         raise ValueError(t("max_rows must be >= 0, got {n}", n=max_rows))
     path = Path(path)
     name = _display_name(path, filename)
+    key = _file_key(path, sheet)
+    with _VERDICTS_LOCK:
+        chosen_name = _VERDICTS.get(key) if key is not None else None
+    if chosen_name is None:
+        chosen = _check_and_choose(path, sheet, name)
+        if chosen is None:
+            return iter(())
+        chosen_name = chosen.name
+        if key is not None:
+            with _VERDICTS_LOCK:
+                if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
+                    _VERDICTS.pop(next(iter(_VERDICTS)))
+                _VERDICTS[key] = chosen_name
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        data = workbook.get_sheet_by_name(chosen_name)
+        if data.start is None:
+            return iter(())
+        start_row, start_col = data.start
+        # the documented layout, rows and columns from Excel's A1, for the rows up to
+        # the first used one: checks the streaming layout below
+        reference = data.to_python(skip_empty_area=False, nrows=start_row + 1)
+        head = list(_islice(data.iter_rows(), start_row + 1))
+    except Exception as exc:  # calamine raises its own error family and others
+        raise _read_failure(name, exc) from exc
+    padding = [""] * start_col
+    if len(head) == start_row + 1 and [[*padding, *row] for row in head] == reference:
+        # iter_rows yields rows from row 1 but columns from the first used column
+        return _streamed_rows(data, start_col, max_rows, name)
+    try:  # any other layout: take the documented (non-streaming) one
+        rows = data.to_python(skip_empty_area=False, nrows=max_rows)
+    except Exception as exc:
+        raise _read_failure(name, exc) from exc
+    return _converted_rows(rows, max_rows)
+
+
+def _read_failure(name: str, exc: Exception) -> UnsupportedFile:
+    return _refuse(
+        name,
+        "an XLSX file that could not be read ({detail})",
+        "open it in Excel and save it again, or upload it as CSV",
+        detail=f"{type(exc).__name__}: {exc}"[:200],
+    )
+
+
+def _streamed_rows(
+    data: Any, start_col: int, max_rows: int | None, name: str
+) -> Iterator[list[object]]:
+    """Convert the reader's rows one at a time (no list of the whole sheet)."""
+    padding: list[object] = [None] * start_col
+    rows = data.iter_rows()
+    limit = max_rows if max_rows is not None else EXCEL_MAX_ROWS + 1
+    try:
+        for index, row in enumerate(rows):
+            if index >= limit:
+                return
+            converted = _convert_row(row)
+            yield [*padding, *converted] if converted else converted
+    except Exception as exc:
+        raise _read_failure(name, exc) from exc
+
+
+def _converted_rows(rows: list[list[object]], max_rows: int | None) -> Iterator[list[object]]:
+    limit = len(rows) if max_rows is None else min(max_rows, len(rows))
+    for index in range(limit):
+        converted = _convert_row(rows[index])
+        rows[index] = []  # release the reader's row as we go
+        yield converted
+
+
+# Files that passed the full scan: (path, inode, size, mtime, requested sheet) ->
+# the sheet to read. A preview followed by the import scans an upload only once.
+_VERDICT_CACHE_SIZE = 16
+_VERDICTS: dict[tuple[object, ...], str] = {}
+_VERDICTS_LOCK = threading.Lock()  # Streamlit serves sessions from several threads
+
+
+def _file_key(path: Path, sheet: str | None) -> tuple[object, ...] | None:
+    try:
+        st = path.stat()
+        return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, sheet)
+    except OSError:
+        return None
+
+
+def _check_and_choose(path: Path, sheet: str | None, name: str) -> SheetInfo | None:
+    """All safety checks; the sheet to read (None: the workbook has no values)."""
     _check_xlsx_path(path, name)
     with _open_zip(path, name) as zf:
         sheets = _workbook_sheets(zf, name)
@@ -1045,12 +1362,9 @@ def iter_sheet_rows(
         fh = zf.fp
         assert fh is not None
         budget = MAX_DECLARED_UNCOMPRESSED_BYTES
-        for part in _READER_PARTS:
-            try:
-                info = zf.getinfo(part)
-            except KeyError:
-                continue
-            _scan_plain(fh, info, name, budget)
+        for info in zf.infolist():
+            if info.filename.lower() in _READER_PARTS:
+                _scan_plain(fh, info, name, budget)
         chosen: SheetInfo | None = None
         for candidate in candidates:
             if candidate.part is None:
@@ -1062,33 +1376,13 @@ def iter_sheet_rows(
                         sheet=repr(candidate.name),
                     )
                 continue
-            extent = _scan_sheet(fh, zf.getinfo(candidate.part), name, budget)
-            if extent.has_values or sheet is not None:
+            has_values = False
+            for part in candidate.parts:
+                has_values |= _scan_sheet(fh, zf.getinfo(part), name, budget).has_values
+            if has_values or sheet is not None:
                 chosen = candidate
                 break
-    if chosen is None:
-        return
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        # skip_empty_area=False: rows and columns start at Excel's A1, so the row
-        # index + 1 is the Excel row number the importer reports in messages.
-        rows = workbook.get_sheet_by_name(chosen.name).to_python(
-            skip_empty_area=False, nrows=max_rows
-        )
-    except Exception as exc:  # calamine raises its own error family and others
-        raise _refuse(
-            name,
-            "an XLSX file that could not be read ({detail})",
-            "open it in Excel and save it again, or upload it as CSV",
-            detail=f"{type(exc).__name__}: {exc}"[:200],
-        ) from exc
-    limit = len(rows) if max_rows is None else min(max_rows, len(rows))
-    for index in range(limit):
-        converted = [_convert(v) for v in rows[index]]
-        rows[index] = []  # release the reader's row as we go
-        while converted and converted[-1] is None:
-            converted.pop()
-        yield converted
+    return chosen
 
 
 def read_sheet(
@@ -1112,7 +1406,8 @@ def read_sheet(
     path : str or Path
         The XLSX file.
     sheet : str, optional
-        The sheet name. None: the first worksheet that has any cell value.
+        The sheet name. None: the first visible worksheet that has any cell
+        value (hidden worksheets only if no visible one has values).
     max_rows : int, optional
         Return at most this many rows (counted from row 1 of the sheet).
     filename : str, optional
@@ -1122,11 +1417,12 @@ def read_sheet(
     -------
     list of list of object
         One list per row from Excel row 1 (index + 1 = Excel row number); empty
-        rows are ``[]``, trailing empty cells are dropped. Values: str; int for
-        whole numbers (so numeric ids read as ``17``, not ``17.0``); float; bool;
-        date for date-formatted cells, datetime when a time part is formatted;
-        time-only cells as ``"HH:MM:SS"`` text; durations as float days; None for
-        empty and error cells. Text cells keep leading zeros (``"00017"``).
+        rows are ``[]``; trailing empty cells and trailing empty rows are
+        dropped. Values: str; int for whole numbers (so numeric ids read as
+        ``17``, not ``17.0``); float; bool; date for date-formatted cells,
+        datetime when a time part is formatted; time-only cells as
+        ``"HH:MM:SS"`` text; durations as float days; None for empty and error
+        cells. Text cells keep leading zeros (``"00017"``).
         A workbook without any value returns ``[]``.
 
     Raises
@@ -1137,4 +1433,7 @@ def read_sheet(
     ValueError
         If ``max_rows`` is negative.
     """
-    return list(iter_sheet_rows(path, sheet, max_rows=max_rows, filename=filename))
+    rows = list(iter_sheet_rows(path, sheet, max_rows=max_rows, filename=filename))
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
