@@ -702,7 +702,8 @@ def _sniff_csv(text: str, delimiter: str | None, filename: str) -> tuple[str, in
             if best is None or score > best:
                 best, choice = score, (delim, line, cells)
     if choice is None:
-        raise ImportFailed(t("{file}: the file has no rows.", file=filename))
+        raise ImportFailed(t("{file}: no header row with at least two columns was found "
+                             "(is it a sales table?).", file=filename))
     return choice
 
 

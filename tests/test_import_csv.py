@@ -364,3 +364,8 @@ def test_repeated_header_rows_and_delimiter_only_rows_are_skipped(db: Database,
     assert result.rows_rejected == 0
     assert result.warnings == ("Blank rows skipped: 1.", "Repeated header rows skipped: 1.")
     assert stored(db, "H")["source_line"].tolist() == [2, 5]
+
+
+def test_text_without_a_table(db: Database, tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed, match="no header row"):
+        import_file(db, write(tmp_path, "notes.txt", "Just some notes\nand more\n"), "N")
