@@ -51,6 +51,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1058,19 +1059,30 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
 
 def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
                  ) -> Callable[[int, list[int]], tuple[list[int], list[int]] | None]:
-    """Return the callback that gives exact physical lines when records != lines."""
+    """Return the callback that gives exact physical lines when records != lines.
 
-    def count_lines() -> int:
+    The file's lines are counted in a background thread started right away, so
+    the count overlaps DuckDB's read of the same file.
+    """
+    counted: list[int] = []
+
+    def count_lines() -> None:
         lines = 0
         last = b"\n"
         with open(path, "rb") as f:
             while chunk := f.read(_TRANSCODE_CHUNK):
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
-        return lines + (0 if last == b"\n" else 1)
+        counted.append(lines + (0 if last == b"\n" else 1))
+
+    counter = threading.Thread(target=count_lines, name="kam-line-count", daemon=True)
+    counter.start()
 
     def mapper(records: int, broken: list[int]) -> tuple[list[int], list[int]] | None:
-        lines = count_lines() - skip
+        counter.join()
+        if not counted:  # the count failed (file vanished?): number as DuckDB did
+            return None
+        lines = counted[0] - skip
         if not broken and lines == records:
             return None
         if lines == records + len(broken):

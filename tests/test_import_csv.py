@@ -297,10 +297,12 @@ def test_totals_rows_are_dropped(db: Database, tmp_path: Path) -> None:
         ";;;15\n"
         "Grand total;;;15\n"
         "101;Alpha;;5\n"                    # group subtotal: amount without a date
+        "101 Ergebnis;;;5\n"                # Excel Data > Subtotal label
+        "Gesamtergebnis;;01.02.2024;15\n"
     )
     result = import_file(db, write(tmp_path, "t.csv", text), "T")
     assert result.rows_imported == 2
-    assert result.totals_dropped == 5
+    assert result.totals_dropped == 7
     assert result.rows_rejected == 0
     assert result.file_revenue_total == 15.0
     assert stored(db, "T")["customer_name"].tolist() == ["Total Logistik GmbH", "Alpha"]
