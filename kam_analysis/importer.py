@@ -51,8 +51,8 @@ import math
 import os
 import re
 import tempfile
+import threading
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -434,19 +434,16 @@ def _header_matches(cells: Sequence[str]) -> int:
 def unique_headers(cells: Sequence[object]) -> tuple[str, ...]:
     """Clean header cells: empty -> ``Column N``; duplicates -> ``Sum``, ``Sum (2)``."""
     out: list[str] = []
-    seen: Counter[str] = Counter()
     taken: set[str] = set()
     for i, cell in enumerate(cells):
         name = " ".join(str(cell).split()) if cell is not None else ""
         if not name:
             name = t("Column {n}", n=i + 1)
-        base = name
-        seen[base.casefold()] += 1
-        k = seen[base.casefold()]
-        if k > 1 or name.casefold() in taken:
-            while name.casefold() in taken:
-                name = f"{base} ({k})"
+        if name.casefold() in taken:
+            k = 2
+            while f"{name} ({k})".casefold() in taken:
                 k += 1
+            name = f"{name} ({k})"
         taken.add(name.casefold())
         out.append(name)
     return tuple(out)
@@ -706,7 +703,8 @@ def _sniff_csv(text: str, delimiter: str | None, filename: str) -> tuple[str, in
             if best is None or score > best:
                 best, choice = score, (delim, line, cells)
     if choice is None:
-        raise ImportFailed(t("{file}: the file has no rows.", file=filename))
+        raise ImportFailed(t("{file}: no header row with at least two columns was found "
+                             "(is it a sales table?).", file=filename))
     return choice
 
 
@@ -767,8 +765,10 @@ def _open_csv(path: Path, options: ImportOptions, filename: str, full: bool) -> 
     if not head.strip():
         raise ImportFailed(t("{file}: the file is empty.", file=filename))
     encoding = _check_codec(options.encoding) if options.encoding else detect_encoding(head)
-    if options.delimiter is not None and len(options.delimiter) != 1:
-        raise ImportFailed(t("The delimiter must be one character, not {d!r}.",
+    if options.delimiter is not None and (len(options.delimiter) != 1
+                                          or options.delimiter in '"\r\n'):
+        raise ImportFailed(t("The delimiter must be one character (not a quote or line "
+                             "break), not {d!r}.",
                              d=options.delimiter))
     text = _sample_text(path, encoding)
     delimiter, header_line, cells = _sniff_csv(text, options.delimiter, filename)
@@ -1058,21 +1058,38 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
 
 
 def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
-                 ) -> Callable[[int, int], tuple[list[int], list[int]] | None]:
-    """Return the callback that gives exact physical lines when records != lines."""
+                 ) -> Callable[[int, list[int]], tuple[list[int], list[int]] | None]:
+    """Return the callback that gives exact physical lines when records != lines.
 
-    def count_lines() -> int:
+    The file's lines are counted in a background thread started right away, so
+    the count overlaps DuckDB's read of the same file.
+    """
+    counted: list[int] = []
+
+    def count_lines() -> None:
         lines = 0
         last = b"\n"
         with open(path, "rb") as f:
             while chunk := f.read(_TRANSCODE_CHUNK):
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
-        return lines + (0 if last == b"\n" else 1)
+        counted.append(lines + (0 if last == b"\n" else 1))
 
-    def mapper(records: int, broken: int) -> tuple[list[int], list[int]] | None:
-        if broken == 0 and count_lines() - skip == records:
+    counter = threading.Thread(target=count_lines, name="kam-line-count", daemon=True)
+    counter.start()
+
+    def mapper(records: int, broken: list[int]) -> tuple[list[int], list[int]] | None:
+        counter.join()
+        if not counted:  # the count failed (file vanished?): number as DuckDB did
             return None
+        lines = counted[0] - skip
+        if not broken and lines == records:
+            return None
+        if lines == records + len(broken):
+            # one record per line: DuckDB's own numbers for the broken rows are exact
+            skipped = set(broken)
+            kept = [n for n in range(skip + 1, skip + lines + 1) if n not in skipped]
+            return kept, broken
         record_lines: list[int] = []
         broken_lines: list[int] = []
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
@@ -1221,10 +1238,12 @@ def import_file(
 
         def finish(stats: ImportStats) -> dict[str, Any]:
             if stats.blank_rows:
-                warnings.append(t("{n} blank rows skipped.", n=stats.blank_rows))
+                warnings.append(t("Blank rows skipped: {n}.", n=stats.blank_rows))
+            if stats.header_rows:
+                warnings.append(t("Repeated header rows skipped: {n}.", n=stats.header_rows))
             if not stats.line_numbers_exact:
                 warnings.append(t("Line numbers of rejected rows may be approximate "
-                                  "(the file has quoting errors)."))
+                                  "(the file has quoting or encoding errors)."))
             if stats.rows_imported == 0:
                 raise ImportFailed(_nothing_imported(name, stats))
             outcome["stats"] = stats
@@ -1234,7 +1253,7 @@ def import_file(
                 "header_line": source.header_line, "mapping": preview.mapping,
                 "rows_read": stats.rows_read, "rows_imported": stats.rows_imported,
                 "rows_rejected": stats.rows_rejected, "totals_dropped": stats.totals_dropped,
-                "blank_rows": stats.blank_rows,
+                "blank_rows": stats.blank_rows, "header_rows": stats.header_rows,
                 "file_revenue_total": stats.file_revenue_total,
                 "imported_revenue_total": stats.imported_revenue_total,
                 "warnings": warnings,
@@ -1274,7 +1293,7 @@ def import_file(
 def _run(db: Database, dataset: str, src: CsvSource | ParquetSource | TableSource,
          columns: list[ImportColumn], messages: ImportMessages,
          finish: Callable[[ImportStats], dict[str, Any]], name: str, currency: str | None,
-         line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None,
+         line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None,
          stage: Callable[[float, str], None]) -> DatasetInfo:
     return import_rows(db, dataset, src, columns, messages, finish=finish, source_name=name,
                        currency=currency, line_map=line_map, progress=stage)
@@ -1291,8 +1310,3 @@ def _nothing_imported(name: str, stats: ImportStats) -> str:
     return t("{file}: none of the {n} rows could be imported. {reasons}",
              file=name, n=stats.rows_read, reasons=reasons)
 
-
-def iter_rejects(result: ImportResult) -> Iterator[str]:
-    """Yield every returned reject as one line of text (for the CLI)."""
-    for r in result.rejects.itertuples():
-        yield t("line {line}, {reason}", line=int(r.source_line), reason=r.reason)

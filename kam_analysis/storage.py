@@ -1369,11 +1369,13 @@ _NUMBER_RE = {
 _KEEP_DIGITS_RE = {",": "[^0-9,]", ".": "[^0-9.]"}
 _TOTALS_RE = (
     r"(?i)^\s*(?:итого|итог|всего|общий итог|total|totals|grand total|sum|subtotal|"
-    r"sub-total|summe|gesamt|gesamtsumme|insgesamt|zwischensumme|endsumme)"
+    r"sub-total|summe|gesamt|gesamtsumme|gesamtergebnis|insgesamt|zwischensumme|endsumme)"
     r"\s*(?:[:.]?\s*$|:.*$|\s+(?:по|за|for|of|für|pro)\s.*$)"
+    # Excel's Data > Subtotal labels: "Alpha GmbH Ergebnis", "ООО Ромашка Итог", "A Total"
+    r"|(?i)^.*\S\s+(?:итог|ergebnis|total)\s*$"
 )
 _EXCEL_SERIAL_RE = r"^\s*[0-9]{5}(?:[.][0-9]+)?\s*$"
-_STAGING_STATUSES = ("reject", "total", "blank")
+_STAGING_STATUSES = ("reject", "total", "blank", "header")
 
 
 @dataclass(frozen=True)
@@ -1458,6 +1460,7 @@ class ImportStats:
     rows_rejected: int
     totals_dropped: int
     blank_rows: int
+    header_rows: int
     file_revenue_total: float
     imported_revenue_total: float
     rejects: pd.DataFrame
@@ -1513,7 +1516,7 @@ def _import_select(
                       skip=int(source.skip), delim=source.delimiter, quote=source.quote,
                       parallel=bool(source.parallel), delim_raw=source.delimiter)
         base = (
-            "SELECT row_number() OVER () + $skip AS line, * FROM read_csv($path, "
+            "SELECT CAST(NULL AS BIGINT) AS line, * FROM read_csv($path, "
             "columns = $csv_columns, auto_detect = false, header = false, skip = $skip, "
             "delim = $delim, quote = $quote, escape = $quote, null_padding = true, "
             "strict_mode = true, parallel = $parallel, store_rejects = true, "
@@ -1523,7 +1526,7 @@ def _import_select(
     elif isinstance(source, ParquetSource):
         params.update(path=source.path, delim_raw=";")
         casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {c}" for i, c in enumerate(raw_cols))
-        base = f"SELECT row_number() OVER () AS line, {casts} FROM read_parquet($path)"  # noqa: S608
+        base = f"SELECT CAST(NULL AS BIGINT) AS line, {casts} FROM read_parquet($path)"  # noqa: S608
     else:
         params.update(delim_raw=";")
         base = "SELECT * FROM kam_import_table"
@@ -1532,6 +1535,9 @@ def _import_select(
     for required in ("customer_id", "order_date", "revenue"):
         if required not in by_field:
             raise ValueError(f"the import needs a column for {required}")
+    # A row repeating the header (page headers of printed reports) is skipped.
+    params["customer_id_header"] = by_field["customer_id"].header.strip()
+    params["revenue_header"] = by_field["revenue"].header.strip()
     unknown = set(by_field) - set(FIELD_NAMES)
     if unknown:
         raise ValueError(f"unknown fields {sorted(unknown)}")
@@ -1598,6 +1604,8 @@ def _import_select(
     )
     status = (
         "CASE WHEN customer_id_raw IS NULL AND first_text IS NULL THEN 'blank' "
+        "WHEN customer_id_raw = $customer_id_header AND revenue_raw = $revenue_header "
+        "THEN 'header' "
         "WHEN regexp_matches(coalesce(customer_id_raw, first_text), $totals_re) "
         "OR (order_date_raw IS NULL AND revenue_raw IS NOT NULL) "
         "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
@@ -1640,7 +1648,7 @@ def import_rows(
     finish: Callable[[ImportStats], dict[str, Any]],
     source_name: str | None = None,
     currency: str | None = None,
-    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None = None,
+    line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None = None,
     progress: Callable[[float, str], None] | None = None,
     max_rejects_returned: int = 10_000,
 ) -> DatasetInfo:
@@ -1668,7 +1676,8 @@ def import_rows(
         Currency of the amounts.
     line_map : callable, optional
         CSV only: ``line_map(records, broken)`` with the number of records DuckDB
-        returned and could not split. Returns None when record *k* is physical
+        returned and the lines DuckDB reports for the records it could not split.
+        Returns None when record *k* is physical
         line ``skip + k`` (no blank lines, quoted line breaks or broken rows),
         else ``(record_lines, broken_lines)``: the physical line of each record
         in order, and of each broken record.
@@ -1720,6 +1729,8 @@ def import_rows(
                 raise
             if isinstance(source, TableSource):
                 cur.unregister("kam_import_table")
+            else:
+                _number_records(cur, new_id, source.skip if isinstance(source, CsvSource) else 0)
             report(0.6, "Checking rows")
             engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
             if isinstance(source, CsvSource):
@@ -1764,6 +1775,22 @@ def import_rows(
     return info
 
 
+def _number_records(cur: duckdb.DuckDBPyConnection, new_id: int, skip: int) -> None:
+    """Store record numbers (``skip`` + 1, 2, ...) of the rows the import just added.
+
+    Every source record was inserted (imported or staged) in source order in one
+    statement with insertion order preserved, so within this transaction the new
+    rows' row ids run consecutively in file order. Numbering them afterwards
+    costs a fraction of a second, where ``row_number()`` in the reading
+    statement would serialise DuckDB's parallel reader.
+    """
+    cur.execute(
+        "UPDATE transactions SET source_line = rowid - (SELECT min(rowid) FROM transactions "
+        "WHERE dataset_id IN (?, ?)) + 1 + ? WHERE dataset_id IN (?, ?)",
+        [new_id, -new_id, int(skip), new_id, -new_id],
+    )
+
+
 def _execute_with_progress(
     cur: duckdb.DuckDBPyConnection,
     sql: str,
@@ -1806,7 +1833,7 @@ def _execute_with_progress(
 
 #: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
 #: 10-million-row file imports within about 1.5 GB of process memory.
-IMPORT_MEMORY_LIMIT = "1GB"
+IMPORT_MEMORY_LIMIT = "1200MB"
 
 
 @contextlib.contextmanager
@@ -1818,6 +1845,11 @@ def _import_settings(db: Database) -> Iterator[None]:
     are set on a cursor of their own, outside the import's transaction, so they
     are restored even when the import fails.
     """
+    with db._write_lock:  # imports run one at a time, so they restore what they found
+        yield from _import_settings_locked(db)
+
+
+def _import_settings_locked(db: Database) -> Iterator[None]:
     cur = db._con.cursor()
     [(limit, order)] = cur.execute(
         "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
@@ -1850,7 +1882,7 @@ def _fix_line_numbers(
     new_id: int,
     source: CsvSource | ParquetSource | TableSource,
     engine_errors: pd.DataFrame,
-    line_map: Callable[[int, int], tuple[list[int], list[int]] | None] | None,
+    line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None,
 ) -> bool:
     """Replace record numbers by physical line numbers where they differ (CSV only).
 
@@ -1861,7 +1893,7 @@ def _fix_line_numbers(
     [(records,)] = cur.execute(
         "SELECT count(*) FROM transactions WHERE dataset_id IN (?, ?)", [new_id, -new_id]
     ).fetchall()
-    mapping = line_map(int(records), len(engine_errors))
+    mapping = line_map(int(records), [int(x) for x in engine_errors["source_line"]])
     if mapping is None:
         return True
     record_lines, broken_lines = mapping
@@ -1921,6 +1953,7 @@ def _import_stats(
         rows_rejected=rejected,
         totals_dropped=staged["total"][0],
         blank_rows=staged["blank"][0],
+        header_rows=staged["header"][0],
         file_revenue_total=float(imported_total) + staged["reject"][1],
         imported_revenue_total=float(imported_total),
         rejects=rejects,

@@ -75,6 +75,8 @@ def test_erp_export_with_title_blank_totals_and_bad_rows(db: Database, tmp_path:
         ("1\u202f234,50", 1234.5),
         ("1'234,50", 1234.5),
         ("1 234,50-", -1234.5),
+        ("\u22121 234,50", -1234.5),
+        ("1.234.567,89 EUR", 1234567.89),
         ("€ 1.234,50", 1234.5),
         ("1 234,50 руб.", 1234.5),
         ("-7", -7.0),
@@ -295,10 +297,12 @@ def test_totals_rows_are_dropped(db: Database, tmp_path: Path) -> None:
         ";;;15\n"
         "Grand total;;;15\n"
         "101;Alpha;;5\n"                    # group subtotal: amount without a date
+        "101 Ergebnis;;;5\n"                # Excel Data > Subtotal label
+        "Gesamtergebnis;;01.02.2024;15\n"
     )
     result = import_file(db, write(tmp_path, "t.csv", text), "T")
     assert result.rows_imported == 2
-    assert result.totals_dropped == 5
+    assert result.totals_dropped == 7
     assert result.rows_rejected == 0
     assert result.file_revenue_total == 15.0
     assert stored(db, "T")["customer_name"].tolist() == ["Total Logistik GmbH", "Alpha"]
@@ -325,3 +329,47 @@ def test_progress_is_reported(db: Database, tmp_path: Path) -> None:
                 progress=lambda f, _m: seen.append(f))
     assert seen[0] == 0.0 and seen[-1] == 1.0
     assert seen == sorted(seen)
+
+
+def test_wrong_encoding_given_rejects_only_the_bad_lines(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "enc.csv"
+    path.write_bytes("Customer;Date;Revenue\nA;2024-01-01;1\nООО Б;2024-01-02;2\n"
+                     "C;2024-01-03;3\n".encode("cp1251"))
+    result = import_file(db, path, "E", ImportOptions(encoding="utf-8"))
+    assert stored(db, "E")["source_line"].tolist() == [2, 4]
+    assert result.reject_lines()[0].startswith("line 3, the row is not valid text")
+    assert result.warnings == ()
+    # detected, it imports completely
+    assert import_file(db, path, "E").rows_imported == 3
+    assert stored(db, "E")["customer_id"].tolist() == ["A", "ООО Б", "C"]
+
+
+def test_given_delimiter(db: Database, tmp_path: Path) -> None:
+    path = write(tmp_path, "d.txt", "Customer|Date|Revenue|Note\nA|2024-01-01|1|x;y\n")
+    result = import_file(db, path, "D", ImportOptions(delimiter="|"))
+    assert result.rows_imported == 1
+    with pytest.raises(ImportFailed, match="one character"):
+        inspect_file(path, ImportOptions(delimiter=";;"))
+    with pytest.raises(ImportFailed, match="one character"):
+        inspect_file(path, ImportOptions(delimiter='"'))
+
+
+def test_repeated_header_rows_and_delimiter_only_rows_are_skipped(db: Database,
+                                                                  tmp_path: Path) -> None:
+    text = (
+        "Customer;Date;Revenue\n"
+        "A;2024-01-01;1\n"
+        ";;\n"
+        "Customer;Date;Revenue\n"
+        "B;2024-01-02;2\n"
+    )
+    result = import_file(db, write(tmp_path, "h.csv", text), "H")
+    assert result.rows_imported == 2
+    assert result.rows_rejected == 0
+    assert result.warnings == ("Blank rows skipped: 1.", "Repeated header rows skipped: 1.")
+    assert stored(db, "H")["source_line"].tolist() == [2, 5]
+
+
+def test_text_without_a_table(db: Database, tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed, match="no header row"):
+        import_file(db, write(tmp_path, "notes.txt", "Just some notes\nand more\n"), "N")

@@ -228,3 +228,18 @@ def test_interrupted_import_leaves_nothing(db: Database, tmp_path: Path) -> None
     with db.read() as cur:
         for table in ("transactions", "sales_daily", "customers", "import_rejects"):
             assert cur.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+
+
+def test_zip_and_garbage_renamed(db: Database, tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "sales.xlsx"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("readme.txt", "not a workbook")
+    with pytest.raises(ImportFailed, match=r"sales\.xlsx"):
+        import_file(db, archive, "Z")
+    garbage = tmp_path / "sales.csv"
+    garbage.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(ImportFailed, match=r"sales\.csv"):
+        inspect_file(garbage)
+    assert list_datasets(db) == []
