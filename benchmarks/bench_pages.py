@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# AppTest runs without a server: silence its "no runtime / no ScriptRunContext" notes.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -41,6 +43,14 @@ from kam_analysis.demo import DEMO_DATASET, load_demo  # noqa: E402
 from kam_analysis.storage import create_synthetic_dataset, open_database  # noqa: E402
 
 APP = str(ROOT / "app.py")
+
+
+def _quiet() -> None:
+    """Clearing caches between runs happens outside a script run: skip Streamlit's note."""
+    import logging
+
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR)
 
 
 def _navigation_mode() -> None:
@@ -112,9 +122,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from streamlit import logger
-
-    logger.set_log_level("error")  # AppTest runs without a server: no cache warnings
+    _quiet()
     _navigation_mode()
     big = f"Synthetic {args.rows:,}"
     with tempfile.TemporaryDirectory() as tmp:
