@@ -122,9 +122,11 @@ d1.download_button(t("Key accounts (CSV)"), data=export.csv_bytes(keys[columns])
 if len(customers) >= 1_048_575:
     d2.info(t("Too many customers for one Excel sheet: use the CSV download."))
 else:
+    mask = ui.masker() if ui.masking() else None  # the download runs outside this run
+
     def _xlsx() -> bytes:
         try:
-            moves = ui.migration(ctx)
+            moves = ui.migration(ctx, mask)
         except ValueError:
             moves = None
         return export.workbook_bytes(result, moves)

@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit import config as st_config
 
 from kam_analysis import analysis as engine
 from kam_analysis.analysis import AnalysisParams, Filters
@@ -239,12 +240,19 @@ def trend(ctx: Context) -> pd.DataFrame:
     return _trend(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
 
 
-def migration(ctx: Context) -> engine.Migration:
-    """Return the (cached) class migration: last 12 months vs the 12 before (masked while
-    masking is on)."""
+def migration(ctx: Context, mask: Masker | None = None) -> engine.Migration:
+    """Return the (cached) class migration: last 12 months vs the 12 before.
+
+    Customers are pseudonymised with ``mask`` if given, else with the session's
+    Masker while masking is on. Code that runs outside the session's script run
+    (a deferred download) passes the Masker it captured, since it cannot read
+    the session.
+    """
     moves = _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
-    if masking():
-        return dataclasses.replace(moves, customers=masker().mask_frame(moves.customers))
+    if mask is None and masking():
+        mask = masker()
+    if mask is not None:
+        return dataclasses.replace(moves, customers=mask.mask_frame(moves.customers))
     return moves
 
 
@@ -673,7 +681,7 @@ def auth_settings() -> AuthSettings:
     try:
         section = st.secrets.get("auth")
     except FileNotFoundError as exc:  # no secrets file - or one Streamlit cannot parse
-        if any(Path(f).is_file() for f in st.get_option("secrets.files") or []):
+        if any(Path(f).is_file() for f in st_config.get_option("secrets.files") or []):
             lines = str(exc).strip().splitlines() or [type(exc).__name__]
             raise ValueError(t("The secrets file cannot be read: {error}",
                                error=_SECRETS_PREFIX.sub("", lines[0]))) from None
@@ -687,7 +695,7 @@ def _fingerprint(settings: AuthSettings) -> str:
 
 
 def _local_only() -> bool:
-    address = st.get_option("server.address")
+    address = st_config.get_option("server.address")
     return isinstance(address, str) and address.strip().lower() in LOCAL_ADDRESSES
 
 
@@ -785,6 +793,7 @@ def _oidc_gate(settings: AuthSettings) -> str:
                    "address or domain.", who=email or t("This account")))
         if st.button(t("Sign out"), key="auth_logout_denied"):
             st.logout()
+            st.rerun()
         st.stop()
     st.session_state[K_USER] = email
     return role
