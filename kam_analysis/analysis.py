@@ -363,6 +363,8 @@ def _rank(values: np.ndarray, id_order: np.ndarray) -> _Ranking:
 def _text_order(ids: Any) -> np.ndarray:
     """Position of each id in text order (for tie-breaking)."""
     arr = np.asarray(ids, dtype=object).astype(str)
+    if pd.Index(arr).is_monotonic_increasing:  # queries return ids in text order
+        return np.arange(len(arr))
     return np.argsort(np.argsort(arr, kind="stable"), kind="stable")
 
 
@@ -444,9 +446,13 @@ _FLAG_CODES = ("non_positive", "short_history", "lost", "at_risk")
 def _customer_stats(cur: Any, info: DatasetInfo, params: AnalysisParams,
                     window: tuple[date, date]) -> dict[str, Any]:
     """Per-customer sums as numpy arrays (numbers, dates) and Arrow arrays (texts)."""
+    facts = not params.filters.active and storage.has_analysis_aggregates(cur, info.dataset_id)
+    at_end = window[1] == info.last_date
     table = storage.analysis_customer_stats(
         cur, info.dataset_id, params.measure, window[0], window[1], params.period,
-        _filters(params), precomputed=_use_precomputed(cur, info, params, window),
+        _filters(params), precomputed=facts and at_end and _use_precomputed(
+            cur, info, params, window),
+        precomputed_gaps=facts and at_end,
     )
     stats: dict[str, Any] = {}
     for col in _STAT_FLOATS:
@@ -572,18 +578,6 @@ def _classify(stats: dict[str, Any], params: AnalysisParams,
         "flags": text(_code_strings(flag_bits, _FLAG_CODES)),
     }
     return pd.DataFrame(columns, columns=list(CUSTOMER_COLUMNS)), abc_limits, computed
-
-
-def _join_codes(n: int, parts: list[tuple[str, np.ndarray]]) -> np.ndarray:
-    """Comma+space separated codes per row, in the order of ``parts``."""
-    out = np.full(n, "", dtype=object)
-    for code, mask in parts:
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            continue
-        current = out[mask]
-        out[mask] = np.where(current == "", code, current + ", " + code)
-    return out
 
 
 def _matrix(df: pd.DataFrame, total: float) -> pd.DataFrame:
@@ -753,14 +747,12 @@ def concentration_trend(db: Database, dataset: str,
     quarters = _period_starts(window, "quarter")
     rows = []
     values["period"] = pd.to_datetime(values["period"]).dt.date
-    groups = {q: g for q, g in values.groupby("period")}
+    period = values["period"].to_numpy()
+    amounts = values["value"].to_numpy(dtype=float).round(6)
     for q in quarters:
-        g = groups.get(q)
-        vals = np.array([], dtype=float) if g is None else g["value"].to_numpy(dtype=float)
-        ids = np.array([], dtype=str) if g is None else g["customer_id"].astype(str).to_numpy()
-        pos = vals > 0
-        order = np.lexsort((ids[pos], -vals[pos]))
-        fig = _concentration_figures(vals[pos][order])
+        vals = amounts[period == q]
+        # Ties do not change any of these figures, so no id order is needed.
+        fig = _concentration_figures(np.sort(vals[vals > 0])[::-1])
         rows.append({"quarter": q, "label": _quarter_label(q), "customers": fig["customers"],
                      "total": fig["total"], "hhi": fig["hhi"], "gini": fig["gini"],
                      "cr1": fig["cr1"], "cr3": fig["cr3"], "cr5": fig["cr5"]})
@@ -1003,24 +995,54 @@ def customer_class_history(db: Database, dataset: str, customer_id: str,
         span = (_add_months(ends[0], -12) + timedelta(days=1), ends[-1])
         values = storage.analysis_period_values(cur, info.dataset_id, params.measure,
                                                 span[0], span[1], "quarter", _filters(params))
-    values["period"] = pd.to_datetime(values["period"]).dt.date
-    values["value"] = values["value"].astype(float)
-    rows = []
     cid = str(customer_id)
+    quarters = _period_starts(span, "quarter")
+    q_index = {q: i for i, q in enumerate(quarters)}
+    codes, ids = pd.factorize(values["customer_id"].astype(str))
+    cols = np.array([q_index[p] for p in pd.to_datetime(values["period"]).dt.date])
+    n_cust, n_q = len(ids), len(quarters)
+    amounts = np.zeros((n_cust, n_q))
+    present = np.zeros((n_cust, n_q), dtype=bool)
+    np.add.at(amounts, (codes, cols), values["value"].to_numpy(dtype=float))
+    present[codes, cols] = True
+    me = np.flatnonzero(np.asarray(ids) == cid)
+    rows = []
     for qe in ends:
-        lo = _add_months(qe, -12) + timedelta(days=1)
-        sel = values[(values["period"] >= lo) & (values["period"] <= qe)]
-        trailing = sel.groupby("customer_id", as_index=False)["value"].sum()
-        trailing["value"] = trailing["value"].round(6)
-        if cid not in set(trailing["customer_id"]):
+        j = q_index[_period_start(qe, "quarter")]
+        lo = max(0, j - 3)  # the 4 quarters ending at qe = the trailing 12 months
+        if not me.size or not present[me[0], lo: j + 1].any():
             continue
-        ranked = _classes_for(trailing, params, "value")
-        row = ranked[ranked["customer_id"] == cid].iloc[0]
-        rows.append({"quarter": qe, "label": _quarter_label(qe), "abc": row["abc"],
-                     "share": float(row["share"]), "rank": row["rank"]})
+        trailing = amounts[:, lo: j + 1].sum(axis=1).round(6)
+        abc, share, rank = _class_of(trailing, ids, int(me[0]), params)
+        rows.append({"quarter": qe, "label": _quarter_label(qe), "abc": abc,
+                     "share": share, "rank": rank})
     out = pd.DataFrame(rows, columns=["quarter", "label", "abc", "share", "rank"])
     out["rank"] = out["rank"].astype("Int64")
     return out
+
+
+def _class_of(values: np.ndarray, ids: Any, i: int,
+              params: AnalysisParams) -> tuple[str, float, int | None]:
+    """ABC class, share and rank of customer ``i`` among ``values`` without a full sort."""
+    positive = values > 0
+    total = float(values[positive].sum())
+    v = float(values[i])
+    share = v / total if total > 0 else 0.0
+    if v <= 0:
+        return "C", share, None
+    cid = str(ids[i])
+    tied_before = np.flatnonzero(positive & (values == v))
+    tied_before = [k for k in tied_before if str(ids[k]) < cid]
+    above = positive & (values > v)
+    rank = int(above.sum()) + len(tied_before) + 1
+    if params.abc_method == "computed" and positive.sum() >= 3:
+        lim = computed_limits(values[positive])
+        abc = "A" if rank <= lim.a_count else "B" if rank <= lim.ab_count else "C"
+        return abc, share, rank
+    cum_before = round((float(values[above].sum()) + v * len(tied_before)) / total, _ROUND)
+    a, b = (float(x) for x in params.abc_limits)
+    abc = "A" if cum_before < a - _EPS else "B" if cum_before < b - _EPS else "C"
+    return abc, share, rank
 
 
 def customer_products(db: Database, dataset: str, customer_id: str,

@@ -726,7 +726,7 @@ _SRC_TRANSACTIONS_SQL = "".join((
 # Main region / manager (most rows, ties by name) in [$start, $end], and the
 # median days between consecutive distinct purchase dates up to $end. Needs a
 # CTE ``src`` with the filtered rows of the whole dataset.
-_MODES_AND_GAPS_SQL = """
+_MODES_SQL = """
     region_rows AS (
         SELECT customer_id, region, sum(row_count) AS n FROM src
         WHERE region IS NOT NULL AND order_date BETWEEN $start AND $end
@@ -744,7 +744,10 @@ _MODES_AND_GAPS_SQL = """
     manager_mode AS (
         SELECT customer_id, first(manager ORDER BY n DESC, manager) AS manager
         FROM manager_rows GROUP BY customer_id
-    ),
+    )"""
+
+# Median days between consecutive distinct purchase dates up to $end (needs ``src``).
+_GAPS_SQL = """
     purchase_dates AS (
         SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
     ),
@@ -757,6 +760,13 @@ _MODES_AND_GAPS_SQL = """
     gaps_median AS (
         SELECT customer_id, median(gap)::DOUBLE AS median_gap FROM gaps
         WHERE gap IS NOT NULL GROUP BY customer_id
+    )"""
+
+_MODES_AND_GAPS_SQL = _MODES_SQL + "," + _GAPS_SQL
+
+_GAPS_FROM_FACTS_SQL = """
+    gaps_median AS (
+        SELECT customer_id, median_gap FROM customer_facts WHERE dataset_id = $ds
     )"""
 
 # Sum of a measure in the 6 months up to end_date, and in the 6 months before.
@@ -921,6 +931,7 @@ def analysis_customer_stats(
     filters: dict[str, Iterable[str]] | None = None,
     *,
     precomputed: bool = False,
+    precomputed_gaps: bool = False,
 ) -> pa.Table:
     """Per-customer figures of one analysis window, one row per customer with rows in it.
 
@@ -941,6 +952,9 @@ def analysis_customer_stats(
     precomputed : bool
         Read ``customer_facts`` (valid only for the whole dataset as window,
         that is start <= first date and end == last date, and no filters).
+    precomputed_gaps : bool
+        Take the median purchase gap from ``customer_facts`` (valid when there
+        are no filters and end == the dataset's last date, whatever the start).
 
     Returns
     -------
@@ -964,7 +978,8 @@ def analysis_customer_stats(
             recent=_RECENT_SUM_SQL.format(col=col),
             previous=_PREVIOUS_SUM_SQL.format(col=col),
         )
-        sql = f"WITH src AS ({src}), {_MODES_AND_GAPS_SQL}, {body}" + _HISTORY_SQL
+        gaps = _GAPS_FROM_FACTS_SQL if precomputed_gaps else _GAPS_SQL
+        sql = f"WITH src AS ({src}), {_MODES_SQL}, {gaps}, {body}" + _HISTORY_SQL
     return cur.sql(sql, params=params).to_arrow_table()
 
 
@@ -1688,7 +1703,9 @@ def import_rows(
         if progress is not None:
             progress(fraction, message)
 
-    with _import_settings(db):
+    # The write lock first: the instance-wide settings belong to one import at a time,
+    # so an overlapping import cannot take this one's cap for the setting to restore.
+    with db._write_lock, _import_settings(db):
         with db.write() as cur:
             [(new_id,)] = cur.execute("SELECT nextval('dataset_id_seq')").fetchall()
             params["new_id"] = new_id

@@ -352,6 +352,21 @@ def test_precomputed_path_equals_general_path(demo_db, monkeypatch) -> None:
             m.setattr(analysis, "_use_precomputed", lambda *a: False)
             slow = analyze(demo_db, DEMO_DATASET, params).customers
         pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-9)
+        with monkeypatch.context() as m:
+            m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+            slowest = analyze(demo_db, DEMO_DATASET, params).customers
+        pd.testing.assert_frame_equal(fast, slowest, check_exact=False, rtol=1e-9)
+
+
+def test_precomputed_gaps_with_a_later_start(demo_db, monkeypatch) -> None:
+    from kam_analysis.demo import DEMO_DATASET
+
+    params = AnalysisParams(start=date(2025, 6, 1))
+    with_facts = analyze(demo_db, DEMO_DATASET, params).customers
+    with monkeypatch.context() as m:
+        m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+        without = analyze(demo_db, DEMO_DATASET, params).customers
+    pd.testing.assert_frame_equal(with_facts, without, check_exact=False, rtol=1e-9)
 
 
 def test_abc_sensitivity(portfolio) -> None:
@@ -402,3 +417,17 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
             assert analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
     finally:
         db.close()
+
+
+def test_empty_selection(portfolio) -> None:
+    for params in (AnalysisParams(filters=Filters(regions=("Nowhere",))),
+                   AnalysisParams(start=date(2030, 1, 1), end=date(2030, 12, 31))):
+        res = analyze(portfolio, "t", params)
+        assert len(res.customers) == 0
+        assert list(res.customers.columns) == list(analysis.CUSTOMER_COLUMNS)
+        assert res.concentration.customers == 0 and res.matrix["customers"].sum() == 0
+        assert list(res.pareto["y"]) == [0.0]
+        assert analysis.abc_sensitivity(res).empty
+    trend = analysis.concentration_trend(portfolio, "t", AnalysisParams(
+        filters=Filters(regions=("Nowhere",))))
+    assert (trend["customers"] == 0).all()

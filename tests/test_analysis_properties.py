@@ -84,3 +84,22 @@ def test_shuffle_and_split_do_not_change_results(pdb, raw, seed, split_at, metri
     a = analyze(pdb, "orig", params).customers
     b = analyze(pdb, "shuffled", params).customers
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.integers(-5, 30), min_size=1, max_size=25),
+       method=st.sampled_from(["fixed", "computed"]), pick=st.integers(0, 24))
+def test_single_customer_class_equals_full_ranking(values, method, pick) -> None:
+    """customer_class_history's shortcut (_class_of) agrees with the full ranking."""
+    from kam_analysis import analysis
+
+    ids = [f"k{(i * 7) % 25:02d}" for i in range(len(values))]
+    frame = pd.DataFrame({"customer_id": ids, "value": [float(v) for v in values]})
+    params = AnalysisParams(abc_method=method)
+    full = analysis._classes_for(frame, params, "value").set_index("customer_id")
+    i = pick % len(values)
+    abc, share, rank = analysis._class_of(frame["value"].to_numpy(), np.array(ids), i, params)
+    row = full.loc[ids[i]]
+    assert abc == row["abc"]
+    assert share == pytest.approx(row["share"])
+    assert rank == (None if pd.isna(row["rank"]) else int(row["rank"]))

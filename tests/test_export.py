@@ -114,3 +114,13 @@ def test_write_table_by_extension(tmp_path) -> None:
     assert ws.cell(row=4, column=3).value is None  # <NA> rank -> empty cell
     with pytest.raises(ValueError, match=r"\.csv or \.xlsx"):
         write_table(df, tmp_path / "o.txt")
+
+
+def test_workbook_of_empty_selection(db) -> None:
+    from kam_analysis.analysis import AnalysisParams, Filters
+
+    store(db, PORTFOLIO)
+    res = analyze(db, "t", AnalysisParams(filters=Filters(regions=("Nowhere",))))
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))
+    assert wb["All customers"].max_row == 1
+    assert csv_bytes(res.customers).startswith(b"\xef\xbb\xbfcustomer_id,")
