@@ -13,6 +13,7 @@ from pages import ui
 
 ui.ensure_navigation()
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
+ui.gate()  # sign-in (stops the run until the user may see the app)
 
 PAGES = {
     t("Analysis"): [
@@ -30,6 +31,7 @@ page = st.navigation(PAGES)
 try:
     ui.ensure_demo()
     ui.sidebar()
+    ui.sidebar_footer()  # masking toggle, who is signed in, sign out
 except StorageError as exc:
     st.error(str(exc))
     st.stop()

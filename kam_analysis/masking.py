@@ -64,6 +64,7 @@ class Masker:
         self._codes: dict[str, str] = {}      # id -> code
         self._taken: set[str] = set()         # codes in use
         self._names: dict[str, str] = {}      # real name -> code of its customer
+        self._ids: dict[str, str] = {}        # code -> id (for :meth:`real_id`)
         self._lock = threading.Lock()
 
     @classmethod
@@ -83,11 +84,13 @@ class Masker:
             if code not in self._taken:
                 self._taken.add(code)
                 self._codes[key] = code
+                self._ids[code] = key
                 return code
         # 64 equal hex digits would mean an HMAC-SHA256 collision; fall back to a counter.
         code = f"{digest}-{len(self._taken)}"
         self._taken.add(code)
         self._codes[key] = code
+        self._ids[code] = key
         return code
 
     def code(self, customer_id: object) -> str:
@@ -115,6 +118,24 @@ class Masker:
     def customer_id_label(self, customer_id: object) -> str:
         """Return the pseudonym that replaces the customer's id: ``"C-4F7A2"``."""
         return f"C-{self.code(customer_id)}"
+
+    def real_id(self, pseudonym: object) -> str | None:
+        """Return the id behind a pseudonym this Masker issued, or None.
+
+        Accepts the id pseudonym (``"C-4F7A2"``); the app uses it to look up
+        the customer a user picked from a masked list. Name pseudonyms and
+        anything else give None.
+
+        Parameters
+        ----------
+        pseudonym : object
+            A value shown instead of a customer id.
+        """
+        if not isinstance(pseudonym, str) or not pseudonym.startswith("C-"):
+            return None
+        with self._lock:
+            key = self._ids.get(pseudonym[2:])
+        return None if key is None or key.startswith("\x00name\x00") else key
 
     def name_label(self, name: object) -> str:
         """Return the label for a customer name seen without its id.

@@ -35,8 +35,12 @@ st.subheader(t("Import sales transactions"))
 st.caption(t("CSV or text exports, Excel workbooks (.xlsx) or Parquet files. One row per "
              "sales line: customer, date and revenue are needed; name, margin, quantity, "
              "product, category, region, manager and document number are used when present."))
-upload = st.file_uploader(t("Sales file"), type=["csv", "txt", "tsv", "xlsx", "parquet"],
-                          key="data_upload")
+if ui.can_edit():
+    upload = st.file_uploader(t("Sales file"), type=["csv", "txt", "tsv", "xlsx", "parquet"],
+                              key="data_upload")
+else:
+    upload = None
+    st.info(t("Only editors can import data."), icon=":material/lock:")
 
 
 def _saved_upload(file) -> Path:
@@ -53,6 +57,13 @@ def _saved_upload(file) -> Path:
         out.write(file.getbuffer())
     st.session_state["data_temp"] = (token, path)
     return Path(path)
+
+
+def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with the raw line hidden while names are masked (it holds them)."""
+    if not ui.masking() or "raw" not in rejects.columns:
+        return rejects
+    return rejects.assign(raw=ui.hidden_note())
 
 
 if upload is not None:
@@ -80,7 +91,10 @@ if upload is not None:
         st.selectbox(t("Sheet"), list(preview.sheets), key=f"data_sheet_{tag}",
                      index=list(preview.sheets).index(preview.sheet)
                      if preview.sheet in preview.sheets else 0)
-    st.dataframe(preview.sample, hide_index=True, key="data_sample", height=240)
+    if ui.masking():  # the raw rows hold customer names
+        st.caption(t("The first rows of the file: {hidden}.", hidden=ui.hidden_note()))
+    else:
+        st.dataframe(preview.sample, hide_index=True, key="data_sample", height=240)
 
     st.markdown(f"**{t('Columns')}**")
     st.caption(t("Check which column of the file holds each field (* = required)."))
@@ -178,10 +192,11 @@ if result is not None:
         st.warning(warning)
     if result.rows_rejected:
         st.warning(t("Imported; {n} rows were rejected:", n=result.rows_rejected))
-        shown = result.rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
-                                               "raw": t("Row as read")})
+        last_rejects = _without_raw(result.rejects)
+        shown = last_rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
+                                             "raw": t("Row as read")})
         st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
-        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(result.rejects),
+        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(last_rejects),
                            file_name=f"rejected_{ui.slug(result.dataset.name)}.csv",
                            mime="text/csv", key="data_last_rejects_csv", icon=":material/download:")
     else:
@@ -219,6 +234,7 @@ with left:
     if rejects.empty:
         st.caption(t("The import of this dataset rejected no row."))
     else:
+        rejects = _without_raw(rejects)
         st.dataframe(rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
                                              "raw": t("Row as read")}),
                      hide_index=True, key="data_rejects", height=260)
@@ -227,6 +243,9 @@ with left:
                            key="data_rejects_csv", icon=":material/download:")
 with right:
     st.markdown(f"**{t('Delete a dataset')}**")
+    if not ui.can_edit():
+        st.caption(t("Only editors can delete datasets."))
+        st.stop()
     victim = st.selectbox(t("Dataset to delete"), names, key="data_delete_dataset", index=None,
                           placeholder=t("Choose..."))
     sure = st.checkbox(t("Yes, delete it with all its rows (dossiers and account types stay)"),

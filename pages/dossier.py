@@ -124,6 +124,10 @@ else:
 # ---- Dossier (stored per customer id) -------------------------------------------------
 st.divider()
 st.subheader(t("What we know about the account"))
+if ui.masking():
+    st.info(t("The dossier and the relationship history are {hidden}.",
+              hidden=ui.hidden_note()), icon=":material/visibility_off:")
+    st.stop()
 db = ui.get_db()
 with ui.guard():
     dossier = get_dossier(db, cid)
@@ -131,42 +135,63 @@ if dossier.updated_at:
     st.caption(t("Last saved {when}.", when=f"{dossier.updated_at:%Y-%m-%d %H:%M}"))
 people = pd.DataFrame(list(dossier.decision_makers) or [],
                       columns=["name", "role", "attitude"])
-with st.form(f"dos_form_{cid}"):
-    general = st.text_area(t("General information"), dossier.general, key=f"dos_general_{cid}",
-                           height=120)
+if not ui.can_edit():
+    st.caption(t("Only editors can edit the dossier."))
+    st.markdown(f"**{t('General information')}**")
+    st.text(dossier.general or "–")
     st.markdown(f"**{t('Decision makers')}**")
-    edited = st.data_editor(people, num_rows="dynamic", key=f"dos_people_{cid}",
-                            hide_index=True, column_config={
-                                "name": st.column_config.TextColumn(t("Name")),
-                                "role": st.column_config.TextColumn(t("Role")),
-                                "attitude": st.column_config.SelectboxColumn(
-                                    t("Attitude"), options=list(ATTITUDES)),
-                            })
+    if people.empty:
+        st.caption(t("None recorded."))
+    else:
+        st.dataframe(people.rename(columns={"name": t("Name"), "role": t("Role"),
+                                            "attitude": t("Attitude")}),
+                     hide_index=True, key=f"dos_people_view_{cid}")
     c1, c2 = st.columns(2)
-    competitors = c1.text_area(t("Competitors"), dossier.competitors,
-                               key=f"dos_competitors_{cid}")
-    next_steps = c2.text_area(t("Next steps"), dossier.next_steps, key=f"dos_steps_{cid}")
-    review = st.date_input(t("Next review"), dossier.next_review, key=f"dos_review_{cid}",
-                           format="YYYY-MM-DD")
-    saved = st.form_submit_button(t("Save dossier"), type="primary")
-if saved:
-    with ui.guard():
-        store_dossier(db, cid, general=general, competitors=competitors,
-                      next_steps=next_steps, next_review=review or None,
-                      decision_makers=edited.to_dict("records"))
-    st.success(t("Dossier saved."))
+    c1.markdown(f"**{t('Competitors')}**")
+    c1.text(dossier.competitors or "–")
+    c2.markdown(f"**{t('Next steps')}**")
+    c2.text(dossier.next_steps or "–")
+    st.markdown(f"**{t('Next review')}**: {dossier.next_review or '–'}")
+else:
+    with st.form(f"dos_form_{cid}"):
+        general = st.text_area(t("General information"), dossier.general,
+                               key=f"dos_general_{cid}", height=120)
+        st.markdown(f"**{t('Decision makers')}**")
+        edited = st.data_editor(people, num_rows="dynamic", key=f"dos_people_{cid}",
+                                hide_index=True, column_config={
+                                    "name": st.column_config.TextColumn(t("Name")),
+                                    "role": st.column_config.TextColumn(t("Role")),
+                                    "attitude": st.column_config.SelectboxColumn(
+                                        t("Attitude"), options=list(ATTITUDES)),
+                                })
+        c1, c2 = st.columns(2)
+        competitors = c1.text_area(t("Competitors"), dossier.competitors,
+                                   key=f"dos_competitors_{cid}")
+        next_steps = c2.text_area(t("Next steps"), dossier.next_steps,
+                                  key=f"dos_steps_{cid}")
+        review = st.date_input(t("Next review"), dossier.next_review,
+                               key=f"dos_review_{cid}", format="YYYY-MM-DD")
+        saved = st.form_submit_button(t("Save dossier"), type="primary")
+    if saved:
+        with ui.guard():
+            store_dossier(db, cid, general=general, competitors=competitors,
+                          next_steps=next_steps, next_review=review or None,
+                          decision_makers=edited.to_dict("records"))
+        st.success(t("Dossier saved."))
 
 st.markdown(f"**{t('Relationship history')}**")
-with st.form(f"dos_event_form_{cid}", clear_on_submit=True):
-    e1, e2, e3 = st.columns([1, 1, 3])
-    when = e1.date_input(t("Date"), date.today(), key="dos_event_date", format="YYYY-MM-DD")
-    kind = e2.selectbox(t("Kind"), EVENT_KINDS, key="dos_event_kind", format_func=t)
-    note = e3.text_input(t("Note"), key="dos_event_note")
-    add = st.form_submit_button(t("Add event"))
-if add:
-    with ui.guard():
-        add_event(db, cid, when, kind, note)
-    st.success(t("Event added."))
+if ui.can_edit():
+    with st.form(f"dos_event_form_{cid}", clear_on_submit=True):
+        e1, e2, e3 = st.columns([1, 1, 3])
+        when = e1.date_input(t("Date"), date.today(), key="dos_event_date",
+                             format="YYYY-MM-DD")
+        kind = e2.selectbox(t("Kind"), EVENT_KINDS, key="dos_event_kind", format_func=t)
+        note = e3.text_input(t("Note"), key="dos_event_note")
+        add = st.form_submit_button(t("Add event"))
+    if add:
+        with ui.guard():
+            add_event(db, cid, when, kind, note)
+        st.success(t("Event added."))
 events = list_events(db, cid)
 if events.empty:
     st.caption(t("No events yet."))

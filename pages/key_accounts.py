@@ -122,9 +122,11 @@ d1.download_button(t("Key accounts (CSV)"), data=export.csv_bytes(keys[columns])
 if len(customers) >= 1_048_575:
     d2.info(t("Too many customers for one Excel sheet: use the CSV download."))
 else:
+    mask = ui.masker() if ui.masking() else None  # the download runs outside this run
+
     def _xlsx() -> bytes:
         try:
-            moves = ui.migration(ctx)
+            moves = ui.migration(ctx, mask)
         except ValueError:
             moves = None
         return export.workbook_bytes(result, moves)
@@ -138,33 +140,40 @@ st.subheader(t("Account types set by hand"))
 st.caption(t("Image maker, expert, partner, innovator: kept per customer id and kept "
              "across re-imports."))
 db = ui.get_db()
-ranked = customers[customers["rank"].notna()]
-options = ranked["customer_id"].tolist() + customers[customers["rank"].isna()][
-    "customer_id"].tolist()
-names = dict(zip(customers["customer_id"], customers["customer_name"].fillna(""), strict=True))
 tags = get_tags(db)
-tag_left, tag_right = st.columns([2, 3])
-who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
-                         format_func=lambda cid: f"{names.get(cid) or cid} ({cid})")
-current = list(tags.get(who, ())) if who is not None else []
-chosen = tag_right.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
-                               key=f"ka_tag_values_{who}", format_func=ui.label,
-                               placeholder=t("None"))
-save = st.button(t("Save types"), key="ka_tag_save", disabled=who is None)
-if save and who is not None:
-    with ui.guard():
-        set_tags(db, who, chosen)
-    ui.clear_caches()  # account types are part of the cached analysis
-    st.session_state["ka_flash"] = t("Saved the account types of {name}.",
-                                     name=names.get(who) or who)
-    st.rerun()
-if "ka_flash" in st.session_state:
-    st.success(st.session_state.pop("ka_flash"))
+if ui.masking():
+    st.caption(t("Account types cannot be edited while names are masked."))
+elif not ui.can_edit():
+    st.caption(t("Only editors can set account types."))
+else:
+    ranked = customers[customers["rank"].notna()]
+    options = ranked["customer_id"].tolist() + customers[customers["rank"].isna()][
+        "customer_id"].tolist()
+    names = dict(zip(customers["customer_id"], customers["customer_name"].fillna(""),
+                     strict=True))
+    tag_left, tag_right = st.columns([2, 3])
+    who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
+                             format_func=lambda cid: f"{names.get(cid) or cid} ({cid})")
+    current = list(tags.get(who, ())) if who is not None else []
+    chosen = tag_right.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
+                                   key=f"ka_tag_values_{who}", format_func=ui.label,
+                                   placeholder=t("None"))
+    save = st.button(t("Save types"), key="ka_tag_save", disabled=who is None)
+    if save and who is not None:
+        with ui.guard():
+            set_tags(db, who, chosen)
+        ui.clear_caches()  # account types are part of the cached analysis
+        st.session_state["ka_flash"] = t("Saved the account types of {name}.",
+                                         name=names.get(who) or who)
+        st.rerun()
+    if "ka_flash" in st.session_state:
+        st.success(st.session_state.pop("ka_flash"))
 tagged = {cid: tg for cid, tg in tags.items() if tg}
 if tagged:
+    known = dict(zip(customers["customer_id"], customers["customer_name"], strict=True))
     st.dataframe(pd.DataFrame({
-        t("Customer"): [names.get(cid) or cid for cid in tagged],
-        t("ID"): list(tagged),
+        t("Customer"): [ui.customer_label(cid, known.get(cid)) for cid in tagged],
+        t("ID"): [ui.shown_id(cid) for cid in tagged],
         t("Account types"): [", ".join(ui.label(x) for x in tg) for tg in tagged.values()],
     }), hide_index=True, key="ka_tags_table")
 

@@ -134,3 +134,15 @@ def test_no_original_id_survives(ids: list[str]) -> None:
     cells = set(out["customer_id"]) | set(out["customer_name"])
     assert not any(i in cells for i in ids)
     assert "Firm " not in flat
+
+
+def test_real_id_reverses_only_issued_id_pseudonyms() -> None:
+    m = Masker("reverse")
+    frame = m.mask_frame(pd.DataFrame({"customer_id": ["000123", "000456"],
+                                       "customer_name": ["Acme", "Beta"]}))
+    assert [m.real_id(p) for p in frame["customer_id"]] == ["000123", "000456"]
+    assert m.real_id(frame["customer_name"][0]) is None  # a name label is not an id
+    assert m.real_id("C-00000") is None and m.real_id(None) is None
+    assert m.real_id(m.name_label("Solo")) is None
+    other = Masker("other")
+    assert other.real_id(frame["customer_id"][0]) is None  # another session's pseudonym
