@@ -103,12 +103,7 @@ if submitted:
 
 params = ui.apply_settings(ctx.params)
 ctx = ui.Context(ctx.dataset, params)
-with ui.guard():
-    result = ui.analysis(ctx)
-if result.concentration.customers == 0:
-    st.info(t("No customer has a positive value in this selection. Widen the period or "
-              "remove filters in the sidebar."))
-    st.stop()
+result = ui.positive_analysis(ctx)
 
 a_lim, b_lim = result.abc_limits
 if params.abc_method == "computed" and result.computed_limits:
@@ -127,7 +122,8 @@ counts = customers["abc"].value_counts()
 value_by = customers.groupby("abc")["value"].sum()
 total = result.concentration.total
 st.markdown("  ·  ".join(
-    t("Class {cls}: {n} customers ({share})", cls=cls, n=int(counts.get(cls, 0)),
+    t("Class {cls}: {n} customer ({share})" if counts.get(cls, 0) == 1
+      else "Class {cls}: {n} customers ({share})", cls=cls, n=int(counts.get(cls, 0)),
       share=ui.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
     for cls in "ABC"))
 
@@ -135,12 +131,13 @@ st.markdown("  ·  ".join(
 matrix = result.matrix.set_index("abc_xyz").reindex(CELLS)
 matrix["customers"] = matrix["customers"].fillna(0).astype(int)
 matrix["share"] = matrix["share"].fillna(0.0)
-z = [[int(matrix.loc[a + x, "customers"]) for x in "XYZ"] for a in "ABC"]
+# Colour by share of value (what the cell is worth), label with count and share.
+z = [[float(matrix.loc[a + x, "share"]) for x in "XYZ"] for a in "ABC"]
 text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers'])} · "
          f"{ui.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
 fig = go.Figure(go.Heatmap(z=z, x=list("XYZ"), y=list("ABC"), text=text,
                            texttemplate="%{text}", colorscale="Blues", showscale=False,
-                           hovertemplate=t("%{y}%{x}: %{z} customers") + "<extra></extra>"))
+                           hovertemplate="%{text}<extra></extra>"))
 fig.update_yaxes(autorange="reversed", title=t("ABC (value)"))
 fig.update_xaxes(side="top", title=t("XYZ (regularity)"))
 fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
@@ -158,7 +155,7 @@ if points:
 if st.session_state.get("abc_cell") not in CELLS:  # start on the cell with most value
     st.session_state["abc_cell"] = str(matrix["value"].fillna(0).idxmax())
 with cell_col:
-    cell = st.segmented_control(t("Cell"), CELLS, key="abc_cell", required=True)
+    cell = st.segmented_control(t("Cell"), CELLS, key="abc_cell", required=True, wrap=True)
     row = matrix.loc[cell]
     st.metric(t("Customers in {cell}", cell=cell), f"{int(row['customers']):,}")
     st.caption(t("{value} · {share} of the total", value=ui.fmt_value(row["value"], ctx),

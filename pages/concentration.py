@@ -12,13 +12,8 @@ from pages import ui
 ui.ensure_navigation()
 ctx = ui.require_context()
 st.title(t("Concentration and dependency"))
-with ui.guard():
-    result = ui.analysis(ctx)
+result = ui.positive_analysis(ctx)
 c = result.concentration
-if c.customers == 0:
-    st.info(t("No customer has a positive value in this selection. Widen the period or "
-              "remove filters in the sidebar."))
-    st.stop()
 
 top = st.columns(3)
 top[0].metric(t("HHI"), f"{c.hhi:,.0f}")

@@ -15,13 +15,8 @@ st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=ctx.dataset.name,
              end=ctx.params.end or ctx.dataset.last_date,
              measure=ui.measure_label(ctx.params.measure)))
 
-with ui.guard():
-    result = ui.analysis(ctx)
+result = ui.positive_analysis(ctx)
 c = result.concentration
-if c.customers == 0:
-    st.info(t("No customer has a positive value in this selection. Widen the period or "
-              "remove filters in the sidebar."))
-    st.stop()
 
 key_count = int(result.customers["key_account"].sum())
 row1, row2 = st.columns(3), st.columns(3)
@@ -63,7 +58,7 @@ else:
                        measure=ui.measure_label(ctx.params.measure).lower()))
 sentences.append(t("{n} key accounts hold {share} of the total ({band}).", n=key_count,
                    share=ui.fmt_pct(c.key_share), band=ui.label(c.key_share_band)))
-sentences.append(t("Concentration is {band} (HHI {hhi:,.0f}).", band=ui.label(c.hhi_band),
+sentences.append(t("Customer concentration: {band} (HHI {hhi:,.0f}).", band=ui.label(c.hhi_band),
                    hhi=c.hhi))
 flags = result.customers["flags"].fillna("")
 lost = int(flags.str.contains("lost").sum())

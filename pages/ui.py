@@ -235,6 +235,18 @@ def analysis(ctx: Context) -> engine.Analysis:
     return _analysis(*args)
 
 
+def positive_analysis(ctx: Context) -> engine.Analysis:
+    """Return :func:`analysis`, or explain and stop the page when no customer has a
+    positive value in the selection (nothing to rank, classify or measure)."""
+    with guard():
+        result = analysis(ctx)
+    if result.concentration.customers == 0:
+        st.info(t("No customer has a positive value in this selection. Widen the period or "
+                  "remove filters in the sidebar."))
+        st.stop()
+    return result
+
+
 def trend(ctx: Context) -> pd.DataFrame:
     """Return the (cached) concentration trend per quarter."""
     return _trend(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)

@@ -125,6 +125,10 @@ def _settle(pg) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
         ".includes('Running')", timeout=60_000)
+    # Charts draw after the run: wait until every plotly chart has its SVG.
+    pg.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        ".every(c => c.querySelector('.main-svg'))", timeout=30_000)
     pg.wait_for_timeout(300)
 
 
