@@ -103,6 +103,8 @@ with right:
 st.subheader(t("Products and categories"))
 if products.empty:
     st.caption(t("No products recorded for this customer in the window."))
+elif products["category"].isna().all() and products["product"].isna().all():
+    st.caption(t("The data has no product or category column."))
 else:
     by_cat = products.groupby("category", dropna=False)["value"].sum().sort_values(
         ascending=False)

@@ -93,7 +93,8 @@ def _table(frame: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd
     })
     for name, series in (extra or {}).items():
         out[name] = series
-    return out
+    # Region and manager only when the data has them.
+    return out.drop(columns=[c for c in (t("Region"), t("Manager")) if out[c].isna().all()])
 
 
 MONEY = st.column_config.NumberColumn(format="localized")
