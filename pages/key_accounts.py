@@ -120,8 +120,13 @@ d1, d2 = st.columns(2)
 d1.download_button(t("Key accounts (CSV)"), data=export.csv_bytes(keys[columns]),
                    file_name=f"key_accounts_{base}.csv", mime="text/csv", key="ka_csv",
                    icon=":material/download:")
-if len(customers) >= 1_048_575:
-    d2.info(t("Too many customers for one Excel sheet: use the CSV download."))
+if len(customers) >= export.MAX_XLSX_ROWS:  # one row of the sheet is the header
+    d2.info(t("Too many customers for one Excel sheet ({n:,}): download them as CSV.",
+              n=len(customers)))
+    d2.download_button(t("All customers (CSV)"),
+                       data=lambda: export.csv_bytes(customers[columns]),
+                       file_name=f"all_customers_{base}.csv", mime="text/csv",
+                       key="ka_all_csv", icon=":material/download:")
 else:
     mask = ui.masker() if ui.masking() else None  # the download runs outside this run
 

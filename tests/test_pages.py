@@ -357,6 +357,18 @@ def test_key_accounts_rule_tags_and_downloads(app_db: Database) -> None:
     assert len(at.get("plotly_chart")) == 1
 
 
+def test_key_accounts_offers_csv_when_excel_cannot_hold_the_customers(
+    app_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kam_analysis import export
+
+    monkeypatch.setattr(export, "MAX_XLSX_ROWS", 100)  # the demo has 300 customers
+    at = _app("key_accounts")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Key accounts (CSV)", "All customers (CSV)"]
+    assert any("Too many customers for one Excel sheet (300)" in i.value for i in at.info)
+
+
 def test_data_page_imports_an_upload_and_deletes_with_confirmation(app_db: Database) -> None:
     rows = "".join(f"C{i % 7};{1 + i % 28:02d}.{1 + i % 12:02d}.2025;{100 + i},50;North\n"
                    for i in range(40))
