@@ -125,8 +125,12 @@ if upload is not None:
                                    "MDY": t("month/day/year (03/04 = 4 March)")}[o])
 
     existing = {d.name for d in list_datasets(db)}
-    name = st.text_input(t("Dataset name"), Path(upload.name).stem[:100],
-                         key=f"data_name_{tag}")
+    name_col, currency_col = st.columns([3, 1])
+    name = name_col.text_input(t("Dataset name"), Path(upload.name).stem[:100],
+                               key=f"data_name_{tag}")
+    currency = currency_col.text_input(
+        t("Currency (optional)"), "", max_chars=5, key=f"data_currency_{tag}",
+        placeholder="€, $, ₽, CHF", help=t("Shown next to amounts on every page."))
     if name.strip() in existing:
         st.warning(t("A dataset called {name} exists: importing replaces it (all at once, "
                      "only if the import succeeds).", name=name.strip()))
@@ -144,7 +148,8 @@ if upload is not None:
             st.error(str(exc))
             st.stop()
         options_ = ImportOptions(sheet=preview.sheet, mapping=mapping, date_order=date_order,
-                                 encoding=preview.encoding, delimiter=preview.delimiter)
+                                 encoding=preview.encoding, delimiter=preview.delimiter,
+                                 currency=currency.strip() or None)
         with st.status(t("Importing {name}...", name=upload.name), expanded=True) as status:
             bar = st.progress(0.0, text=t("Starting"))
 

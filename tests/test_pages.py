@@ -381,13 +381,15 @@ def test_data_page_imports_an_upload_and_deletes_with_confirmation(app_db: Datab
     assert mapped["Date *"] == "Datum"
     assert mapped["Revenue *"] == "Umsatz"
     next(ti for ti in at.text_input if ti.label == "Dataset name").input("Upload test")
+    next(ti for ti in at.text_input if ti.label == "Currency (optional)").input("CHF")
     next(b for b in at.button if b.label == "Import").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "Rows read") == "41"
     assert _metric(at, "Rows imported") == "40"
     assert _metric(at, "Rows rejected") == "1"
     expected = sum(100.5 + i for i in range(40))
-    assert _metric(at, "Revenue imported") == f"{expected:,.0f}"
+    assert _metric(at, "Revenue imported") == f"{expected:,.0f} CHF"
+    assert get_dataset(app_db, "Upload test").currency == "CHF"
     rejects = next(df.value for df in at.dataframe if "Reason" in df.value.columns)
     assert len(rejects) == 1
     assert get_dataset(app_db, "Upload test").row_count == 40
