@@ -139,6 +139,27 @@ def _open(pg, nav: str, heading: str) -> None:
     _settle(pg)
 
 
+def _choose(pg, label: str, option: str) -> None:
+    """Pick ``option`` in the (first) selectbox labelled ``label``.
+
+    The list opens on a click once the widget is interactive; an expander that
+    is still opening can swallow the first click, so open it again if needed.
+    """
+    combo = pg.get_by_role("combobox", name=label).first
+    combo.wait_for(state="visible")
+    for _ in range(5):
+        combo.click()
+        choice = pg.get_by_role("option", name=option)
+        try:
+            choice.wait_for(state="visible", timeout=3_000)
+        except sync_api.TimeoutError:
+            pg.keyboard.press("Escape")
+            continue
+        choice.click()
+        break
+    sync_api.expect(combo).to_have_value(option)
+
+
 def _assert_dataset(pg) -> None:
     """The imported dataset is the chosen one: in the URL and in the sidebar's window."""
     sync_api.expect(pg).to_have_url(re.compile(r"[?&]dataset=umsatz_2025"))
@@ -191,10 +212,7 @@ def test_upload_visit_every_page_change_limit_download(page, app_url: str, tmp_p
     # Change the ABC limits to the 70/90 preset and apply.
     _open(pg, "ABC-XYZ", "ABC-XYZ analysis")
     pg.get_by_text("Limits", exact=True).click()
-    preset = pg.get_by_role("combobox", name="Preset").first
-    preset.click()
-    pg.get_by_role("option", name="70/90").click()
-    sync_api.expect(preset).to_have_value("70/90")
+    _choose(pg, "Preset", "70/90")
     pg.get_by_role("button", name="Apply limits").click()
     _settle(pg)
     _no_exception(pg)
