@@ -1420,6 +1420,11 @@ class CsvSource:
     skip: int
     columns: int
     parallel: bool = True
+    #: Keep reading past malformed rows and collect them (DuckDB's ``store_rejects``).
+    #: Off by default: collecting rejects makes DuckDB's reader store the rows in a
+    #: way that costs seconds more at checkpoint; a file with a malformed row is
+    #: read again with it on (see :class:`CsvNeedsRejectScan`).
+    scan_rejects: bool = False
 
 
 @dataclass(frozen=True)
@@ -1471,6 +1476,10 @@ class CsvNeedsSerialScan(StorageError):
     """DuckDB's parallel CSV reader refused the file (quoted line breaks + padding)."""
 
 
+class CsvNeedsRejectScan(StorageError):
+    """The CSV file has a row DuckDB cannot split; retry with ``CsvSource(scan_rejects=True)``."""
+
+
 def _with_time_formats(formats: tuple[str, ...]) -> list[str]:
     """The date formats, each also followed by the time-of-day shapes ERP exports use."""
     times = ("", " %H:%M:%S", " %H:%M", "T%H:%M:%S", " %H:%M:%S.%f", "T%H:%M:%S.%f",
@@ -1515,13 +1524,15 @@ def _import_select(
         params.update(path=source.path, csv_columns={c: "VARCHAR" for c in raw_cols},
                       skip=int(source.skip), delim=source.delimiter, quote=source.quote,
                       parallel=bool(source.parallel), delim_raw=source.delimiter)
+        rejects = (
+            "store_rejects = true, ignore_errors = true, rejects_table = 'kam_import_rejects', "
+            "rejects_scan = 'kam_import_scans', " if source.scan_rejects else ""
+        )
         base = (
-            "SELECT CAST(NULL AS BIGINT) AS line, * FROM read_csv($path, "
+            "SELECT CAST(NULL AS BIGINT) AS line, * FROM read_csv($path, "  # noqa: S608
             "columns = $csv_columns, auto_detect = false, header = false, skip = $skip, "
             "delim = $delim, quote = $quote, escape = $quote, null_padding = true, "
-            "strict_mode = true, parallel = $parallel, store_rejects = true, "
-            "ignore_errors = true, rejects_table = 'kam_import_rejects', "
-            "rejects_scan = 'kam_import_scans', max_line_size = 10000000)"
+            f"strict_mode = true, parallel = $parallel, {rejects}max_line_size = 10000000)"
         )
     elif isinstance(source, ParquetSource):
         params.update(path=source.path, delim_raw=";")
@@ -1579,7 +1590,11 @@ def _import_select(
                 )
         else:
             params["date_formats"] = _with_time_formats(col.date_formats or ("%Y-%m-%d",))
-            expr = f"CAST(try_strptime({field}_raw, $date_formats) AS DATE)"
+            # The first format (the one the sample showed) alone first: one format is
+            # cheaper to try than the list; the list (same order) only for the rest.
+            params["date_format"] = params["date_formats"][0]
+            expr = (f"CAST(coalesce(try_strptime({field}_raw, $date_format), "
+                    f"try_strptime({field}_raw, $date_formats)) AS DATE)")
             if col.excel_serial:
                 expr = (
                     f"COALESCE({expr}, CASE WHEN regexp_full_match({field}_raw, $excel_re) "
@@ -1697,6 +1712,9 @@ def import_rows(
     CsvNeedsSerialScan
         If DuckDB's parallel CSV reader cannot read the file; retry with
         ``CsvSource(parallel=False)``.
+    CsvNeedsRejectScan
+        If the CSV file has a row DuckDB cannot split and ``source.scan_rejects``
+        is off; retry with ``CsvSource(scan_rejects=True)``.
     """
     name = validate_dataset_name(name)
     ncols = source.columns if not isinstance(source, TableSource) else source.table.num_columns - 1
@@ -1726,6 +1744,9 @@ def import_rows(
             except duckdb.Error as exc:
                 if "parallel=false" in str(exc):
                     raise CsvNeedsSerialScan(str(exc)) from None
+                if (isinstance(source, CsvSource) and not source.scan_rejects
+                        and "CSV Error" in str(exc)):
+                    raise CsvNeedsRejectScan(str(exc)) from None
                 raise
             if isinstance(source, TableSource):
                 cur.unregister("kam_import_table")
@@ -1733,7 +1754,7 @@ def import_rows(
                 _number_records(cur, new_id, source.skip if isinstance(source, CsvSource) else 0)
             report(0.6, "Checking rows")
             engine_errors = pd.DataFrame({"source_line": [], "reason": [], "raw": []})
-            if isinstance(source, CsvSource):
+            if isinstance(source, CsvSource) and source.scan_rejects:
                 engine_errors = cur.execute(
                     "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
                     "FROM kam_import_rejects ORDER BY line"
