@@ -1821,35 +1821,57 @@ def _execute_with_progress(
     high: float,
     message: str,
 ) -> None:
-    """Run one long statement, reporting DuckDB's own progress from a helper thread.
+    """Run one long statement, reporting DuckDB's own progress on the calling thread.
 
-    ``progress`` is called from that thread (about twice a second) with a
-    fraction between ``low`` and ``high``; if it raises, reporting stops and the
-    statement goes on.
+    The statement runs in a worker thread (the only user of ``cur`` while it
+    runs); the calling thread polls ``cur.query_progress()`` about four times a
+    second and calls ``progress`` itself, so a UI that may only be drawn from
+    its own thread (Streamlit) can show it. Fractions lie between ``low`` and
+    ``high`` and never decrease. If ``progress`` raises an ``Exception``,
+    reporting stops and the statement goes on; if it raises anything else (a
+    ``KeyboardInterrupt``, Streamlit's stop), or the caller is interrupted while
+    waiting, the statement is interrupted, the worker is waited for and the
+    exception propagates (the caller's transaction then rolls back). An error
+    of the statement is re-raised in the calling thread.
     """
     if progress is None:
         cur.execute(sql, params)
         return
     cur.execute("SET enable_progress_bar = true")
     cur.execute("SET enable_progress_bar_print = false")
-    stop = threading.Event()
+    failure: list[BaseException] = []
 
-    def poll() -> None:
-        while not stop.wait(0.5):
+    def work() -> None:
+        try:
+            cur.execute(sql, params)
+        except BaseException as exc:  # handed to the calling thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="kam-import-statement", daemon=True)
+    worker.start()
+    reported = low
+    reporting = True
+    try:
+        while True:
+            worker.join(0.25)
+            if not worker.is_alive():
+                break
+            if not reporting:
+                continue
             try:
                 done = cur.query_progress()
                 if done >= 0:
-                    progress(low + (high - low) * min(done, 100.0) / 100.0, message)
+                    reported = max(reported, low + (high - low) * min(done, 100.0) / 100.0)
+                    progress(reported, message)
             except Exception:  # a failing callback must not break the import
-                return
-
-    thread = threading.Thread(target=poll, name="kam-import-progress", daemon=True)
-    thread.start()
-    try:
-        cur.execute(sql, params)
-    finally:
-        stop.set()
-        thread.join()
+                reporting = False
+    except BaseException:
+        with contextlib.suppress(Exception):
+            cur.interrupt()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
 
 
 #: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
