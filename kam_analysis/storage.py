@@ -601,7 +601,9 @@ def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) 
     last purchase, median purchase gap, sums of each measure, each measure in
     the last 6 months and the 6 months before the last date, and for each
     period unit the history length, active periods, mean and population sd.
-    The formulas are those of the on-the-fly queries below.
+    The formulas are those of the on-the-fly queries below; everything but the
+    main region and manager is computed from per-customer-day sums (``days``),
+    a third of sales_daily's rows, so only the summation order differs.
     """
     units = ",".join(_FACT_UNIT_SQL.format(u=u) for u in _FACT_UNITS)
     cur.execute(
@@ -611,9 +613,15 @@ def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) 
                        row_count
                 FROM sales_daily WHERE dataset_id = $ds
             ),
+            days AS MATERIALIZED (
+                SELECT customer_id, order_date, sum(revenue) AS revenue, sum(margin) AS margin,
+                       sum(quantity) AS quantity, sum(row_count) AS row_count
+                FROM src GROUP BY customer_id, order_date
+            ),
             bounds AS (SELECT min(order_date) AS first_date, max(order_date) AS end_date
-                       FROM src),
-            {_MODES_AND_GAPS_SQL},
+                       FROM days),
+            {_MODES_SQL},
+            {_GAPS_SQL.replace("FROM src", "FROM days")},
             base0 AS (
                 SELECT customer_id, min(order_date) AS first_purchase,
                        max(order_date) AS last_purchase, sum(revenue) AS revenue,
@@ -625,7 +633,7 @@ def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) 
                        {_PREVIOUS_SUM_SQL.format(col="margin")} AS margin_prev_6m,
                        {_RECENT_SUM_SQL.format(col="quantity")} AS quantity_last_6m,
                        {_PREVIOUS_SUM_SQL.format(col="quantity")} AS quantity_prev_6m
-                FROM src, bounds GROUP BY customer_id
+                FROM days, bounds GROUP BY customer_id
             ),
             base AS (
                 SELECT base0.*,
@@ -669,7 +677,7 @@ _FACT_UNIT_SQL = """
         SELECT customer_id, date_trunc('{u}', order_date)::DATE AS p,
                coalesce(sum(revenue), 0) AS r, coalesce(sum(margin), 0) AS m,
                coalesce(sum(quantity), 0) AS q
-        FROM src GROUP BY ALL
+        FROM days GROUP BY ALL
     ),
     mom_{u} AS (
         SELECT b.customer_id, b.n_{u} AS n, count(p.p) AS active,
