@@ -562,22 +562,23 @@ def _swap_in_dataset(
 
 def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """Build the pre-aggregated tables of one dataset from its transactions."""
+    # The dataset id is a bound constant, not a grouping key (one key less to hash).
     cur.execute(
         """INSERT INTO sales_daily
-           SELECT dataset_id, customer_id, order_date, region, manager, category,
+           SELECT $ds, customer_id, order_date, region, manager, category,
                   sum(revenue), sum(margin), sum(quantity), count(*)
-           FROM transactions WHERE dataset_id = ?
-           GROUP BY dataset_id, customer_id, order_date, region, manager, category""",
-        [dataset_id],
+           FROM transactions WHERE dataset_id = $ds
+           GROUP BY customer_id, order_date, region, manager, category""",
+        {"ds": dataset_id},
     )
     cur.execute(
         """INSERT INTO customers
-           SELECT dataset_id, customer_id,
+           SELECT $ds, customer_id,
                   arg_max(customer_name, order_date) FILTER (WHERE customer_name IS NOT NULL),
                   min(order_date), max(order_date), count(*)
-           FROM transactions WHERE dataset_id = ?
-           GROUP BY dataset_id, customer_id""",
-        [dataset_id],
+           FROM transactions WHERE dataset_id = $ds
+           GROUP BY customer_id""",
+        {"ds": dataset_id},
     )
     _build_analysis_aggregates(cur, dataset_id)
 
