@@ -1169,7 +1169,12 @@ def import_file(
     filename : str, optional
         The user's original file name, used in messages and stored as source.
     progress : callable, optional
-        ``progress(fraction 0..1, message)``.
+        ``progress(fraction 0..1, message)``, always called on the calling
+        thread (a UI may draw from it), with fractions that never decrease and
+        end at 1.0. An exception it raises aborts the import and nothing is
+        written (``KeyboardInterrupt`` or a UI's stop request interrupt even the
+        long reading statement), except an ``Exception`` raised while the rows
+        are read, which only ends the reporting of that step.
 
     Returns
     -------
