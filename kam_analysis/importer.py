@@ -45,6 +45,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import io
 import itertools
 import math
@@ -66,6 +67,7 @@ from kam_analysis.fields import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
 from kam_analysis.i18n import t
 from kam_analysis.storage import (
     IMPORT_MAX_COLUMNS,
+    CsvNeedsRejectScan,
     CsvNeedsSerialScan,
     CsvSource,
     Database,
@@ -1167,7 +1169,12 @@ def import_file(
     filename : str, optional
         The user's original file name, used in messages and stored as source.
     progress : callable, optional
-        ``progress(fraction 0..1, message)``.
+        ``progress(fraction 0..1, message)``, always called on the calling
+        thread (a UI may draw from it), with fractions that never decrease and
+        end at 1.0. An exception it raises aborts the import and nothing is
+        written (``KeyboardInterrupt`` or a UI's stop request interrupt even the
+        long reading statement), except an ``Exception`` raised while the rows
+        are read, which only ends the reporting of that step.
 
     Returns
     -------
@@ -1264,15 +1271,21 @@ def import_file(
         def stage(fraction: float, message: str) -> None:
             report(0.05 + 0.95 * fraction, t(message))
 
-        try:
-            info = _run(db, dataset, src, columns, messages, finish, name,
-                        options.currency, line_map, stage)
-        except CsvNeedsSerialScan:
-            assert isinstance(src, CsvSource)
-            src = CsvSource(src.path, src.delimiter, src.quote, src.skip, src.columns,
-                            parallel=False)
-            info = _run(db, dataset, src, columns, messages, finish, name,
-                        options.currency, line_map, stage)
+        # A CSV file is first read the fast way; a malformed row makes DuckDB stop,
+        # then the file is read again collecting such rows (and, if DuckDB's
+        # parallel reader refuses the file, serially). Each retry starts afresh:
+        # the failed attempt wrote nothing.
+        while True:
+            try:
+                info = _run(db, dataset, src, columns, messages, finish, name,
+                            options.currency, line_map, stage)
+                break
+            except CsvNeedsSerialScan:
+                assert isinstance(src, CsvSource) and src.parallel
+                src = dataclasses.replace(src, parallel=False)
+            except CsvNeedsRejectScan:
+                assert isinstance(src, CsvSource) and not src.scan_rejects
+                src = dataclasses.replace(src, scan_rejects=True)
         stats = outcome["stats"]
         return ImportResult(
             dataset=info,
