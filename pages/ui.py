@@ -186,29 +186,33 @@ def ensure_demo() -> bool:
         return _first_start(str(default_db_path()))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# Cache misses (only) show what is being calculated; hits return at once.
+_CALCULATING = t("Calculating...")
+
+
+@st.cache_data(max_entries=32, show_spinner=_CALCULATING)
 def _analysis(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> engine.Analysis:
     return engine.analyze(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _trend(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
     return engine.concentration_trend(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _migration(path: str, dataset_id: int, dataset: str,
                params: AnalysisParams) -> engine.Migration:
     return engine.migration(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _margin_matrix(path: str, dataset_id: int, dataset: str,
                    params: AnalysisParams) -> pd.DataFrame | None:
     return engine.revenue_margin_matrix(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _sensitivity(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
                  delta: float) -> pd.DataFrame:
     return engine.abc_sensitivity(_analysis(path, dataset_id, dataset, params), delta)
@@ -219,7 +223,7 @@ def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[s
     return engine.filter_values(_open(path), dataset)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=_CALCULATING)
 def _customer(path: str, kind: str, dataset_id: int, dataset: str, customer_id: str,
               params: AnalysisParams) -> pd.DataFrame:
     fn = {"periods": engine.customer_periods, "history": engine.customer_class_history,
