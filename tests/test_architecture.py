@@ -145,3 +145,30 @@ def test_default_connection_checker_catches_offenders(tmp_path: Path) -> None:
     attrs = sorted(attr for _, _, attr in _duckdb_calls(bad))
     assert attrs == ["connect", "connect()", "from duckdb import sql", "read_csv", "sql"]
     assert _DUCKDB_DEFAULT_CONNECTION.search("x = duckdb.connect(path)")
+
+
+def test_public_api_has_docstrings_and_type_hints() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import kam_analysis
+
+    missing = []
+    for info in pkgutil.iter_modules(kam_analysis.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"kam_analysis.{info.name}")
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if not inspect.getdoc(obj):
+                missing.append(f"{info.name}.{name}: docstring")
+            if inspect.isfunction(obj):
+                sig = inspect.signature(obj)
+                untyped = [p for p, v in sig.parameters.items() if v.annotation is v.empty]
+                if untyped or sig.return_annotation is sig.empty:
+                    missing.append(f"{info.name}.{name}: type hints")
+    assert missing == []
