@@ -1806,18 +1806,21 @@ def import_rows(
 
 
 def _number_records(cur: duckdb.DuckDBPyConnection, new_id: int, skip: int) -> None:
-    """Store record numbers (``skip`` + 1, 2, ...) of the rows the import just added.
+    """Store record numbers (``skip`` + 1, 2, ...) of the staged rows the import just added.
 
     Every source record was inserted (imported or staged) in source order in one
     statement with insertion order preserved, so within this transaction the new
-    rows' row ids run consecutively in file order. Numbering them afterwards
-    costs a fraction of a second, where ``row_number()`` in the reading
-    statement would serialise DuckDB's parallel reader.
+    rows' row ids run consecutively in file order. Numbering afterwards costs
+    little, where ``row_number()`` in the reading statement would serialise
+    DuckDB's parallel reader. Only the staged rows (rejects, totals, blank and
+    header rows) are numbered: rejects are reported by line. Imported rows of a
+    file source keep ``source_line`` NULL; nothing shows their line, and
+    writing it on every row cost about 1.5 s per 10 million rows.
     """
     cur.execute(
         "UPDATE transactions SET source_line = rowid - (SELECT min(rowid) FROM transactions "
-        "WHERE dataset_id IN (?, ?)) + 1 + ? WHERE dataset_id IN (?, ?)",
-        [new_id, -new_id, int(skip), new_id, -new_id],
+        "WHERE dataset_id IN (?, ?)) + 1 + ? WHERE dataset_id = ?",
+        [new_id, -new_id, int(skip), -new_id],
     )
 
 
@@ -1970,9 +1973,9 @@ def _fix_line_numbers(
     cur.register("kam_line_map", table)
     cur.execute(
         "UPDATE transactions SET source_line = m.physical_line FROM kam_line_map m "
-        "WHERE transactions.dataset_id IN (?, ?) AND transactions.source_line = m.record_line "
+        "WHERE transactions.dataset_id = ? AND transactions.source_line = m.record_line "
         "AND m.record_line <> m.physical_line",
-        [new_id, -new_id],
+        [-new_id],
     )
     cur.unregister("kam_line_map")
     return True
