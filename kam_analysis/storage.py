@@ -556,13 +556,19 @@ def _swap_in_dataset(
     old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
     for (old_id,) in old:
         _delete_dataset_rows(cur, old_id)
+    # From the aggregates just built, not the transactions: same figures, and no
+    # distinct count over every row.
     cur.execute(
         """INSERT INTO datasets
-           SELECT ?, ?, ?, now()::TIMESTAMP, count(*), count(DISTINCT customer_id),
-                  min(order_date), max(order_date),
-                  count(margin) > 0, count(quantity) > 0, ?, ?
-           FROM transactions WHERE dataset_id = ?""",
-        [new_id, name, source, currency, json.dumps(summary or {}, default=str), new_id],
+           SELECT $id, $name, $source, now()::TIMESTAMP,
+                  coalesce(sum(row_count), 0)::BIGINT, count(*),
+                  min(first_purchase), max(last_purchase),
+                  (SELECT count(margin) > 0 FROM sales_daily WHERE dataset_id = $id),
+                  (SELECT count(quantity) > 0 FROM sales_daily WHERE dataset_id = $id),
+                  $currency, $summary
+           FROM customers WHERE dataset_id = $id""",
+        {"id": new_id, "name": name, "source": source, "currency": currency,
+         "summary": json.dumps(summary or {}, default=str)},
     )
     return _get_dataset(cur, name)
 
