@@ -140,7 +140,7 @@ def main() -> int:
               f"(CPU {ours['cpu']:.1f} s), "
               f"peak RSS {ours['peak_mb']:,.0f} MB, {ours['rows']:,} rows, "
               f"{ours['customers']:,} customers, {ours['rejected']:,} rejected, "
-              f"{ours['daily']:,} customer-day-group rows aggregated")
+              f"{ours['daily']:,} sales_daily rows (customer x day x region x manager)")
         print(f"ratio: {ratio:.2f}x (target <= 1.5x), CPU time ratio "
               f"{ours['cpu'] / base['cpu']:.2f}x; "
               f"peak memory {ours['peak_mb'] / 1024:.2f} GB (target <= 1.5 GB)")

@@ -17,11 +17,15 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 
 
 def stored(db: Database, dataset: str) -> pd.DataFrame:
-    """The stored transactions of a dataset, in source order."""
+    """The stored transactions of a dataset, in source order.
+
+    Imported rows of CSV and Parquet files carry no ``source_line`` (NULL); their
+    row ids follow the file.
+    """
     with db.read() as cur:
         return cur.execute(
             "SELECT t.* FROM transactions t JOIN datasets d USING (dataset_id) "
-            "WHERE d.name = ? ORDER BY source_line",
+            "WHERE d.name = ? ORDER BY source_line, t.rowid",
             [dataset],
         ).df()
 

@@ -408,13 +408,46 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
     db.close()
     db = open_database(path)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 2
+        assert schema_version(db) == SCHEMA_VERSION == 3
         res = analyze(db, "t", YEAR)  # no facts for the old dataset: computed on the fly
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts
         with db.read() as cur:
             info = analysis.storage.dataset_in(cur, "t")
             assert analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+    finally:
+        db.close()
+
+
+def test_version_2_sales_daily_with_category_is_migrated(tmp_path) -> None:
+    from kam_analysis.storage import open_database
+
+    path = tmp_path / "v2.duckdb"
+    db = open_database(path)
+    store(db, [("a", d("2024-01-05"), 100, 10, "N", "M", "Tools", "Drill"),
+               ("a", d("2024-01-05"), 50, 5, "N", "M", "Glue", "Epoxy"),
+               ("b", d("2024-01-06"), 70, 7, "S", "M", "Glue", "Epoxy")])
+    with db.write() as cur:  # a version-2 table: one row per category
+        cur.execute("DELETE FROM sales_daily")
+        cur.execute("ALTER TABLE sales_daily ADD COLUMN category VARCHAR")
+        cur.execute("INSERT INTO sales_daily BY NAME SELECT dataset_id, customer_id, order_date, "
+                    "region, manager, category, sum(revenue) AS revenue, sum(margin) AS margin, "
+                    "sum(quantity) AS quantity, count(*) AS row_count FROM transactions "
+                    "GROUP BY ALL")
+        cur.execute("DELETE FROM customer_facts")
+        cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.close()
+    db = open_database(path)
+    try:
+        with db.read() as cur:
+            columns = [r[0] for r in cur.execute("DESCRIBE sales_daily").fetchall()]
+        assert "category" not in columns
+        r = analyze(db, "t", YEAR)  # from the old (finer) sales_daily rows
+        assert dict(zip(r.customers["customer_id"], r.customers["value"], strict=True)) == {
+            "a": 150, "b": 70}
+        r = analyze(db, "t", AnalysisParams(filters=Filters(categories=("Glue",))))
+        assert dict(zip(r.customers["customer_id"], r.customers["value"], strict=True)) == {
+            "b": 70, "a": 50}
     finally:
         db.close()
 
