@@ -11,6 +11,8 @@ from kam_analysis.demo import DEMO_DATASET, generate_demo, load_demo
 from kam_analysis.storage import Database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+APP_TIMEOUT = 30
 
 
 @pytest.fixture
@@ -34,3 +36,39 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     load_demo(database, DEMO_DATASET)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A fresh database file set as $KAM_DB for the module; the app's first start
+    (one AppTest run of ``app.py``) fills it with the demo dataset."""
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path_factory.mktemp("app") / "app.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KAM_DB", str(path))
+        first = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
+        assert not first.exception
+        yield open_database(path)
+
+
+@pytest.fixture
+def navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every AppTest run in ``st.navigation`` mode, as a served app is after its first run.
+
+    Streamlit 1.67 treats an app with a ``pages/`` folder as an old-style
+    multipage app until ``st.navigation`` has run once in the process;
+    ``ui.ensure_navigation`` then reruns once. A server does that once per
+    process, but AppTest forgets the mode before every ``run()``, and the
+    rerun would swallow each button click. A test that checks the switch itself
+    calls ``monkeypatch.undo()``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from google.protobuf import text_format
 from openpyxl import load_workbook
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitSecretNotFoundError
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 from streamlit.testing.v1.util import patch_config_options
@@ -27,7 +25,7 @@ from streamlit.testing.v1.util import patch_config_options
 from kam_analysis.analysis import analyze
 from kam_analysis.auth import hash_password
 from kam_analysis.demo import DEMO_DATASET
-from kam_analysis.storage import Database, open_database
+from kam_analysis.storage import Database
 from pages import ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,27 +36,7 @@ EDITOR_PW = "editor-secret-2"
 PAGES = ("overview", "abc_xyz", "pareto", "concentration", "key_accounts", "dossier", "data")
 
 
-@pytest.fixture(scope="module")
-def app_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """A fresh database file as $KAM_DB; the app's first start loads the demo."""
-    path = tmp_path_factory.mktemp("access") / "app.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KAM_DB", str(path))
-        first = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-        assert not first.exception
-        yield open_database(path)
-
-
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``st.navigation`` mode from the first run (see tests/test_pages.py)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("navigation_mode")
 
 
 @pytest.fixture(scope="module")

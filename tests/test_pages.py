@@ -7,19 +7,17 @@ equals the engine's figures for the same parameters.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from kam_analysis.analysis import AnalysisParams, Filters, analyze, get_tags
 from kam_analysis.demo import DEMO_DATASET
 from kam_analysis.dossier import get_dossier, list_events
-from kam_analysis.storage import Database, get_dataset, list_datasets, open_database
+from kam_analysis.storage import Database, get_dataset, list_datasets
 from pages import ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,36 +25,7 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 30
 
 
-@pytest.fixture(scope="module")
-def app_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """A fresh, empty database file set as $KAM_DB; the app's first start fills it."""
-    path = tmp_path_factory.mktemp("pages") / "app.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KAM_DB", str(path))
-        first = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-        assert not first.exception
-        db = open_database(path)
-        yield db
-
-
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every AppTest run in ``st.navigation`` mode, as a served app is after its first run.
-
-    Streamlit 1.67 treats an app with a ``pages/`` folder as an old-style
-    multipage app until ``st.navigation`` has run once in the process;
-    ``ui.ensure_navigation`` then reruns once. A server does that once per
-    process, but AppTest forgets the mode before every ``run()``, and the
-    rerun would swallow each button click. Tests that check the switch itself
-    undo this patch.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+pytestmark = pytest.mark.usefixtures("navigation_mode")
 
 
 def _app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
