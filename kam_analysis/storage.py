@@ -414,17 +414,7 @@ def get_dataset(db: Database, name: str) -> DatasetInfo:
         If there is no such dataset.
     """
     with db.read() as cur:
-        return _get_dataset(cur, name)
-
-
-def _get_dataset(cur: duckdb.DuckDBPyConnection, name: str) -> DatasetInfo:
-    row = cur.execute(
-        f"SELECT {_DATASET_COLUMNS} FROM datasets WHERE name = ?",  # noqa: S608 - constant columns
-        [name],
-    ).fetchone()
-    if row is None:
-        raise DatasetNotFoundError(f"There is no dataset called {name!r}.")
-    return _dataset_from_row(row)
+        return dataset_in(cur, name)
 
 
 def _delete_dataset_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
@@ -442,7 +432,7 @@ def delete_dataset(db: Database, name: str) -> None:
         If there is no such dataset.
     """
     with db.write() as cur:
-        info = _get_dataset(cur, name)
+        info = dataset_in(cur, name)
         _delete_dataset_rows(cur, info.dataset_id)
     db.checkpoint()
 
@@ -570,7 +560,7 @@ def _swap_in_dataset(
         {"id": new_id, "name": name, "source": source, "currency": currency,
          "summary": json.dumps(summary or {}, default=str)},
     )
-    return _get_dataset(cur, name)
+    return dataset_in(cur, name)
 
 
 def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
@@ -599,7 +589,7 @@ def _build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
 def import_rejects(db: Database, name: str) -> pd.DataFrame:
     """Return the rows the import of dataset ``name`` rejected, by source line."""
     with db.read() as cur:
-        info = _get_dataset(cur, name)
+        info = dataset_in(cur, name)
         return cur.execute(
             "SELECT source_line, reason, raw FROM import_rejects "
             "WHERE dataset_id = ? ORDER BY source_line",
@@ -1284,7 +1274,7 @@ def create_synthetic_dataset(
                FROM transactions WHERE dataset_id = ?""",
             [new_id, name, new_id],
         )
-        info = _get_dataset(cur, name)
+        info = dataset_in(cur, name)
     db.checkpoint()
     return info
 
