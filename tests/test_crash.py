@@ -126,16 +126,7 @@ def _run_and_kill(path: Path, tmp: Path, *, mark_at: int, delay: float,
          str(mark_at), str(BATCHES), str(BATCH_ROWS)],
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
-    wait_for = done if kill_after_done else marker
-    deadline = time.monotonic() + 300
-    while not wait_for.exists():
-        if child.poll() is not None:
-            pytest.fail(f"the importing process ended early: {child.stderr.read()}")
-        assert time.monotonic() < deadline, "the importing process never reached the marker"
-        time.sleep(0.01)
-    time.sleep(delay)
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    _kill_at(child, done if kill_after_done else marker, delay)
     assert child.returncode == -signal.SIGKILL
     if child.stderr:
         child.stderr.close()
@@ -160,6 +151,19 @@ def _assert_reopens(path: Path, before: dict, finished: bool) -> None:
     finally:
         db.close()
 
+
+
+def _kill_at(child: subprocess.Popen, marker: Path, delay: float = 0.0) -> None:
+    """SIGKILL ``child`` once it has written ``marker`` (and ``delay`` seconds more)."""
+    deadline = time.monotonic() + 300
+    while not marker.exists():
+        if child.poll() is not None:
+            pytest.fail(f"the importing process ended early: {child.stderr.read()}")
+        assert time.monotonic() < deadline, "the importing process never reached the marker"
+        time.sleep(0.005)
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
 
 def test_kill_in_the_middle_of_an_import(tmp_path: Path) -> None:
     path = tmp_path / "kam.duckdb"
@@ -245,14 +249,7 @@ def test_kill_during_import_file(tmp_path: Path, big_csv: Path, stage: float) ->
          str(stage)],
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
-    deadline = time.monotonic() + 300
-    while not marker.exists():
-        if child.poll() is not None:
-            pytest.fail(f"the importing process ended early: {child.stderr.read()}")
-        assert time.monotonic() < deadline, "the import never reached the stage"
-        time.sleep(0.005)
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    _kill_at(child, marker)
     child.stderr.close()
     db = open_database(path)  # the next start
     try:
