@@ -201,7 +201,7 @@ if result is not None:
         shown = last_rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
                                              "raw": t("Row as read")})
         st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
-        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(last_rejects),
+        st.download_button(t("Rejected rows (CSV)"), lambda: export.csv_bytes(last_rejects),
                            file_name=f"rejected_{ui.slug(result.dataset.name)}.csv",
                            mime="text/csv", key="data_last_rejects_csv", icon=":material/download:")
     else:
@@ -243,7 +243,7 @@ with left:
         st.dataframe(rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
                                              "raw": t("Row as read")}),
                      hide_index=True, key="data_rejects", height=260)
-        st.download_button(t("Rejected rows (CSV)"), export.csv_bytes(rejects),
+        st.download_button(t("Rejected rows (CSV)"), lambda: export.csv_bytes(rejects),
                            file_name=f"rejected_{ui.slug(which)}.csv", mime="text/csv",
                            key="data_rejects_csv", icon=":material/download:")
 with right:

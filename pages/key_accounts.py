@@ -117,7 +117,7 @@ base = f"{ui.slug(ctx.dataset.name)}_{stamp}"
 columns = [col for col in getattr(export, "EXPORT_COLUMNS", customers.columns)
            if col in customers.columns]
 d1, d2 = st.columns(2)
-d1.download_button(t("Key accounts (CSV)"), data=export.csv_bytes(keys[columns]),
+d1.download_button(t("Key accounts (CSV)"), data=lambda: export.csv_bytes(keys[columns]),
                    file_name=f"key_accounts_{base}.csv", mime="text/csv", key="ka_csv",
                    icon=":material/download:")
 if len(customers) >= export.MAX_XLSX_ROWS:  # one row of the sheet is the header
