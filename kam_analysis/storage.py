@@ -625,7 +625,8 @@ def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) 
             bounds AS (SELECT min(order_date) AS first_date, max(order_date) AS end_date
                        FROM days),
             {_MODES_SQL},
-            {_GAPS_SQL.replace("FROM src", "FROM days")},
+            purchase_dates AS (SELECT customer_id, order_date FROM days),
+            {_GAPS_MEDIAN_SQL},
             base0 AS (
                 SELECT customer_id, min(order_date) AS first_purchase,
                        max(order_date) AS last_purchase, sum(revenue) AS revenue,
@@ -674,6 +675,20 @@ def _build_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) 
     )
 
 
+def _zero_padded_sd_sql(n: str, k: str, mean: str, var: str) -> str:
+    """SQL for the population sd over ``n`` periods, ``k`` of them with values.
+
+    ``mean`` and ``var`` are the mean and population variance of the ``k``
+    values; the other ``n - k`` periods are zero. The two groups are combined
+    with Chan et al.'s pairwise formula (sum of squares = k * var +
+    k * (n - k) / n * mean^2), which is as stable as the two-pass one but needs
+    one aggregation instead of a second join over the periods. The arguments
+    are column names (constants).
+    """
+    return (f"sqrt(greatest((coalesce({k} * {var}, 0) "
+            f"+ coalesce({k} * ({n} - {k}) * {mean} ^ 2 / {n}, 0)) / {n}, 0))")
+
+
 # Per period unit u (a constant of _FACT_UNITS): per-period sums, then mean and
 # population sd over the customer's history (zero periods included).
 _FACT_UNIT_SQL = """
@@ -684,26 +699,22 @@ _FACT_UNIT_SQL = """
         FROM days GROUP BY ALL
     ),
     mom_{u} AS (
-        SELECT b.customer_id, b.n_{u} AS n, count(p.p) AS active,
-               coalesce(sum(p.r), 0) / b.n_{u} AS mr, coalesce(sum(p.m), 0) / b.n_{u} AS mm,
-               coalesce(sum(p.q), 0) / b.n_{u} AS mq
-        FROM base b LEFT JOIN per_{u} p USING (customer_id)
-        GROUP BY b.customer_id, b.n_{u}
+        SELECT customer_id, count(*) AS k,
+               sum(r) AS sr, avg(r) AS ar, var_pop(r) AS vr,
+               sum(m) AS sm, avg(m) AS am, var_pop(m) AS vm,
+               sum(q) AS sq, avg(q) AS aq, var_pop(q) AS vq
+        FROM per_{u} GROUP BY customer_id
     ),
     sd_{u} AS (
-        SELECT o.customer_id, o.n AS periods_{u}, o.active AS active_{u},
-               o.mr AS revenue_mean_{u},
-               sqrt(greatest((coalesce(sum((p.r - o.mr) ^ 2), 0) + (o.n - o.active) * o.mr ^ 2)
-                             / o.n, 0)) AS revenue_sd_{u},
-               o.mm AS margin_mean_{u},
-               sqrt(greatest((coalesce(sum((p.m - o.mm) ^ 2), 0) + (o.n - o.active) * o.mm ^ 2)
-                             / o.n, 0)) AS margin_sd_{u},
-               o.mq AS quantity_mean_{u},
-               sqrt(greatest((coalesce(sum((p.q - o.mq) ^ 2), 0) + (o.n - o.active) * o.mq ^ 2)
-                             / o.n, 0)) AS quantity_sd_{u}
-        FROM mom_{u} o LEFT JOIN per_{u} p USING (customer_id)
-        GROUP BY o.customer_id, o.n, o.active, o.mr, o.mm, o.mq
-    )"""
+        SELECT b.customer_id, b.n_{u} AS periods_{u}, coalesce(o.k, 0) AS active_{u},
+               coalesce(o.sr, 0) / b.n_{u} AS revenue_mean_{u},
+               """ + _zero_padded_sd_sql("b.n_{u}", "o.k", "o.ar", "o.vr") + """ AS revenue_sd_{u},
+               coalesce(o.sm, 0) / b.n_{u} AS margin_mean_{u},
+               """ + _zero_padded_sd_sql("b.n_{u}", "o.k", "o.am", "o.vm") + """ AS margin_sd_{u},
+               coalesce(o.sq, 0) / b.n_{u} AS quantity_mean_{u},
+               """ + _zero_padded_sd_sql("b.n_{u}", "o.k", "o.aq", "o.vq") + """ AS quantity_sd_{u}
+        FROM base b LEFT JOIN mom_{u} o USING (customer_id)
+    )"""  # noqa: S608 - constant SQL fragments only
 
 
 # ---- Analysis queries ----
@@ -762,11 +773,9 @@ _MODES_SQL = """
         FROM manager_rows GROUP BY customer_id
     )"""
 
-# Median days between consecutive distinct purchase dates up to $end (needs ``src``).
-_GAPS_SQL = """
-    purchase_dates AS (
-        SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
-    ),
+# Median days between consecutive purchase dates, from a CTE ``purchase_dates``
+# with one row per customer and purchase date.
+_GAPS_MEDIAN_SQL = """
     gaps AS (
         SELECT customer_id,
                date_diff('day', lag(order_date) OVER (PARTITION BY customer_id
@@ -778,7 +787,11 @@ _GAPS_SQL = """
         WHERE gap IS NOT NULL GROUP BY customer_id
     )"""
 
-_MODES_AND_GAPS_SQL = _MODES_SQL + "," + _GAPS_SQL
+# The same from the purchase dates up to $end (needs ``src``).
+_GAPS_SQL = """
+    purchase_dates AS (
+        SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
+    ),""" + _GAPS_MEDIAN_SQL  # noqa: S608 - constant SQL fragments only
 
 _GAPS_FROM_FACTS_SQL = """
     gaps_median AS (
@@ -815,30 +828,26 @@ _HISTORY_SQL = """
         FROM hist
     ),
     per_sum AS (
-        SELECT customer_id, sum(coalesce(v, 0)) AS s, count(*) AS active
+        SELECT customer_id, sum(coalesce(v, 0)) AS s, count(*) AS active,
+               avg(coalesce(v, 0)) AS active_mean, var_pop(coalesce(v, 0)) AS active_var
         FROM per GROUP BY customer_id
     ),
     moments AS (
         SELECT h.customer_id, h.periods, coalesce(ps.active, 0) AS active,
-               coalesce(ps.s, 0) / h.periods AS mean
+               coalesce(ps.s, 0) / h.periods AS mean,
+               """ + _zero_padded_sd_sql(  # noqa: S608 - constant SQL fragments only
+                   "h.periods", "ps.active", "ps.active_mean", "ps.active_var") + """ AS sd
         FROM hist_periods h LEFT JOIN per_sum ps USING (customer_id)
-    ),
-    deviations AS (
-        SELECT m.customer_id, sum((coalesce(p.v, 0) - m.mean) ^ 2) AS ss
-        FROM moments m JOIN per p USING (customer_id) GROUP BY m.customer_id
     )
     SELECT h.customer_id, c.customer_name, h.region, h.manager,
            coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
            coalesce(h.margin, 0) AS margin, h.rows,
            row_number() OVER (ORDER BY h.customer_id) AS id_order,
            h.first_purchase, h.last_purchase, h.periods,
-           m.active AS active_periods, m.mean,
-           sqrt(greatest((coalesce(d.ss, 0) + (m.periods - m.active) * m.mean ^ 2)
-                         / m.periods, 0)) AS sd,
+           m.active AS active_periods, m.mean, m.sd,
            h.median_gap, h.value_last_6m, h.value_prev_6m
     FROM hist_periods h
     JOIN moments m USING (customer_id)
-    LEFT JOIN deviations d USING (customer_id)
     LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
 
 _CUSTOMER_STATS_GENERAL_SQL = """

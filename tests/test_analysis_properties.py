@@ -103,3 +103,28 @@ def test_single_customer_class_equals_full_ranking(values, method, pick) -> None
     assert abc == row["abc"]
     assert share == pytest.approx(row["share"])
     assert rank == (None if pd.isna(row["rank"]) else int(row["rank"]))
+
+
+@SETTINGS
+@given(base=st.sampled_from([0.0, 1e6, 1e9]),
+       months=st.lists(st.one_of(st.none(), st.integers(1, 1000)), min_size=3, max_size=24),
+       first=st.integers(1, 1000), last=st.integers(1, 1000), precomputed=st.booleans())
+def test_cov_equals_the_zero_padded_population_sd(pdb, base, months, first, last,
+                                                  precomputed) -> None:
+    """XYZ's CoV (one-pass sd with the empty months combined in) matches numpy's
+    population sd over every month of the history, empty months as zero, also for
+    large steady amounts where a naive sum-of-squares formula loses all digits."""
+    from unittest import mock
+
+    from kam_analysis import analysis
+
+    amounts = [float(first), *[None if m is None else float(m) for m in months], float(last)]
+    rows = [("steady", date(2022 + i // 12, i % 12 + 1, 15), base + v)
+            for i, v in enumerate(amounts) if v is not None]
+    store(pdb, rows)
+    with mock.patch.object(analysis, "_use_precomputed", return_value=precomputed):
+        c = analyze(pdb, "t", AnalysisParams(period="month")).customers.set_index("customer_id")
+    padded = np.array([0.0 if v is None else base + v for v in amounts])
+    assert c.loc["steady", "periods"] == len(amounts)
+    assert c.loc["steady", "cov"] == pytest.approx(padded.std() / padded.mean(),
+                                                   rel=1e-9, abs=1e-12)
