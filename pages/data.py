@@ -3,8 +3,10 @@ and manage datasets."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -43,20 +45,42 @@ else:
     st.info(t("Only editors can import data."), icon=":material/lock:")
 
 
+UPLOAD_PREFIX = "kam_upload_"
+#: Uploads of sessions that ended without removing their file are deleted after a day.
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
 def _saved_upload(file) -> Path:
     """Save the upload once to a temporary file (replacing the previous one)."""
     token = f"{file.file_id}:{file.name}:{file.size}"
     saved = st.session_state.get("data_temp")
     if saved and saved[0] == token and Path(saved[1]).exists():
         return Path(saved[1])
-    if saved:
-        Path(saved[1]).unlink(missing_ok=True)
+    _discard_upload()
+    _sweep_stale_uploads()
     suffix = Path(file.name).suffix.lower()[:10]
-    fd, path = tempfile.mkstemp(prefix="kam_upload_", suffix=suffix)
+    fd, path = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=suffix)
     with os.fdopen(fd, "wb") as out:
         out.write(file.getbuffer())
     st.session_state["data_temp"] = (token, path)
     return Path(path)
+
+
+def _discard_upload() -> None:
+    """Delete this session's saved upload (the sales data should not outlive its use)."""
+    saved = st.session_state.pop("data_temp", None)
+    if saved:
+        Path(saved[1]).unlink(missing_ok=True)
+
+
+def _sweep_stale_uploads() -> None:
+    """Delete saved uploads older than a day: Streamlit has no session-end hook, so a
+    session closed with a file still in the uploader leaves its copy behind."""
+    cutoff = time.time() - STALE_UPLOAD_SECONDS
+    for old in Path(tempfile.gettempdir()).glob(UPLOAD_PREFIX + "*"):
+        with contextlib.suppress(OSError):  # another session may delete it first
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +90,9 @@ def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:
     return rejects.assign(raw=ui.hidden_note())
 
 
-if upload is not None:
+if upload is None:
+    _discard_upload()
+else:
     path = _saved_upload(upload)
     token = st.session_state["data_temp"][0]
     tag = str(abs(hash(token)))[:10]  # widget keys per uploaded file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from kam_analysis.storage import Database, open_database
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 APP_TIMEOUT = 30
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Temporary files (the Data page's saved uploads among them) go to the test's own
+    folder, so a test run leaves nothing in the system's temp folder."""
+    folder = tmp_path / "tempfiles"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -371,6 +371,31 @@ def test_data_page_imports_an_upload_and_deletes_with_confirmation(app_db: Datab
     assert "Upload test" not in [d.name for d in list_datasets(app_db)]
 
 
+def test_data_page_deletes_its_copy_of_the_upload(app_db: Database) -> None:
+    """The saved copy of an upload goes when the file is removed from the uploader, and
+    copies older than a day (sessions that ended with a file in it) go at the next upload."""
+    import os
+    import tempfile
+    import time
+
+    folder = Path(tempfile.gettempdir())
+    stale, recent = folder / "kam_upload_stale.csv", folder / "kam_upload_recent.csv"
+    for path in (stale, recent):
+        path.write_bytes(b"Kunde;Datum;Umsatz\n")
+    day_ago = time.time() - 24 * 3600 - 60
+    os.utime(stale, (day_ago, day_ago))
+    at = _app("data")
+    csv = b"Kunde;Datum;Umsatz\nC1;01.02.2025;10,00\n"
+    at.get("file_uploader")[0].upload("sales.csv", csv, "text/csv").run()
+    assert not at.exception
+    saved = Path(at.session_state["data_temp"][1])
+    assert saved.read_bytes() == csv and saved.parent == folder
+    assert not stale.exists() and recent.exists()
+    at.get("file_uploader")[0].clear().run()
+    assert not at.exception
+    assert not saved.exists() and "data_temp" not in at.session_state
+
+
 def test_data_page_explains_a_bad_file(app_db: Database) -> None:
     at = _app("data")
     at.get("file_uploader")[0].upload("report.csv", b"%PDF-1.7\n\x00\x01binary", "text/csv").run()
