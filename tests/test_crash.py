@@ -235,6 +235,10 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
                        ).strftime("%Y-%m-%d"),
         "revenue": np.full(CSV_ROWS, 2.0),
     }).to_csv(path, index=False)
+    # Rows the import rejects or drops are staged while it runs and deleted after it
+    # commits: a kill can land in between.
+    with path.open("a", encoding="utf-8") as out:
+        out.write("K00001,not a date,2.0\nK00002,2024-02-30,2.0\nTotal,,800000.0\n")
     return path
 
 

@@ -123,3 +123,59 @@ def test_newer_schema_is_refused(tmp_path) -> None:
     db.close()
     with pytest.raises(storage.StorageError, match="newer"):
         open_database(path)
+
+
+def _csv_with_rejects(path) -> None:
+    path.write_text(
+        "Kunde;Datum;Umsatz\n"
+        "K1;01.02.2025;10,00\n"
+        "K2;kein Datum;5,00\n"          # line 3: rejected
+        "K1;03.02.2025;20,00\n"
+        "\n"                            # line 5: blank
+        "K3;04.02.2025;n/a\n"           # line 6: rejected
+        "Summe;;35,00\n",               # line 7: totals
+        encoding="utf-8",
+    )
+
+
+def _staged_rows_left(db) -> int:
+    with db.read() as cur:
+        [(n,)] = cur.execute(
+            "SELECT count(*) FROM transactions WHERE dataset_id < 0").fetchall()
+    return n
+
+
+def test_import_leaves_no_staged_rows_and_keeps_reject_lines(tmp_path) -> None:
+    """Rows the import does not take are staged under a negative id while it runs and
+    deleted once it has committed; their exact lines survive in import_rejects."""
+    from kam_analysis.importer import import_file
+
+    _csv_with_rejects(tmp_path / "s.csv")
+    db = open_database(tmp_path / "k.duckdb")
+    result = import_file(db, tmp_path / "s.csv", "d")
+    assert (result.rows_imported, result.rows_rejected, result.totals_dropped) == (2, 2, 1)
+    assert _staged_rows_left(db) == 0
+    assert list(storage.import_rejects(db, "d")["source_line"]) == [3, 6]
+    db.close()
+
+
+def test_staged_rows_of_a_crash_after_the_commit_are_deleted_on_the_next_open(
+        tmp_path, monkeypatch) -> None:
+    """A process that dies between the import's commit and the deletion of its staged
+    rows leaves them under a negative id: no dataset shows them, and the next start
+    deletes them."""
+    from kam_analysis.importer import import_file
+
+    _csv_with_rejects(tmp_path / "s.csv")
+    path = tmp_path / "k.duckdb"
+    db = open_database(path)
+    monkeypatch.setattr(storage, "_drop_staged_rows", lambda db, new_id: None)  # the "crash"
+    import_file(db, tmp_path / "s.csv", "d")
+    assert _staged_rows_left(db) == 3  # the two rejects and the totals line
+    assert get_dataset(db, "d").row_count == 2
+    db.close()
+    again = open_database(path)
+    assert _staged_rows_left(again) == 0
+    assert get_dataset(again, "d").row_count == 2
+    assert list(storage.import_rejects(again, "d")["source_line"]) == [3, 6]
+    again.close()
