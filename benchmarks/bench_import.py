@@ -10,12 +10,12 @@ measured on its own):
 * ours: :func:`kam_analysis.importer.import_file` into a fresh database
   (parsing, totals/reject handling, per-customer-day aggregates, swap).
 
-The pair is run ``--repeat`` times (default 3), alternating which of the two
+The pair is run ``--repeat`` times (default 5), alternating which of the two
 goes first, because the 2-core machine is shared and one pair's ratio swings
 with other jobs. Prints every pair, the median ratio (target <= 1.5) and the
 highest peak memory (target <= 1.5 GB). Usage::
 
-    python benchmarks/bench_import.py [--rows 10000000] [--repeat 3] [--dir /tmp/bench] [--keep]
+    python benchmarks/bench_import.py [--rows 10000000] [--repeat 5] [--dir /tmp/bench] [--keep]
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ def run(code: str, *args: str) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="pairs of runs (default 3; the median ratio is the figure)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="pairs of runs (default 5; the median ratio is the figure)")
     parser.add_argument("--dir", default=None, help="work folder (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args()

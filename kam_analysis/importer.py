@@ -60,6 +60,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -1059,6 +1060,25 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
     return ImportMessages(empty=empty, invalid=invalid, broken=broken)
 
 
+def _count_lines(path: Path) -> int:
+    """Physical lines of a file (a last line without a line break counts).
+
+    Counted on a memory map with numpy: it runs beside DuckDB's read of the same
+    file on a 2-core machine, where reading chunks into Python bytes and
+    ``bytes.count`` took 0.7 s of CPU for 1.4 GB and numpy takes 0.4 s.
+    """
+    if path.stat().st_size == 0:
+        return 0
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    try:
+        lines = 0
+        for start in range(0, data.size, _TRANSCODE_CHUNK):
+            lines += int(np.count_nonzero(data[start:start + _TRANSCODE_CHUNK] == 10))
+        return lines + (0 if data[-1] == 10 else 1)
+    finally:
+        del data  # unmaps the file
+
+
 def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
                  ) -> Callable[[int, list[int]], tuple[list[int], list[int]] | None]:
     """Return the callback that gives exact physical lines when records != lines.
@@ -1069,13 +1089,7 @@ def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
     counted: list[int] = []
 
     def count_lines() -> None:
-        lines = 0
-        last = b"\n"
-        with open(path, "rb") as f:
-            while chunk := f.read(_TRANSCODE_CHUNK):
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-        counted.append(lines + (0 if last == b"\n" else 1))
+        counted.append(_count_lines(path))
 
     counter = threading.Thread(target=count_lines, name="kam-line-count", daemon=True)
     counter.start()

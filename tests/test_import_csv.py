@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kam_analysis.importer import ImportFailed, ImportOptions, import_file, inspect_file
 from kam_analysis.storage import Database, import_rejects, list_datasets
@@ -373,3 +375,18 @@ def test_repeated_header_rows_and_delimiter_only_rows_are_skipped(db: Database,
 def test_text_without_a_table(db: Database, tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="no header row"):
         import_file(db, write(tmp_path, "notes.txt", "Just some notes\nand more\n"), "N")
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=40).map(lambda b: bytes(b"a\n\r"[x % 3] for x in b)),
+       chunk=st.integers(1, 8))
+def test_count_lines_counts_physical_lines(tmp_path, monkeypatch, data, chunk) -> None:
+    """The line count behind exact reject line numbers, across chunk boundaries."""
+    from kam_analysis import importer
+
+    monkeypatch.setattr(importer, "_TRANSCODE_CHUNK", chunk)
+    path = tmp_path / "lines.csv"
+    path.write_bytes(data)
+    expected = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    assert importer._count_lines(path) == expected
