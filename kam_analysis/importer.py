@@ -1060,23 +1060,26 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
     return ImportMessages(empty=empty, invalid=invalid, broken=broken)
 
 
+_COUNT_CHUNK = 1 << 20
+
+
 def _count_lines(path: Path) -> int:
     """Physical lines of a file (a last line without a line break counts).
 
-    Counted on a memory map with numpy: it runs beside DuckDB's read of the same
-    file on a 2-core machine, where reading chunks into Python bytes and
-    ``bytes.count`` took 0.7 s of CPU for 1.4 GB and numpy takes 0.4 s.
+    Read into one reused 1 MB buffer and counted with numpy: this runs beside
+    DuckDB's read of the same file on a 2-core machine, where reading chunks into
+    new bytes objects and ``bytes.count`` took 0.7 s of CPU for 1.4 GB and this
+    takes 0.25 s (a memory map was as fast but counts the whole file towards the
+    process's resident memory).
     """
-    if path.stat().st_size == 0:
-        return 0
-    data = np.memmap(path, dtype=np.uint8, mode="r")
-    try:
-        lines = 0
-        for start in range(0, data.size, _TRANSCODE_CHUNK):
-            lines += int(np.count_nonzero(data[start:start + _TRANSCODE_CHUNK] == 10))
-        return lines + (0 if data[-1] == 10 else 1)
-    finally:
-        del data  # unmaps the file
+    buffer = bytearray(_COUNT_CHUNK)
+    view = np.frombuffer(buffer, dtype=np.uint8)
+    lines, last = 0, 10
+    with open(path, "rb", buffering=0) as f:
+        while size := f.readinto(buffer):
+            lines += int(np.count_nonzero(view[:size] == 10))
+            last = int(view[size - 1])
+    return lines + (0 if last == 10 else 1)
 
 
 def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int

@@ -385,7 +385,7 @@ def test_count_lines_counts_physical_lines(tmp_path, monkeypatch, data, chunk) -
     """The line count behind exact reject line numbers, across chunk boundaries."""
     from kam_analysis import importer
 
-    monkeypatch.setattr(importer, "_TRANSCODE_CHUNK", chunk)
+    monkeypatch.setattr(importer, "_COUNT_CHUNK", chunk)
     path = tmp_path / "lines.csv"
     path.write_bytes(data)
     expected = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
