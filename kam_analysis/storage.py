@@ -1848,15 +1848,18 @@ def _stage_rows(cur: duckdb.DuckDBPyConnection, new_id: int, skip: int | None) -
     parallel reader). With ``skip`` None the rows keep their stored line.
     Imported rows of a file source keep ``source_line`` NULL: nothing shows it.
     """
-    number = "source_line" if skip is None else (
-        "rowid - (SELECT min(rowid) FROM transactions WHERE dataset_id IN ($id, -$id)) + 1 + $skip"
-    )
+    params: dict[str, Any] = {"id": new_id}
+    number = "source_line"
+    if skip is not None:
+        params["skip"] = int(skip)
+        number = ("rowid - (SELECT min(rowid) FROM transactions "
+                  "WHERE dataset_id IN ($id, -$id)) + 1 + $skip")
     cur.execute(
         f"""CREATE OR REPLACE TEMP TABLE kam_import_staged AS
             SELECT {number} AS source_line, category AS status, document_id AS reason,
                    customer_name AS raw, revenue
             FROM transactions WHERE dataset_id = -$id""",  # noqa: S608 - constant SQL only
-        {"id": new_id, "skip": int(skip or 0)} if skip is not None else {"id": new_id},
+        params,
     )
     [(count,)] = cur.execute("SELECT count(*) FROM kam_import_staged").fetchall()
     return int(count)
@@ -1865,10 +1868,12 @@ def _stage_rows(cur: duckdb.DuckDBPyConnection, new_id: int, skip: int | None) -
 def _drop_staged_rows(db: Database, new_id: int) -> None:
     """Delete the committed import's staged rows (see :func:`_stage_rows`).
 
-    A crash before this leaves rows under a negative id, which nothing reads;
-    the next :class:`Database` opened on the file deletes them.
+    Best effort, like the checkpoint: the import has committed, so a failure here
+    must not report it as failed. Rows left behind under a negative id (this
+    failed, or the process died first) are read by nothing, and the next
+    :class:`Database` opened on the file deletes them.
     """
-    with db.write() as cur:
+    with contextlib.suppress(duckdb.Error), db.write() as cur:
         cur.execute("DELETE FROM transactions WHERE dataset_id = ?", [-new_id])
 
 
