@@ -111,6 +111,28 @@ def test_number_shapes_decimal_point(db: Database, tmp_path: Path, cell: str,
     assert stored(db, "N")["revenue"].tolist() == [pytest.approx(expected), 2.25]
 
 
+def test_padded_cells_of_fixed_width_exports(db: Database, tmp_path: Path) -> None:
+    """SAP-style padding around ids, dates and amounts is trimmed; a cell of spaces is
+    empty (an empty margin is fine, an empty revenue is a reject saying so)."""
+    text = (
+        "Kunde   ;Datum       ;Umsatz      ;Marge\n"
+        "  00017 ;  01.02.2024;   1.234,50 ;  10,5 \n"
+        "00018   ;02.02.2024  ;-7          ;      \n"
+        "00019   ;03.02.2024  ;            ;1\n"
+        "00020   ; 2024-02-04 ;  (2,25)    ;1\n"
+    )
+    result = import_file(db, write(tmp_path, "p.csv", text), "P")
+    rows = stored(db, "P")
+    assert rows["customer_id"].tolist() == ["00017", "00018", "00020"]
+    assert rows["order_date"].dt.date.tolist() == [date(2024, 2, 1), date(2024, 2, 2),
+                                                   date(2024, 2, 4)]
+    assert rows["revenue"].tolist() == [1234.5, -7.0, -2.25]
+    assert rows["margin"].tolist()[:1] == [10.5] and pd.isna(rows["margin"].tolist()[1])
+    assert result.rows_rejected == 1
+    [reason] = import_rejects(db, "P")["reason"].tolist()
+    assert "empty" in reason and "Umsatz" in reason
+
+
 def test_thousands_dot_without_decimals_is_decided_from_the_column(
     db: Database, tmp_path: Path
 ) -> None:
