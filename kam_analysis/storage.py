@@ -1811,8 +1811,17 @@ def import_rows(
                 ]
                 cur.execute("DROP TABLE IF EXISTS kam_import_rejects")
                 cur.execute("DROP TABLE IF EXISTS kam_import_scans")
-            exact = _fix_line_numbers(cur, new_id, source, engine_errors, line_map)
-            stats = _import_stats(cur, new_id, engine_errors, exact, max_rejects_returned)
+            # One scan for the imported rows' count and total (the records the file
+            # had are these plus the staged ones).
+            [(imported, imported_total)] = cur.execute(
+                "SELECT count(*), coalesce(sum(revenue), 0) FROM transactions "
+                "WHERE dataset_id = ?",
+                [new_id],
+            ).fetchall()
+            exact = _fix_line_numbers(cur, int(imported) + staged, source, engine_errors,
+                                      line_map)
+            stats = _import_stats(cur, (int(imported), float(imported_total)), engine_errors,
+                                  exact, max_rejects_returned)
             summary = finish(stats)
             if len(engine_errors):
                 reasons = engine_errors[["source_line", "reason", "raw"]]
@@ -2006,21 +2015,19 @@ def _size_bytes(text: str) -> float:
 
 def _fix_line_numbers(
     cur: duckdb.DuckDBPyConnection,
-    new_id: int,
+    records: int,
     source: CsvSource | ParquetSource | TableSource,
     engine_errors: pd.DataFrame,
     line_map: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None,
 ) -> bool:
     """Replace record numbers by physical line numbers where they differ (CSV only).
 
+    ``records`` is the number of records DuckDB read (imported and staged).
     Returns whether the stored line numbers are exact.
     """
     if not isinstance(source, CsvSource) or line_map is None:
         return True
-    [(records,)] = cur.execute(
-        "SELECT count(*) FROM transactions WHERE dataset_id IN (?, ?)", [new_id, -new_id]
-    ).fetchall()
-    mapping = line_map(int(records), [int(x) for x in engine_errors["source_line"]])
+    mapping = line_map(records, [int(x) for x in engine_errors["source_line"]])
     if mapping is None:
         return True
     record_lines, broken_lines = mapping
@@ -2047,7 +2054,7 @@ def _fix_line_numbers(
 
 def _import_stats(
     cur: duckdb.DuckDBPyConnection,
-    new_id: int,
+    imported_rows: tuple[int, float],
     engine_errors: pd.DataFrame,
     exact: bool,
     limit: int,
@@ -2058,10 +2065,7 @@ def _import_stats(
         "GROUP BY status"
     ).fetchall():
         staged[status] = (int(count), float(total))
-    [(imported, imported_total)] = cur.execute(
-        "SELECT count(*), coalesce(sum(revenue), 0) FROM transactions WHERE dataset_id = ?",
-        [new_id],
-    ).fetchall()
+    imported, imported_total = imported_rows
     rejects = cur.execute(
         "SELECT source_line, reason, raw FROM kam_import_staged "
         "WHERE status = 'reject' ORDER BY source_line LIMIT ?",
