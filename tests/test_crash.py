@@ -133,7 +133,13 @@ def _run_and_kill(path: Path, tmp: Path, *, mark_at: int, delay: float,
     return done.exists()
 
 
-def _assert_reopens(path: Path, before: dict, finished: bool) -> None:
+def _assert_reopens(path: Path, before: dict, finished: bool | None,
+                    rows: int = TOTAL_ROWS) -> bool:
+    """Open the file as the next start does and check it: the earlier datasets whole,
+    "Big" in its old or its new version of ``rows`` rows of 2.0 (the new one if
+    ``finished``), no scratch tables left, and it takes writes again. Returns whether
+    "Big" is the new version."""
+    new = (rows, 2.0 * rows, rows, 2.0 * rows)
     db = open_database(path)  # the next start
     try:
         after = _fingerprint(db)
@@ -141,13 +147,18 @@ def _assert_reopens(path: Path, before: dict, finished: bool) -> None:
         assert after["Earlier B"] == before["Earlier B"]
         assert set(after) == {"Earlier A", "Earlier B", "Big"}
         if finished:
-            assert after["Big"][:2] == (TOTAL_ROWS, 2.0 * TOTAL_ROWS)
+            assert after["Big"][:2] == new[:2]
         else:
-            assert after["Big"] in (before["Big"], (TOTAL_ROWS, 2.0 * TOTAL_ROWS,
-                                                    TOTAL_ROWS, 2.0 * TOTAL_ROWS))
+            assert after["Big"] in (before["Big"], new)
+        # No leftovers of the import's scratch tables either.
+        with db.read() as cur:
+            tables = {r[0] for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+        assert not {t for t in tables if t.startswith("kam_")}, tables
         # ...and it takes writes again.
         replace_dataset(db, "After crash", [_small(5.0, 10)])
         assert "After crash" in [d.name for d in list_datasets(db)]
+        return after["Big"] == new
     finally:
         db.close()
 
@@ -255,21 +266,5 @@ def test_kill_during_import_file(tmp_path: Path, big_csv: Path, stage: float) ->
     )
     _kill_at(child, marker)
     child.stderr.close()
-    db = open_database(path)  # the next start
-    try:
-        after = _fingerprint(db)
-        assert after["Earlier A"] == before["Earlier A"]
-        assert after["Earlier B"] == before["Earlier B"]
-        assert set(after) == {"Earlier A", "Earlier B", "Big"}
-        new = (CSV_ROWS, 2.0 * CSV_ROWS, CSV_ROWS, 2.0 * CSV_ROWS)
-        assert after["Big"] in (before["Big"], new)
-        print(f"killed at {marker.read_text()!r}: Big is the "
-              f"{'new' if after['Big'] == new else 'old'} version")
-        # No leftovers of the import's scratch tables either.
-        with db.read() as cur:
-            tables = {r[0] for r in cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-        assert not {t for t in tables if t.startswith("kam_")}, tables
-        replace_dataset(db, "After crash", [_small(5.0, 10)])
-    finally:
-        db.close()
+    is_new = _assert_reopens(path, before, finished=None, rows=CSV_ROWS)
+    print(f"killed at {marker.read_text()!r}: Big is the {'new' if is_new else 'old'} version")
