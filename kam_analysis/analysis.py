@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from kam_analysis import storage
 from kam_analysis.abc_computed import computed_limits
-from kam_analysis.fields import MEASURES
+from kam_analysis.vocabulary import MEASURES
 from kam_analysis.storage import Database, DatasetInfo
 
 __all__ = [

@@ -62,7 +62,7 @@ def generate_demo(
     Returns
     -------
     DataFrame
-        Canonical columns (see :mod:`kam_analysis.fields`) plus ``source_line``.
+        Canonical columns (see :mod:`kam_analysis.vocabulary`) plus ``source_line``.
     """
     if customers < 1 or years < 1:
         raise ValueError("customers and years must be at least 1")

@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.fields import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
+from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
 from kam_analysis.i18n import t
 from kam_analysis.storage import (
     IMPORT_MAX_COLUMNS,

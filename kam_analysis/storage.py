@@ -3,7 +3,7 @@
 Rules kept in this module:
 
 * every value is a bound parameter (``?``); table and column names come from
-  the constants below or from :mod:`kam_analysis.fields`, never from user text;
+  the constants below or from :mod:`kam_analysis.vocabulary`, never from user text;
 * one :class:`Database` (one DuckDB handle) per file per process; each
   operation gets its own cursor, so threads never share one;
 * writes are serialised by a process-wide lock and run in one transaction, so a
@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.fields import FIELD_BY_NAME, FIELD_NAMES
+from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES
 
 SCHEMA_VERSION = 3
 
@@ -479,7 +479,7 @@ def replace_dataset(
     name : str
         Dataset name (see :func:`validate_dataset_name`).
     batches : iterable of Arrow batches/tables or DataFrames
-        Canonical rows: columns named after :data:`kam_analysis.fields.FIELD_NAMES`
+        Canonical rows: columns named after :data:`kam_analysis.vocabulary.FIELD_NAMES`
         plus ``source_line``; missing optional columns are stored as NULL.
         ``order_date`` must be a date, amounts numeric, ids text.
     source : str, optional
@@ -1415,7 +1415,7 @@ class ImportColumn:
     Attributes
     ----------
     field : str
-        Canonical field name (one of :data:`kam_analysis.fields.FIELD_NAMES`).
+        Canonical field name (one of :data:`kam_analysis.vocabulary.FIELD_NAMES`).
     index : int
         0-based position of the source column.
     header : str

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.fields import FIELDS
+from kam_analysis.vocabulary import FIELDS
 from kam_analysis.filetypes import UnsupportedFile
 from kam_analysis.i18n import t
 from kam_analysis.importer import ImportFailed, ImportOptions, import_file, inspect_file

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kam_analysis.cli import build_parser
-from kam_analysis.fields import FIELD_NAMES
+from kam_analysis.vocabulary import FIELD_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

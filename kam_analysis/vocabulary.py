@@ -1,0 +1,117 @@
+"""The project's one vocabulary: transaction fields, measures, period units,
+filter fields, and the codes of key reasons, account types and flags.
+
+Every module (import, storage, engine, exports, pages) takes these lists from
+here; labels are English and go through :mod:`kam_analysis.i18n` for display.
+The figures they name are defined in ``docs/definitions.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FieldKind = Literal["text", "date", "number"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column of the transactions table.
+
+    Attributes
+    ----------
+    name : str
+        Column name in DuckDB (a constant, never user text).
+    kind : {"text", "date", "number"}
+        How raw cells are parsed.
+    required : bool
+        Whether an import without this column is refused.
+    label : str
+        English label; pass through :func:`kam_analysis.i18n.t` for display.
+    """
+
+    name: str
+    kind: FieldKind
+    required: bool
+    label: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("customer_id", "text", True, "Customer ID"),
+    Field("order_date", "date", True, "Date"),
+    Field("revenue", "number", True, "Revenue"),
+    Field("customer_name", "text", False, "Customer name"),
+    Field("margin", "number", False, "Margin (gross profit)"),
+    Field("quantity", "number", False, "Quantity"),
+    Field("product", "text", False, "Product"),
+    Field("category", "text", False, "Category"),
+    Field("region", "text", False, "Region"),
+    Field("manager", "text", False, "Manager"),
+    Field("document_id", "text", False, "Document number"),
+)
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+#: Measures an analysis can run on (each a column of the transactions table),
+#: with their English labels.
+MEASURE_LABELS: dict[str, str] = {
+    "revenue": "Revenue",
+    "margin": "Margin (gross profit)",
+    "quantity": "Quantity",
+}
+MEASURES: tuple[str, ...] = tuple(MEASURE_LABELS)
+
+#: Period units of the XYZ analysis and the per-customer views, with labels.
+PERIOD_LABELS: dict[str, str] = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+PERIODS: tuple[str, ...] = tuple(PERIOD_LABELS)
+
+#: Columns a user can filter on (each a column of the transactions table).
+FILTER_FIELDS: tuple[str, ...] = ("region", "manager", "category", "product")
+#: The filters the sidebar offers (product filters are for the engine and CLI).
+SIDEBAR_FILTERS: tuple[str, ...] = ("region", "manager", "category")
+
+#: Hand-set account types (kept across re-imports).
+MANUAL_TAGS: tuple[str, ...] = ("image_maker", "expert", "partner", "innovator")
+#: Why a customer is a key account.
+KEY_REASONS: tuple[str, ...] = ("share", "cumulative", "annual_value", "top_n", "class_a")
+#: Account types: the computed ones, then the hand-set ones.
+ACCOUNT_TYPES: tuple[str, ...] = ("breadwinner", "perspective", *MANUAL_TAGS)
+#: Per-customer flags.
+CUSTOMER_FLAGS: tuple[str, ...] = ("non_positive", "short_history", "lost", "at_risk")
+#: Single-customer dependency flags of the concentration analysis.
+DEPENDENCY_FLAGS: tuple[str, ...] = ("major_customer", "critical_dependency", "mono_client")
+
+#: English labels of every code above (translated at display time).
+CODE_LABELS: dict[str, str] = {
+    # key reasons
+    "share": "share ≥ limit",
+    "cumulative": "first half of the value",
+    "annual_value": "value per year ≥ amount",
+    "top_n": "top N",
+    "class_a": "class A",
+    # account types
+    "breadwinner": "breadwinner",
+    "perspective": "perspective",
+    "image_maker": "image maker",
+    "expert": "expert",
+    "partner": "partner",
+    "innovator": "innovator",
+    # customer flags
+    "non_positive": "no positive value",
+    "short_history": "short history",
+    "lost": "lost",
+    "at_risk": "at risk",
+    # concentration flags
+    "major_customer": "major customer (≥ 10 %)",
+    "critical_dependency": "critical dependency (> 20 %)",
+    "mono_client": "mono-client (> 70 %)",
+    # bands
+    "unconcentrated": "unconcentrated",
+    "moderately concentrated": "moderately concentrated",
+    "highly concentrated": "highly concentrated",
+    "below": "below the healthy 30-55 %",
+    "healthy": "within the healthy 30-55 %",
+    "above": "above the healthy 30-55 %",
+}
