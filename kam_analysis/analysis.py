@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 
 from kam_analysis import storage
 from kam_analysis.abc_computed import computed_limits
-from kam_analysis.vocabulary import MEASURES
 from kam_analysis.storage import Database, DatasetInfo
+from kam_analysis.vocabulary import MEASURES
 
 __all__ = [
     "ABC_PRESETS",

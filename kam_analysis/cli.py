@@ -15,9 +15,9 @@ from datetime import date
 from pathlib import Path
 
 from kam_analysis.analysis import AnalysisParams
-from kam_analysis.vocabulary import MEASURES
 from kam_analysis.i18n import t
 from kam_analysis.storage import StorageError, list_datasets, open_database
+from kam_analysis.vocabulary import MEASURES
 
 Command = Callable[[argparse.Namespace], int]
 

@@ -64,15 +64,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
-from kam_analysis.i18n import t
-from kam_analysis.storage import (
+from kam_analysis.db.import_sql import (
     IMPORT_MAX_COLUMNS,
     CsvNeedsRejectScan,
     CsvNeedsSerialScan,
     CsvSource,
-    Database,
-    DatasetInfo,
     ImportColumn,
     ImportMessages,
     ImportStats,
@@ -80,8 +76,10 @@ from kam_analysis.storage import (
     TableSource,
     import_rows,
     parquet_preview,
-    validate_dataset_name,
 )
+from kam_analysis.i18n import t
+from kam_analysis.storage import Database, DatasetInfo, validate_dataset_name
+from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
 
 __all__ = [
     "FilePreview",

@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.vocabulary import FIELDS
 from kam_analysis.filetypes import UnsupportedFile
 from kam_analysis.i18n import t
 from kam_analysis.importer import ImportFailed, ImportOptions, import_file, inspect_file
@@ -25,6 +24,7 @@ from kam_analysis.storage import (
     list_datasets,
     validate_dataset_name,
 )
+from kam_analysis.vocabulary import FIELDS
 from pages import ui
 
 ui.ensure_navigation()

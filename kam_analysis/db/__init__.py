@@ -1,0 +1,1 @@
+"""The database package: the DuckDB file, its schema, datasets and every query."""
