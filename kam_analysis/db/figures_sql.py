@@ -1,0 +1,65 @@
+"""SQL fragments of the per-customer figures shared by the stored facts
+(:mod:`kam_analysis.db.aggregates`) and the on-the-fly queries
+(:mod:`kam_analysis.db.queries`): main region and manager, purchase gaps, and
+the sums of the last 6 months and the 6 months before. Constants only.
+"""
+
+from __future__ import annotations
+
+# Main region / manager (most rows, ties by name) in [$start, $end]. Needs a CTE
+# ``src`` with the filtered rows of the whole dataset.
+MODES_SQL = """
+    region_rows AS (
+        SELECT customer_id, region, sum(row_count) AS n FROM src
+        WHERE region IS NOT NULL AND order_date BETWEEN $start AND $end
+        GROUP BY ALL
+    ),
+    region_mode AS (
+        SELECT customer_id, first(region ORDER BY n DESC, region) AS region
+        FROM region_rows GROUP BY customer_id
+    ),
+    manager_rows AS (
+        SELECT customer_id, manager, sum(row_count) AS n FROM src
+        WHERE manager IS NOT NULL AND order_date BETWEEN $start AND $end
+        GROUP BY ALL
+    ),
+    manager_mode AS (
+        SELECT customer_id, first(manager ORDER BY n DESC, manager) AS manager
+        FROM manager_rows GROUP BY customer_id
+    )"""
+
+# Median days between consecutive purchase dates, from a CTE ``purchase_dates``
+# with one row per customer and purchase date.
+GAPS_MEDIAN_SQL = """
+    gaps AS (
+        SELECT customer_id,
+               date_diff('day', lag(order_date) OVER (PARTITION BY customer_id
+                                                     ORDER BY order_date), order_date) AS gap
+        FROM purchase_dates
+    ),
+    gaps_median AS (
+        SELECT customer_id, median(gap)::DOUBLE AS median_gap FROM gaps
+        WHERE gap IS NOT NULL GROUP BY customer_id
+    )"""
+
+# The same from the purchase dates up to $end (needs ``src``).
+GAPS_SQL = """
+    purchase_dates AS (
+        SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
+    ),""" + GAPS_MEDIAN_SQL  # noqa: S608 - constant SQL fragments only
+
+# The median gaps stored at import (valid with no filters and $end = last date).
+GAPS_FROM_FACTS_SQL = """
+    gaps_median AS (
+        SELECT customer_id, median_gap FROM customer_facts WHERE dataset_id = $ds
+    )"""
+
+# Sum of a measure in the 6 months up to end_date, and in the 6 months before.
+RECENT_SUM_SQL = (
+    "coalesce(sum({col}) FILTER (WHERE order_date > end_date - INTERVAL 6 MONTH "
+    "AND order_date <= end_date), 0)"
+)
+PREVIOUS_SUM_SQL = (
+    "coalesce(sum({col}) FILTER (WHERE order_date > end_date - INTERVAL 12 MONTH "
+    "AND order_date <= end_date - INTERVAL 6 MONTH), 0)"
+)

@@ -1,0 +1,410 @@
+"""The analysis queries: per-customer figures of a window, values per period, two
+windows, revenue and margin, one customer's periods and products, filter values.
+
+The analysis engine (:mod:`kam_analysis.analysis`) calls these with the cursor of
+its one ``db.read()`` snapshot. Measures and period units are validated against
+:mod:`kam_analysis.vocabulary`; every value is a bound (named) parameter. Each
+query is a template run by :func:`_frame` (or :func:`_bind` for Arrow), which
+validates the measure and period, binds the filters and picks the source rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from kam_analysis.db.figures_sql import (
+    GAPS_FROM_FACTS_SQL,
+    GAPS_SQL,
+    MODES_SQL,
+    PREVIOUS_SUM_SQL,
+    RECENT_SUM_SQL,
+)
+from kam_analysis.db.xyz_sql import xyz_ctes
+from kam_analysis.vocabulary import FILTER_FIELDS, MEASURES, PERIODS
+
+# Region and manager filters, on the pre-aggregated customer-by-day table (which
+# has no product or category column: those filters read the transactions instead).
+_DAILY_FILTERS_SQL = """
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], region))
+      AND (len($managers::VARCHAR[]) = 0 OR list_contains($managers::VARCHAR[], manager))"""
+
+# All filters but product, on the transactions.
+_FILTERS_SQL = _DAILY_FILTERS_SQL + """
+      AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], category))"""
+
+_SRC_DAILY_SQL = "".join((
+    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity, row_count
+       FROM sales_daily WHERE dataset_id = $ds AND len($products::VARCHAR[]) = 0
+         AND len($categories::VARCHAR[]) = 0""",
+    _DAILY_FILTERS_SQL,
+))
+
+_SRC_TRANSACTIONS_SQL = "".join((
+    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
+              1 AS row_count
+       FROM transactions WHERE dataset_id = $ds
+         AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))""",
+    _FILTERS_SQL,
+))
+
+# Placeholders of every template below: {src} the filtered source rows, {col}
+# the validated measure column, {filters} the filters on the transactions.
+
+# Per-customer facts of the window $start..$end, the history length of each
+# customer (from $start or the first purchase to $end, zero periods included),
+# and the XYZ mean and sd of {col} per $unit period of the window.
+_CUSTOMER_STATS_BODY_SQL = (
+    """
+    facts_raw AS (
+        SELECT customer_id,
+               min(order_date) AS first_purchase,
+               max(order_date) FILTER (WHERE order_date <= $end) AS last_purchase,
+               sum({col}) FILTER (WHERE order_date BETWEEN $start AND $end) AS value,
+               sum(revenue) FILTER (WHERE order_date BETWEEN $start AND $end) AS revenue,
+               sum(margin) FILTER (WHERE order_date BETWEEN $start AND $end) AS margin,
+               sum(row_count) FILTER (WHERE order_date BETWEEN $start AND $end) AS rows,
+               """ + RECENT_SUM_SQL  # noqa: S608 - constant SQL fragments only
+    + """ AS value_last_6m,
+               """ + PREVIOUS_SUM_SQL + """ AS value_prev_6m
+        FROM src, (SELECT $end::DATE AS end_date) e
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE order_date BETWEEN $start AND $end) > 0
+    ),
+    facts AS (
+        SELECT f.*, rg.region, mg.manager, gp.median_gap
+        FROM facts_raw f
+        LEFT JOIN region_mode rg USING (customer_id)
+        LEFT JOIN manager_mode mg USING (customer_id)
+        LEFT JOIN gaps_median gp USING (customer_id)
+    ),
+    hist AS (
+        SELECT f.*,
+               greatest(date_trunc($unit, $start::DATE),
+                        date_trunc($unit, f.first_purchase))::DATE AS hist_start,
+               date_trunc($unit, $end::DATE)::DATE AS last_period
+        FROM facts f
+    ),
+    hist_periods AS (
+        SELECT hist.*,
+               (CASE $unit
+                  WHEN 'week' THEN date_diff('day', hist_start, last_period) // 7
+                  WHEN 'month' THEN date_diff('month', hist_start, last_period)
+                  ELSE date_diff('quarter', hist_start, last_period) END) + 1 AS periods
+        FROM hist
+    ),""" + xyz_ctes(
+    "window", source="src", unit="$unit", measures={"value": "{col}"},
+    history="hist_periods", periods="periods", where="order_date BETWEEN $start AND $end",
+) + """
+    SELECT h.customer_id, c.customer_name, h.region, h.manager,
+           coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
+           coalesce(h.margin, 0) AS margin, h.rows,
+           row_number() OVER (ORDER BY h.customer_id) AS id_order,
+           h.first_purchase, h.last_purchase, h.periods,
+           m.active AS active_periods, m.value_mean AS mean, m.value_sd AS sd,
+           h.median_gap, h.value_last_6m, h.value_prev_6m
+    FROM hist_periods h
+    JOIN sd_window m USING (customer_id)
+    LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
+)
+
+# By precomputed_gaps: the median gaps from the rows, or from customer_facts.
+_CUSTOMER_STATS_SQL: dict[bool, str] = {
+    stored: f"WITH src AS ({{src}}), {MODES_SQL}, {gaps}, {_CUSTOMER_STATS_BODY_SQL}"
+    for stored, gaps in ((False, GAPS_SQL), (True, GAPS_FROM_FACTS_SQL))
+}
+
+# Default window (the whole dataset), no filters: read customer_facts. {col}
+# is a measure column and {unit} a period unit, both validated constants.
+_CUSTOMER_STATS_FAST_SQL = """
+    SELECT customer_id, customer_name, region, manager, coalesce({col}, 0) AS value,
+           coalesce(revenue, 0) AS revenue, coalesce(margin, 0) AS margin,
+           row_count AS rows, id_order, first_purchase, last_purchase,
+           periods_{unit} AS periods,
+           active_{unit} AS active_periods, {col}_mean_{unit} AS mean, {col}_sd_{unit} AS sd,
+           median_gap, {col}_last_6m AS value_last_6m, {col}_prev_6m AS value_prev_6m
+    FROM customer_facts WHERE dataset_id = $ds"""
+
+_PERIOD_VALUES_SQL = """WITH src AS ({src})
+    SELECT customer_id, date_trunc($unit, order_date)::DATE AS period,
+           coalesce(sum({col}), 0) AS value
+    FROM src WHERE order_date BETWEEN $start AND $end
+    GROUP BY ALL ORDER BY period, customer_id"""
+
+_TWO_WINDOWS_SQL = """WITH src AS ({src}),
+    w AS (
+        SELECT customer_id,
+               coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0)
+                   AS value_first,
+               coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0)
+                   AS rows_first,
+               coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+                   AS value_second,
+               coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+                   AS rows_second
+        FROM src
+        WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+        GROUP BY customer_id
+    )
+    SELECT w.customer_id, c.customer_name, w.value_first, w.rows_first,
+           w.value_second, w.rows_second
+    FROM w LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = w.customer_id
+    ORDER BY w.customer_id"""
+
+_REVENUE_MARGIN_SQL = """WITH src AS ({src})
+    SELECT customer_id, coalesce(sum(revenue), 0) AS revenue,
+           coalesce(sum(margin), 0) AS margin
+    FROM src WHERE order_date BETWEEN $start AND $end
+    GROUP BY customer_id ORDER BY customer_id"""
+
+_CUSTOMER_PERIODS_SQL = """WITH src AS ({src})
+    SELECT date_trunc($unit, order_date)::DATE AS period, sum(revenue) AS revenue,
+           sum(margin) AS margin, sum(quantity) AS quantity, sum(row_count) AS rows
+    FROM src WHERE customer_id = $cid AND order_date BETWEEN $start AND $end
+    GROUP BY ALL ORDER BY period"""
+
+_CUSTOMER_PRODUCTS_SQL = """SELECT category, product, coalesce(sum({col}), 0) AS value,
+           sum(quantity) AS quantity, count(*) AS rows,
+           max(order_date) AS last_purchase
+    FROM transactions
+    WHERE dataset_id = $ds AND customer_id = $cid AND order_date BETWEEN $start AND $end
+      AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))
+      {filters}
+    GROUP BY ALL
+    ORDER BY value DESC, category NULLS LAST, product NULLS LAST"""
+
+
+def _measure_column(measure: str) -> str:
+    if measure not in MEASURES:
+        raise ValueError(f"Unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
+    return measure
+
+
+def _period_unit(period: str) -> str:
+    if period not in PERIODS:
+        raise ValueError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
+    return period
+
+
+def _filter_params(filters: dict[str, Iterable[str]] | None) -> dict[str, list[str]]:
+    filters = filters or {}
+    return {
+        key: [str(v) for v in filters.get(field, ())]
+        for key, field in (("regions", "region"), ("managers", "manager"),
+                           ("categories", "category"), ("products", "product"))
+    }
+
+
+def _source_sql(params: dict[str, Any]) -> str:
+    if params["products"] or params["categories"]:
+        return _SRC_TRANSACTIONS_SQL
+    return _SRC_DAILY_SQL
+
+
+def _bind(
+    template: str,
+    dataset_id: int,
+    values: dict[str, Any],
+    filters: dict[str, Iterable[str]] | None,
+    *,
+    measure: str | None = None,
+    period: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Validate ``measure`` and ``period``, bind the values and filters, and fill
+    ``template``'s constant placeholders; return the SQL and its parameters."""
+    col = _measure_column(measure) if measure is not None else ""
+    params: dict[str, Any] = {"ds": dataset_id, **values}
+    if period is not None:
+        params["unit"] = _period_unit(period)
+    params.update(_filter_params(filters))
+    sql = template.format(src=_source_sql(params), col=col, filters=_FILTERS_SQL)
+    return sql, params
+
+
+def _frame(
+    cur: duckdb.DuckDBPyConnection,
+    template: str,
+    dataset_id: int,
+    values: dict[str, Any],
+    filters: dict[str, Iterable[str]] | None,
+    *,
+    measure: str | None = None,
+    period: str | None = None,
+) -> pd.DataFrame:
+    """Run ``template`` (see :func:`_bind`) and return its rows as a DataFrame."""
+    sql, params = _bind(template, dataset_id, values, filters, measure=measure, period=period)
+    return cur.execute(sql, params).df()
+
+
+def has_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> bool:
+    """Whether the dataset has the version-2 pre-aggregated tables (imported since v2)."""
+    rows = cur.execute(
+        "SELECT 1 FROM customer_facts WHERE dataset_id = ? LIMIT 1", [dataset_id]
+    ).fetchall()
+    return bool(rows)
+
+
+def analysis_customer_stats(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+    *,
+    precomputed: bool = False,
+    precomputed_gaps: bool = False,
+) -> pa.Table:
+    """Per-customer figures of one analysis window, one row per customer with rows in it.
+
+    Parameters
+    ----------
+    cur : DuckDB cursor
+        Cursor of the caller's read snapshot.
+    dataset_id : int
+        Dataset.
+    measure : {"revenue", "margin", "quantity"}
+        Measure summed into ``value``.
+    start, end : date
+        Inclusive window.
+    period : {"week", "month", "quarter"}
+        XYZ period granularity.
+    filters : dict, optional
+        ``region``/``manager``/``category``/``product`` -> allowed values.
+    precomputed : bool
+        Read ``customer_facts`` (valid only for the whole dataset as window,
+        that is start <= first date and end == last date, and no filters).
+    precomputed_gaps : bool
+        Take the median purchase gap from ``customer_facts`` (valid when there
+        are no filters and end == the dataset's last date, whatever the start).
+
+    Returns
+    -------
+    pyarrow.Table
+        customer_id, customer_name, region, manager, value, revenue, margin,
+        rows, id_order (1-based position in customer_id text order),
+        first_purchase, last_purchase, periods, active_periods, mean, sd,
+        median_gap, value_last_6m, value_prev_6m.
+    """
+    if precomputed:
+        col, unit = _measure_column(measure), _period_unit(period)
+        sql = _CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
+        return cur.sql(sql, params={"ds": dataset_id}).to_arrow_table()
+    sql, params = _bind(_CUSTOMER_STATS_SQL[precomputed_gaps], dataset_id,
+                        {"start": start, "end": end}, filters, measure=measure, period=period)
+    return cur.sql(sql, params=params).to_arrow_table()
+
+
+def analysis_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Value of every customer in every period of [start, end] that has rows.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, period (date of period start), value.
+    """
+    return _frame(cur, _PERIOD_VALUES_SQL, dataset_id, {"start": start, "end": end}, filters,
+                  measure=measure, period=period)
+
+
+def analysis_two_windows(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    measure: str,
+    first: tuple[date, date],
+    second: tuple[date, date],
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Each customer's value and row count in two windows (customers with rows in either).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, customer_name, value_first, rows_first, value_second, rows_second.
+    """
+    windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
+    return _frame(cur, _TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure)
+
+
+def analysis_revenue_margin(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """Each customer's revenue and margin in [start, end] (customers with rows in it).
+
+    Returns
+    -------
+    DataFrame
+        customer_id, revenue, margin.
+    """
+    return _frame(cur, _REVENUE_MARGIN_SQL, dataset_id, {"start": start, "end": end}, filters)
+
+
+def customer_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_id: str,
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """One customer's sums per period of [start, end] (periods with rows only).
+
+    Returns
+    -------
+    DataFrame
+        period, revenue, margin, quantity, rows.
+    """
+    return _frame(cur, _CUSTOMER_PERIODS_SQL, dataset_id,
+                  {"start": start, "end": end, "cid": customer_id}, filters, period=period)
+
+
+def customer_product_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_id: str,
+    measure: str,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """One customer's products in [start, end], by value descending.
+
+    Returns
+    -------
+    DataFrame
+        category, product, value, quantity, rows, last_purchase.
+    """
+    return _frame(cur, _CUSTOMER_PRODUCTS_SQL, dataset_id,
+                  {"start": start, "end": end, "cid": customer_id}, filters, measure=measure)
+
+
+def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:
+    """Sorted distinct non-null region, manager, category and product values of a dataset."""
+    result: dict[str, list[str]] = {}
+    for column in FILTER_FIELDS:
+        rows = cur.execute(
+            f"SELECT DISTINCT {column} FROM transactions "  # noqa: S608 - constant column
+            f"WHERE dataset_id = ? AND {column} IS NOT NULL ORDER BY 1",
+            [dataset_id],
+        ).fetchall()
+        result[column] = [r[0] for r in rows]
+    return result

@@ -1,0 +1,192 @@
+"""The schema of the DuckDB file: its version, the migrations, and applying them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from kam_analysis.db.errors import StorageError
+from kam_analysis.vocabulary import MEASURES, PERIODS
+
+if TYPE_CHECKING:
+    from kam_analysis.db.connection import Database
+
+SCHEMA_VERSION = 3
+
+# Per period unit, the customer_facts columns with history length, active
+# periods, and mean / population sd of each measure per period (the measures
+# and units of kam_analysis.vocabulary when schema version 2 was released).
+_FACT_PERIOD_COLUMNS_DDL = ",\n            ".join(
+    f"periods_{u} BIGINT, active_{u} BIGINT, "
+    + ", ".join(f"{m}_mean_{u} DOUBLE, {m}_sd_{u} DOUBLE" for m in MEASURES)
+    for u in PERIODS
+)
+
+# Each migration is the list of statements that takes the schema from the
+# previous version to this one. Never edit a released migration: append one.
+_MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE IF NOT EXISTS meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        )""",
+        "CREATE SEQUENCE IF NOT EXISTS dataset_id_seq START 1",
+        # One row per dataset that fully imported; name is unique (enforced in
+        # code under the write lock so a replacement can swap in one transaction).
+        """CREATE TABLE IF NOT EXISTS datasets (
+            dataset_id BIGINT NOT NULL,
+            name VARCHAR NOT NULL,
+            source VARCHAR,
+            imported_at TIMESTAMP NOT NULL,
+            row_count BIGINT NOT NULL,
+            customer_count BIGINT NOT NULL,
+            first_date DATE,
+            last_date DATE,
+            has_margin BOOLEAN NOT NULL,
+            has_quantity BOOLEAN NOT NULL,
+            currency VARCHAR,
+            summary VARCHAR
+        )""",
+        # Canonical transactions: one row per source row that imported.
+        """CREATE TABLE IF NOT EXISTS transactions (
+            dataset_id BIGINT NOT NULL,
+            source_line BIGINT,
+            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
+            order_date DATE NOT NULL,
+            revenue DOUBLE NOT NULL,
+            margin DOUBLE,
+            quantity DOUBLE,
+            product VARCHAR,
+            category VARCHAR,
+            region VARCHAR,
+            manager VARCHAR,
+            document_id VARCHAR
+        )""",
+        # Pre-aggregated customer-by-day table built at import: every common view
+        # is computed from this table, never from the raw rows.
+        """CREATE TABLE IF NOT EXISTS sales_daily (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            order_date DATE NOT NULL,
+            region VARCHAR,
+            manager VARCHAR,
+            category VARCHAR,
+            revenue DOUBLE NOT NULL,
+            margin DOUBLE,
+            quantity DOUBLE,
+            row_count BIGINT NOT NULL
+        )""",
+        # Per-customer facts over the whole dataset (name, first/last purchase).
+        """CREATE TABLE IF NOT EXISTS customers (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
+            first_purchase DATE NOT NULL,
+            last_purchase DATE NOT NULL,
+            row_count BIGINT NOT NULL
+        )""",
+        # Rows an import could not read, kept with the dataset for review.
+        """CREATE TABLE IF NOT EXISTS import_rejects (
+            dataset_id BIGINT NOT NULL,
+            source_line BIGINT,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        )""",
+        # Hand-set account types, per customer id; independent of datasets so
+        # they survive re-imports.
+        """CREATE TABLE IF NOT EXISTS account_tags (
+            customer_id VARCHAR NOT NULL,
+            tag VARCHAR NOT NULL,
+            PRIMARY KEY (customer_id, tag)
+        )""",
+        # Account dossier, per customer id; survives re-imports.
+        """CREATE TABLE IF NOT EXISTS dossiers (
+            customer_id VARCHAR PRIMARY KEY,
+            general VARCHAR,
+            decision_makers VARCHAR,
+            competitors VARCHAR,
+            next_review DATE,
+            next_steps VARCHAR,
+            updated_at TIMESTAMP,
+            updated_by VARCHAR
+        )""",
+        # Relationship history entries of a dossier (deliveries, tenders, wins, losses...).
+        """CREATE TABLE IF NOT EXISTS dossier_events (
+            customer_id VARCHAR NOT NULL,
+            event_date DATE NOT NULL,
+            kind VARCHAR NOT NULL,
+            note VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )""",
+    ],
+    # Version 2: per-customer facts of the default analysis window (the whole
+    # dataset, no filters), built at import so the common view needs no
+    # aggregation at all. Datasets imported before this version lack them; the
+    # engine then computes from sales_daily.
+    2: [
+        f"""CREATE TABLE IF NOT EXISTS customer_facts (
+            dataset_id BIGINT NOT NULL,
+            customer_id VARCHAR NOT NULL,
+            customer_name VARCHAR,
+            region VARCHAR,
+            manager VARCHAR,
+            first_purchase DATE NOT NULL,
+            last_purchase DATE NOT NULL,
+            median_gap DOUBLE,
+            revenue DOUBLE,
+            margin DOUBLE,
+            quantity DOUBLE,
+            row_count BIGINT NOT NULL,
+            id_order BIGINT NOT NULL,
+            revenue_last_6m DOUBLE,
+            revenue_prev_6m DOUBLE,
+            margin_last_6m DOUBLE,
+            margin_prev_6m DOUBLE,
+            quantity_last_6m DOUBLE,
+            quantity_prev_6m DOUBLE,
+            {_FACT_PERIOD_COLUMNS_DDL}
+        )""",
+    ],
+    # Version 3: sales_daily loses its category column, so its grain (customer x
+    # day x region x manager) has far fewer rows and is built faster; a category
+    # filter reads the transactions, as a product filter does. Rows of older
+    # datasets stay at the finer grain: every query sums them.
+    3: [
+        "ALTER TABLE sales_daily DROP COLUMN IF EXISTS category",
+    ],
+}
+
+
+def migrate(cur: duckdb.DuckDBPyConnection) -> None:
+    """Bring the schema to :data:`SCHEMA_VERSION` inside the caller's write transaction.
+
+    Raises
+    ------
+    StorageError
+        If the file was written by a newer version (a higher schema).
+    """
+    cur.execute(_MIGRATIONS[1][0])
+    row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    current = int(row[0]) if row else 0
+    if current > SCHEMA_VERSION:
+        raise StorageError(
+            f"The database was written by a newer KAM Analysis (schema {current}); "
+            f"this version reads schema {SCHEMA_VERSION}."
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        for statement in _MIGRATIONS[version]:
+            cur.execute(statement)
+    cur.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [str(SCHEMA_VERSION)],
+    )
+
+
+def schema_version(db: Database) -> int:
+    """Return the schema version stored in the database."""
+    with db.read() as cur:
+        row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
