@@ -56,7 +56,8 @@ def _peak_rss_mb() -> float:
 
 
 def generate(path: str, rows: int, customers: int) -> dict:
-    from kam_analysis.storage import create_synthetic_dataset, open_database
+    from kam_analysis.db import open_database
+    from kam_analysis.db.synthetic import create_synthetic_dataset
 
     db = open_database(path)
     t0 = time.perf_counter()
@@ -68,14 +69,14 @@ def generate(path: str, rows: int, customers: int) -> dict:
 
 
 def db_last_date(db) -> date:
-    from kam_analysis.storage import get_dataset
+    from kam_analysis.db import get_dataset
 
     return get_dataset(db, DATASET).last_date
 
 
 def measure_engine(path: str, repeats: int) -> dict:
     from kam_analysis.analysis import AnalysisParams, Filters, analyze
-    from kam_analysis.storage import open_database
+    from kam_analysis.db import open_database
 
     db = open_database(path)
     t0 = time.perf_counter()

@@ -39,8 +39,9 @@ from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from kam_analysis.analysis import AnalysisParams, analyze  # noqa: E402
+from kam_analysis.db import open_database  # noqa: E402
+from kam_analysis.db.synthetic import create_synthetic_dataset  # noqa: E402
 from kam_analysis.demo import DEMO_DATASET, load_demo  # noqa: E402
-from kam_analysis.storage import create_synthetic_dataset, open_database  # noqa: E402
 
 APP = str(ROOT / "app.py")
 

@@ -23,7 +23,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kam_analysis.analysis import analyze
-from kam_analysis.storage import DatasetNotFoundError, open_database, replace_dataset
+from kam_analysis.db import DatasetNotFoundError, open_database, replace_dataset
 
 
 def _frame(rows: int, seed: int, customers: int = 3_000) -> pd.DataFrame:
@@ -120,7 +120,7 @@ def main() -> None:
                   f"p95 {np.percentile(during, 95):.3f} s, max {during.max():.3f} s "
                   f"({during.max() / base:.1f}x); an import takes "
                   f"{(time.perf_counter() - started) / args.replacements:.2f} s")
-        from kam_analysis.storage import list_datasets
+        from kam_analysis.db import list_datasets
 
         names = [d.name for d in list_datasets(db)]
         db.close()

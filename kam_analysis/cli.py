@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from kam_analysis.analysis import AnalysisParams
+from kam_analysis.db import StorageError, list_datasets, open_database
 from kam_analysis.i18n import t
-from kam_analysis.storage import StorageError, list_datasets, open_database
 from kam_analysis.vocabulary import MEASURES
 
 Command = Callable[[argparse.Namespace], int]
@@ -46,8 +46,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """(Re)create the demo dataset."""
+    from kam_analysis.db import get_dataset
     from kam_analysis.demo import DEMO_DATASET, load_demo
-    from kam_analysis.storage import get_dataset
 
     db = open_database(args.db)
     if args.if_empty and list_datasets(db):

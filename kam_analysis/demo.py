@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from kam_analysis.storage import Database, DatasetInfo, replace_dataset
+from kam_analysis.db import Database, DatasetInfo, replace_dataset
 
 DEMO_DATASET = "Demo wholesale"
 

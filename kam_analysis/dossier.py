@@ -15,8 +15,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from kam_analysis import storage
-from kam_analysis.storage import Database
+from kam_analysis.db import Database, notes
 
 #: Kinds of relationship-history events.
 EVENT_KINDS: tuple[str, ...] = ("delivery", "tender", "win", "loss", "meeting", "other")
@@ -120,7 +119,7 @@ def get_dossier(db: Database, customer_id: str) -> Dossier:
         If ``customer_id`` is empty.
     """
     _check_customer_id(customer_id)
-    row = storage.dossier_row(db, customer_id)
+    row = notes.dossier_row(db, customer_id)
     if row is None:
         return Dossier(customer_id=customer_id)
     _, general, people, competitors, next_review, next_steps, updated_at, updated_by = row
@@ -193,7 +192,7 @@ def save_dossier(
         "competitors": _clean_text(competitors, "The competitors text"),
         "next_steps": _clean_text(next_steps, "The next steps text"),
     }
-    updated_at = storage.upsert_dossier(
+    updated_at = notes.upsert_dossier(
         db,
         customer_id,
         values["general"],
@@ -244,7 +243,7 @@ def add_event(
         raise ValueError("The event date must be a date.")
     if isinstance(event_date, datetime):
         event_date = event_date.date()
-    storage.insert_dossier_event(db, customer_id, event_date, kind, _clean_text(note, "The note"))
+    notes.insert_dossier_event(db, customer_id, event_date, kind, _clean_text(note, "The note"))
 
 
 def list_events(db: Database, customer_id: str) -> pd.DataFrame:
@@ -257,7 +256,7 @@ def list_events(db: Database, customer_id: str) -> pd.DataFrame:
         empty if there are no events.
     """
     _check_customer_id(customer_id)
-    events = storage.dossier_events(db, customer_id)
+    events = notes.dossier_events(db, customer_id)
     if len(events):
         events["event_date"] = pd.to_datetime(events["event_date"]).dt.date
     return events

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from kam_analysis.storage import Database, DatasetInfo, replace_dataset
+from kam_analysis.db import Database, DatasetInfo, replace_dataset
 
 COLUMNS = ("customer_id", "order_date", "revenue", "margin", "region", "manager", "category",
            "product", "quantity")

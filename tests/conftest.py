@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kam_analysis.db import Database, open_database
 from kam_analysis.demo import DEMO_DATASET, generate_demo, load_demo
-from kam_analysis.storage import Database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

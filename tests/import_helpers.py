@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kam_analysis.storage import Database
+from kam_analysis.db import Database
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

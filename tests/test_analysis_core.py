@@ -16,7 +16,7 @@ from kam_analysis.analysis import (
     analyze,
     set_tags,
 )
-from kam_analysis.storage import DatasetNotFoundError
+from kam_analysis.db import DatasetNotFoundError
 from tests.analysis_fixtures import PORTFOLIO, d, store
 
 YEAR = AnalysisParams(start=date(2024, 1, 1), end=date(2024, 12, 31))
@@ -397,7 +397,7 @@ def test_dataset_without_precomputed_facts_falls_back(db) -> None:
 
 
 def test_version_1_database_is_migrated(tmp_path) -> None:
-    from kam_analysis.storage import SCHEMA_VERSION, open_database, schema_version
+    from kam_analysis.db import SCHEMA_VERSION, open_database, schema_version
 
     path = tmp_path / "old.duckdb"
     db = open_database(path)
@@ -420,7 +420,7 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
 
 
 def test_version_2_sales_daily_with_category_is_migrated(tmp_path) -> None:
-    from kam_analysis.storage import open_database
+    from kam_analysis.db import open_database
 
     path = tmp_path / "v2.duckdb"
     db = open_database(path)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kam_analysis.analysis import AnalysisParams, analyze
-from kam_analysis.storage import open_database
+from kam_analysis.db import open_database
 from tests.analysis_fixtures import frame, store
 
 BASE = date(2024, 1, 1)

@@ -8,7 +8,7 @@ import pytest
 
 from kam_analysis import analysis
 from kam_analysis.analysis import AnalysisParams
-from kam_analysis.storage import DatasetNotFoundError
+from kam_analysis.db import DatasetNotFoundError
 from tests.analysis_fixtures import PORTFOLIO, d, store
 
 

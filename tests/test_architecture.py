@@ -29,38 +29,47 @@ def test_engine_never_imports_streamlit() -> None:
 _SQL = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|CREATE TABLE|UPDATE \w+ SET)\b")
 
 
-def test_sql_lives_only_in_storage_module() -> None:
+DB = ENGINE / "db"
+# The temporary re-export shim of the old storage module (deleted after the restructuring).
+_STORAGE_SHIM = ENGINE / "storage.py"
+
+
+def test_sql_lives_only_in_the_db_package() -> None:
     offenders = []
     for path in [*ENGINE.rglob("*.py"), ROOT / "app.py", *(ROOT / "pages").rglob("*.py")]:
-        if not path.exists() or path.name == "storage.py":
+        if not path.exists() or path == _STORAGE_SHIM or DB in path.parents:
             continue
         if _SQL.search(path.read_text(encoding="utf-8")):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 
 
-def test_storage_never_formats_sql_with_runtime_values() -> None:
+def test_db_never_formats_sql_with_runtime_values() -> None:
     """f-strings in SQL may only interpolate module constants (upper-case or _-prefixed
-    names built from constants), never function arguments."""
-    source = (ENGINE / "storage.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
-        params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
-        for node in ast.walk(fn):
-            if isinstance(node, ast.JoinedStr):
-                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
-                if not _SQL.search(text.upper()):
-                    continue
-                used = {n.id for v in node.values if isinstance(v, ast.FormattedValue)
-                        for n in ast.walk(v) if isinstance(n, ast.Name)}
-                assert not (used & params), f"{fn.name} formats {used & params} into SQL"
+    names built from constants), never function arguments; in every module of db/."""
+    modules = sorted(DB.rglob("*.py"))
+    assert modules
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+            params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+            for node in ast.walk(fn):
+                if isinstance(node, ast.JoinedStr):
+                    text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                    if not _SQL.search(text.upper()):
+                        continue
+                    used = {n.id for v in node.values if isinstance(v, ast.FormattedValue)
+                            for n in ast.walk(v) if isinstance(n, ast.Name)}
+                    assert not (used & params), (
+                        f"{path.name}: {fn.name} formats {used & params} into SQL"
+                    )
 
 
 # DuckDB's module-level functions (duckdb.sql, duckdb.execute, duckdb.query, duckdb.read_csv,
 # ...) run on a hidden process-wide default connection that is shared between threads and
 # bypasses Database's write lock and snapshots. Only Database.__init__ may open the database
 # file (duckdb.connect(path)); everything else goes through a Database cursor. The one other
-# exception: storage.py may open a private in-memory instance, ``duckdb.connect()`` with no
+# exception: a module of db/ may open a private in-memory instance, ``duckdb.connect()`` with no
 # arguments, for work that involves no database (a Parquet preview before any import).
 _DUCKDB_DEFAULT_CONNECTION = re.compile(r"\bduckdb\s*\.\s*(sql|execute|query|connect)\s*\(")
 
@@ -111,7 +120,8 @@ def _python_sources() -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-_THE_ONE_CONNECT = ("kam_analysis/storage.py", "Database.__init__", "connect")
+_THE_ONE_CONNECT = ("kam_analysis/db/connection.py", "Database.__init__", "connect")
+_DB_PREFIX = "kam_analysis/db/"
 
 
 def test_no_duckdb_default_connection_anywhere() -> None:
@@ -120,15 +130,15 @@ def test_no_duckdb_default_connection_anywhere() -> None:
         rel = str(path.relative_to(ROOT))
         for line, scope, attr in _duckdb_calls(path):
             if (rel, scope, attr) == _THE_ONE_CONNECT or (
-                rel == "kam_analysis/storage.py" and attr == "connect()"
+                rel.startswith(_DB_PREFIX) and attr == "connect()"
             ):
                 continue
             offenders.append(f"{rel}:{line} {scope or '<module>'}: duckdb.{attr}")
         # Belt and braces for calls the AST walk cannot see (e.g. inside strings passed to exec).
         for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if _DUCKDB_DEFAULT_CONNECTION.search(text) and not (
-                rel == "kam_analysis/storage.py"
-                and ("self._con = duckdb.connect(" in text or "duckdb.connect()" in text)
+                (rel == _THE_ONE_CONNECT[0] and "self._con = duckdb.connect(" in text)
+                or (rel.startswith(_DB_PREFIX) and "duckdb.connect()" in text)
             ):
                 offenders.append(f"{rel}:{number}: {text.strip()}")
     assert offenders == []
@@ -153,12 +163,14 @@ def test_public_api_has_docstrings_and_type_hints() -> None:
     import pkgutil
 
     import kam_analysis
+    import kam_analysis.db
 
     missing = []
-    for info in pkgutil.iter_modules(kam_analysis.__path__):
-        if info.name.startswith("_"):
+    packages = (kam_analysis, kam_analysis.db)
+    for info in [i for p in packages for i in pkgutil.iter_modules(p.__path__, f"{p.__name__}.")]:
+        if info.name.rsplit(".", 1)[-1].startswith("_"):
             continue
-        module = importlib.import_module(f"kam_analysis.{info.name}")
+        module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from kam_analysis.cli import main
+from kam_analysis.db import open_database
 from kam_analysis.export import EXPORT_COLUMNS
-from kam_analysis.storage import open_database
 from tests.analysis_fixtures import PORTFOLIO, store
 
 

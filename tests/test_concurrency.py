@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kam_analysis import storage
 from kam_analysis.analysis import analyze, concentration_trend, migration
-from kam_analysis.storage import Database, DatasetNotFoundError, replace_dataset
+from kam_analysis.db import Database, DatasetNotFoundError, delete_dataset, replace_dataset
+from kam_analysis.db.datasets import dataset_in
 
 NAME = "Shared sales"
 READERS = 8
@@ -44,7 +44,7 @@ def _expected(frame: pd.DataFrame) -> dict[str, float]:
 def _snapshot_totals(db: Database, name: str) -> tuple[int, dict[str, float], dict[str, float]]:
     """Resolve name -> dataset and read every figure inside ONE snapshot."""
     with db.read() as cur:
-        info = storage.dataset_in(cur, name)
+        info = dataset_in(cur, name)
         daily = dict(cur.execute(
             "SELECT customer_id, sum(revenue) FROM sales_daily WHERE dataset_id = ? "
             "GROUP BY customer_id", [info.dataset_id]).fetchall())
@@ -176,8 +176,8 @@ def test_writes_are_serialised(db: Database) -> None:
 def test_a_read_of_a_deleted_dataset_fails_cleanly(db: Database) -> None:
     replace_dataset(db, NAME, [_version(1.0, 10, rows=100)])
     with db.read() as cur:
-        info = storage.dataset_in(cur, NAME)
-        storage.delete_dataset(db, NAME)
+        info = dataset_in(cur, NAME)
+        delete_dataset(db, NAME)
         # The open snapshot still sees the whole dataset...
         assert cur.execute("SELECT count(*) FROM transactions WHERE dataset_id = ?",
                            [info.dataset_id]).fetchall() == [(100,)]
@@ -192,7 +192,7 @@ def test_checkpoint_after_import_works_while_a_reader_is_active(db: Database) ->
     new_frame = _version(4.0, 25, rows=60_000)
     wal = f"{db.path}.wal"
     with db.read() as cur:
-        info = storage.dataset_in(cur, NAME)
+        info = dataset_in(cur, NAME)
         replace_dataset(db, NAME, [new_frame])  # commits, then CHECKPOINTs
         # The checkpoint went through although this snapshot is still open: the
         # write-ahead log is folded into the file...

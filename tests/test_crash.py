@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kam_analysis import storage
-from kam_analysis.storage import Database, list_datasets, open_database, replace_dataset
+from kam_analysis.db import Database, list_datasets, open_database, replace_dataset
+from kam_analysis.db.datasets import _DATASET_TABLES
 from tests.conftest import ROOT
 
 pytestmark = [
@@ -31,7 +31,7 @@ BATCH_ROWS = 25_000
 _CHILD = """
 import os, sys, time
 import numpy as np, pandas as pd
-from kam_analysis.storage import open_database, replace_dataset
+from kam_analysis.db import open_database, replace_dataset
 
 path, marker, done, name, scale, mark_at = sys.argv[1:7]
 scale, mark_at = float(scale), int(mark_at)
@@ -84,7 +84,7 @@ def _fingerprint(db: Database) -> dict[str, tuple[int, float, int, float]]:
     out = {}
     with db.read() as cur:
         known = {r[0] for r in cur.execute("SELECT dataset_id FROM datasets").fetchall()}
-        for table in storage._DATASET_TABLES:
+        for table in _DATASET_TABLES:
             ids = {r[0] for r in cur.execute(
                 f"SELECT DISTINCT dataset_id FROM {table}").fetchall()}
             assert ids <= known, f"{table} holds rows of unknown datasets {ids - known}"
@@ -218,7 +218,7 @@ def test_kill_while_aggregating_committing_or_checkpointing(tmp_path: Path,
 _IMPORT_CHILD = """
 import os, sys, time
 from kam_analysis.importer import import_file
-from kam_analysis.storage import open_database
+from kam_analysis.db import open_database
 
 path, csv, marker, stage = sys.argv[1:5]
 stage = float(stage)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from kam_analysis.db import replace_dataset
 from kam_analysis.demo import generate_demo
 from kam_analysis.dossier import (
     EVENT_KINDS,
@@ -15,7 +16,6 @@ from kam_analysis.dossier import (
     list_events,
     save_dossier,
 )
-from kam_analysis.storage import replace_dataset
 
 
 def test_missing_dossier_is_empty(db) -> None:

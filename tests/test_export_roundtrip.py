@@ -14,9 +14,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kam_analysis.db import open_database
 from kam_analysis.export import csv_bytes, write_table
 from kam_analysis.importer import ImportOptions, import_file
-from kam_analysis.storage import open_database
 from tests.import_helpers import totals_by_customer
 
 ids = st.text(alphabet="0123456789", min_size=1, max_size=6)  # leading zeros included

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 # until its stdin closes.
 _HOLDER = """
 import sys
-from kam_analysis.storage import open_database
+from kam_analysis.db import open_database
 db = open_database(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.read()

@@ -7,12 +7,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kam_analysis import storage
-from kam_analysis.storage import (
+from kam_analysis.db import (
     SCHEMA_VERSION,
+    Database,
     DatasetNotFoundError,
+    StorageError,
     delete_dataset,
     get_dataset,
+    import_rejects,
     list_datasets,
     open_database,
     replace_dataset,
@@ -121,7 +123,7 @@ def test_newer_schema_is_refused(tmp_path) -> None:
     with db.write() as cur:
         cur.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     db.close()
-    with pytest.raises(storage.StorageError, match="newer"):
+    with pytest.raises(StorageError, match="newer"):
         open_database(path)
 
 
@@ -155,7 +157,7 @@ def test_import_leaves_no_staged_rows_and_keeps_reject_lines(tmp_path) -> None:
     result = import_file(db, tmp_path / "s.csv", "d")
     assert (result.rows_imported, result.rows_rejected, result.totals_dropped) == (2, 2, 1)
     assert _staged_rows_left(db) == 0
-    assert list(storage.import_rejects(db, "d")["source_line"]) == [3, 6]
+    assert list(import_rejects(db, "d")["source_line"]) == [3, 6]
     db.close()
 
 
@@ -171,7 +173,7 @@ def test_staged_rows_left_after_the_commit_are_deleted_on_the_next_open(
 
     from kam_analysis.importer import import_file
 
-    original = storage.Database.write
+    original = Database.write
 
     @contextlib.contextmanager
     def write(self):
@@ -183,9 +185,9 @@ def test_staged_rows_left_after_the_commit_are_deleted_on_the_next_open(
     _csv_with_rejects(tmp_path / "s.csv")
     path = tmp_path / "k.duckdb"
     db = open_database(path)
-    monkeypatch.setattr(storage.Database, "write", write)
+    monkeypatch.setattr(Database, "write", write)
     result = import_file(db, tmp_path / "s.csv", "d")
-    monkeypatch.setattr(storage.Database, "write", original)
+    monkeypatch.setattr(Database, "write", original)
     assert result.rows_imported == 2
     assert _staged_rows_left(db) == 3  # the two rejects and the totals line
     assert get_dataset(db, "d").row_count == 2
@@ -193,5 +195,5 @@ def test_staged_rows_left_after_the_commit_are_deleted_on_the_next_open(
     again = open_database(path)
     assert _staged_rows_left(again) == 0
     assert get_dataset(again, "d").row_count == 2
-    assert list(storage.import_rejects(again, "d")["source_line"]) == [3, 6]
+    assert list(import_rejects(again, "d")["source_line"]) == [3, 6]
     again.close()
