@@ -12,6 +12,7 @@ from kam_analysis.db.connection import (
     Database,
     default_db_path,
     open_database,
+    schema_version,
 )
 from kam_analysis.db.datasets import (
     _DATASET_TABLES,
@@ -46,6 +47,6 @@ from kam_analysis.db.queries import (
     distinct_filter_values,
     has_analysis_aggregates,
 )
-from kam_analysis.db.schema import SCHEMA_VERSION, schema_version
+from kam_analysis.db.schema import SCHEMA_VERSION
 from kam_analysis.db.schema import migrate as _migrate
 from kam_analysis.db.synthetic import create_synthetic_dataset

@@ -6,7 +6,7 @@ analysis queries, notes and the synthetic generator are imported from their
 modules (:mod:`.queries`, :mod:`.notes`, :mod:`.synthetic`).
 """
 
-from kam_analysis.db.connection import Database, default_db_path, open_database
+from kam_analysis.db.connection import Database, default_db_path, open_database, schema_version
 from kam_analysis.db.datasets import (
     DatasetInfo,
     delete_dataset,
@@ -17,7 +17,7 @@ from kam_analysis.db.datasets import (
     validate_dataset_name,
 )
 from kam_analysis.db.errors import DatabaseLockedError, DatasetNotFoundError, StorageError
-from kam_analysis.db.schema import SCHEMA_VERSION, schema_version
+from kam_analysis.db.schema import SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION", "Database", "DatabaseLockedError", "DatasetInfo", "DatasetNotFoundError",

@@ -13,7 +13,7 @@ from kam_analysis.db.figures_sql import (
     PREVIOUS_SUM_SQL,
     RECENT_SUM_SQL,
 )
-from kam_analysis.db.xyz_sql import xyz_ctes
+from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
 # Each measure in the last 6 months and the 6 months before, from ``days``.
@@ -26,16 +26,11 @@ _HALF_YEAR_COLUMNS_SQL = ", ".join(f"b.{m}_last_6m, b.{m}_prev_6m" for m in MEAS
 
 # Per period unit, the history length from the customer's first purchase (or
 # the dataset's first date) to the dataset's last date, zero periods included.
-_HISTORY_LENGTH_SQL: dict[str, str] = {
-    "week": "date_diff('day', greatest(date_trunc('week', first_date), "
-            "date_trunc('week', first_purchase)), date_trunc('week', end_date)) // 7 + 1",
-    "month": "date_diff('month', greatest(date_trunc('month', first_date), "
-             "date_trunc('month', first_purchase)), date_trunc('month', end_date)) + 1",
-    "quarter": "date_diff('quarter', greatest(date_trunc('quarter', first_date), "
-               "date_trunc('quarter', first_purchase)), date_trunc('quarter', end_date)) + 1",
-}
 _HISTORY_LENGTHS_SQL = ",\n                  ".join(
-    f"{_HISTORY_LENGTH_SQL[u]} AS n_{u}" for u in PERIODS
+    period_count_sql(f"'{u}'", f"greatest(date_trunc('{u}', first_date), "
+                     f"date_trunc('{u}', first_purchase))", f"date_trunc('{u}', end_date)")
+    + f" AS n_{u}"
+    for u in PERIODS
 )
 
 # Per period unit: mean and population sd of every measure per period.

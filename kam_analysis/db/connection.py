@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from kam_analysis.db.errors import DatabaseLockedError, StorageError
-from kam_analysis.db.schema import migrate
+from kam_analysis.db.schema import migrate, stored_version
 
 #: Default database file, relative to the project root.
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "kam.duckdb"
@@ -136,6 +136,12 @@ def open_database(path: str | Path | None = None) -> Database:
             if resolved != ":memory:":
                 _OPEN[resolved] = db
         return db
+
+
+def schema_version(db: Database) -> int:
+    """Return the schema version stored in the database."""
+    with db.read() as cur:
+        return stored_version(cur)
 
 
 def _explain_open_error(path: str, exc: duckdb.IOException) -> StorageError:

@@ -6,27 +6,19 @@ the sums of the last 6 months and the 6 months before. Constants only.
 
 from __future__ import annotations
 
-# Main region / manager (most rows, ties by name) in [$start, $end]. Needs a CTE
-# ``src`` with the filtered rows of the whole dataset.
-MODES_SQL = """
-    region_rows AS (
-        SELECT customer_id, region, sum(row_count) AS n FROM src
-        WHERE region IS NOT NULL AND order_date BETWEEN $start AND $end
+# Main region / manager (most rows, ties by name) in [$start, $end]: CTEs
+# region_mode and manager_mode. Needs a CTE ``src`` with the filtered rows.
+_MODE_SQL = """
+    {field}_rows AS (
+        SELECT customer_id, {field}, sum(row_count) AS n FROM src
+        WHERE {field} IS NOT NULL AND order_date BETWEEN $start AND $end
         GROUP BY ALL
     ),
-    region_mode AS (
-        SELECT customer_id, first(region ORDER BY n DESC, region) AS region
-        FROM region_rows GROUP BY customer_id
-    ),
-    manager_rows AS (
-        SELECT customer_id, manager, sum(row_count) AS n FROM src
-        WHERE manager IS NOT NULL AND order_date BETWEEN $start AND $end
-        GROUP BY ALL
-    ),
-    manager_mode AS (
-        SELECT customer_id, first(manager ORDER BY n DESC, manager) AS manager
-        FROM manager_rows GROUP BY customer_id
+    {field}_mode AS (
+        SELECT customer_id, first({field} ORDER BY n DESC, {field}) AS {field}
+        FROM {field}_rows GROUP BY customer_id
     )"""
+MODES_SQL = ",".join(_MODE_SQL.format(field=f) for f in ("region", "manager"))
 
 # Median days between consecutive purchase dates, from a CTE ``purchase_dates``
 # with one row per customer and purchase date.

@@ -25,33 +25,9 @@ from kam_analysis.db.figures_sql import (
     PREVIOUS_SUM_SQL,
     RECENT_SUM_SQL,
 )
-from kam_analysis.db.xyz_sql import xyz_ctes
+from kam_analysis.db.sources import FILTERS_SQL, filter_params, source_sql
+from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
 from kam_analysis.vocabulary import FILTER_FIELDS, MEASURES, PERIODS
-
-# Region and manager filters, on the pre-aggregated customer-by-day table (which
-# has no product or category column: those filters read the transactions instead).
-_DAILY_FILTERS_SQL = """
-      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], region))
-      AND (len($managers::VARCHAR[]) = 0 OR list_contains($managers::VARCHAR[], manager))"""
-
-# All filters but product, on the transactions.
-_FILTERS_SQL = _DAILY_FILTERS_SQL + """
-      AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], category))"""
-
-_SRC_DAILY_SQL = "".join((
-    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity, row_count
-       FROM sales_daily WHERE dataset_id = $ds AND len($products::VARCHAR[]) = 0
-         AND len($categories::VARCHAR[]) = 0""",
-    _DAILY_FILTERS_SQL,
-))
-
-_SRC_TRANSACTIONS_SQL = "".join((
-    """SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
-              1 AS row_count
-       FROM transactions WHERE dataset_id = $ds
-         AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))""",
-    _FILTERS_SQL,
-))
 
 # Placeholders of every template below: {src} the filtered source rows, {col}
 # the validated measure column, {filters} the filters on the transactions.
@@ -92,10 +68,7 @@ _CUSTOMER_STATS_BODY_SQL = (
     ),
     hist_periods AS (
         SELECT hist.*,
-               (CASE $unit
-                  WHEN 'week' THEN date_diff('day', hist_start, last_period) // 7
-                  WHEN 'month' THEN date_diff('month', hist_start, last_period)
-                  ELSE date_diff('quarter', hist_start, last_period) END) + 1 AS periods
+               """ + period_count_sql("$unit", "hist_start", "last_period") + """ AS periods
         FROM hist
     ),""" + xyz_ctes(
     "window", source="src", unit="$unit", measures={"value": "{col}"},
@@ -191,21 +164,6 @@ def _period_unit(period: str) -> str:
     return period
 
 
-def _filter_params(filters: dict[str, Iterable[str]] | None) -> dict[str, list[str]]:
-    filters = filters or {}
-    return {
-        key: [str(v) for v in filters.get(field, ())]
-        for key, field in (("regions", "region"), ("managers", "manager"),
-                           ("categories", "category"), ("products", "product"))
-    }
-
-
-def _source_sql(params: dict[str, Any]) -> str:
-    if params["products"] or params["categories"]:
-        return _SRC_TRANSACTIONS_SQL
-    return _SRC_DAILY_SQL
-
-
 def _bind(
     template: str,
     dataset_id: int,
@@ -221,8 +179,8 @@ def _bind(
     params: dict[str, Any] = {"ds": dataset_id, **values}
     if period is not None:
         params["unit"] = _period_unit(period)
-    params.update(_filter_params(filters))
-    sql = template.format(src=_source_sql(params), col=col, filters=_FILTERS_SQL)
+    params.update(filter_params(filters))
+    sql = template.format(src=source_sql(params), col=col, filters=FILTERS_SQL)
     return sql, params
 
 

@@ -1,16 +1,15 @@
-"""The schema of the DuckDB file: its version, the migrations, and applying them."""
+"""The schema of the DuckDB file: its version, the migrations, and applying them.
+
+:func:`kam_analysis.db.connection.schema_version` reads the stored version of a
+:class:`~kam_analysis.db.connection.Database`.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from kam_analysis.db.errors import StorageError
 from kam_analysis.vocabulary import MEASURES, PERIODS
-
-if TYPE_CHECKING:
-    from kam_analysis.db.connection import Database
 
 SCHEMA_VERSION = 3
 
@@ -168,8 +167,7 @@ def migrate(cur: duckdb.DuckDBPyConnection) -> None:
         If the file was written by a newer version (a higher schema).
     """
     cur.execute(_MIGRATIONS[1][0])
-    row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    current = int(row[0]) if row else 0
+    current = stored_version(cur)
     if current > SCHEMA_VERSION:
         raise StorageError(
             f"The database was written by a newer KAM Analysis (schema {current}); "
@@ -185,8 +183,7 @@ def migrate(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def schema_version(db: Database) -> int:
-    """Return the schema version stored in the database."""
-    with db.read() as cur:
-        row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+def stored_version(cur: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version stored in the database (0 if none), read with ``cur``."""
+    row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0

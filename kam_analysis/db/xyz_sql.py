@@ -1,10 +1,10 @@
-"""The SQL of the XYZ figures: per-period values, their mean and population sd.
+"""The SQL of the XYZ figures: history length, per-period values, mean and population sd.
 
-One builder, :func:`xyz_ctes`, serves both paths: the per-customer facts built
-at import (one set of CTEs per period unit and all measures) and the on-the-fly
-customer statistics of any window (one measure, the period unit bound as
-``$unit``). Every argument is a constant SQL fragment or identifier, never a
-value.
+One builder, :func:`xyz_ctes` (with :func:`period_count_sql`), serves both
+paths: the per-customer facts built at import (one set of CTEs per period unit
+and all measures) and the on-the-fly customer statistics of any window (one
+measure, the period unit bound as ``$unit``). Every argument is a constant SQL
+fragment or identifier, never a value.
 """
 
 from __future__ import annotations
@@ -38,6 +38,18 @@ def zero_padded_sd_sql(n: str, k: str, mean: str, var: str) -> str:
     """
     return (f"sqrt(greatest((coalesce({k} * {var}, 0) "
             f"+ coalesce({k} * ({n} - {k}) * {mean} ^ 2 / {n}, 0)) / {n}, 0))")
+
+
+def period_count_sql(unit: str, first: str, last: str) -> str:
+    """SQL for the number of ``unit`` periods from period ``first`` to period ``last``.
+
+    Both ends are included; ``first`` and ``last`` are period starts (SQL of
+    constant columns), ``unit`` a quoted constant (``'month'``) or ``$unit``.
+    This is a customer's history length: zero periods count.
+    """
+    return (f"(CASE {unit} WHEN 'week' THEN date_diff('day', {first}, {last}) // 7 "
+            f"WHEN 'month' THEN date_diff('month', {first}, {last}) "
+            f"ELSE date_diff('quarter', {first}, {last}) END) + 1")
 
 
 def xyz_ctes(
