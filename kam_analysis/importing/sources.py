@@ -19,10 +19,13 @@ import pyarrow as pa
 from kam_analysis.db.import_sources import IMPORT_MAX_COLUMNS, TableSource, parquet_preview
 from kam_analysis.i18n import t
 from kam_analysis.importing.encoding import _check_codec, _transcode, detect_encoding
-from kam_analysis.importing.errors import ImportFailed
+from kam_analysis.importing.errors import ImportFailed, UnsupportedFile
+from kam_analysis.importing.filetypes import detect_format
 from kam_analysis.importing.headers import _header_matches, unique_headers
 from kam_analysis.importing.options import ImportOptions
 from kam_analysis.importing.values import _cell_text
+from kam_analysis.importing.workbook import list_sheets
+from kam_analysis.importing.xlsx_read import iter_sheet_rows, read_sheet
 
 #: Bytes read from the start of a CSV file to detect encoding, delimiter and header.
 SAMPLE_BYTES = 1 << 20
@@ -119,8 +122,6 @@ class _Source:
 
 
 def _detect_format(path: Path, filename: str) -> str:
-    from kam_analysis.filetypes import UnsupportedFile, detect_format
-
     try:
         return detect_format(path, filename)
     except UnsupportedFile as exc:
@@ -171,8 +172,6 @@ def _open_csv(path: Path, options: ImportOptions, filename: str, full: bool) -> 
 
 
 def _open_xlsx(path: Path, options: ImportOptions, filename: str, full: bool) -> _Source:
-    from kam_analysis.filetypes import UnsupportedFile, iter_sheet_rows, list_sheets, read_sheet
-
     try:
         sheets = tuple(list_sheets(path, filename=filename))
         if options.sheet is not None and options.sheet not in sheets:
@@ -231,8 +230,6 @@ def _xlsx_header_row(rows: list[list[Any]]) -> int | None:
 
 
 def _first_nonempty_sheet(path: Path, sheets: tuple[str, ...], filename: str) -> str | None:
-    from kam_analysis.filetypes import read_sheet
-
     for name in sheets:
         rows = read_sheet(path, name, max_rows=50, filename=filename)
         if any(any(c is not None and str(c).strip() for c in r) for r in rows):

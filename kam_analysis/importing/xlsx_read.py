@@ -100,19 +100,9 @@ def iter_sheet_rows(
         raise ValueError(t("max_rows must be >= 0, got {n}", n=max_rows))
     path = Path(path)
     name = _display_name(path, filename)
-    key = _file_key(path, sheet)
-    with _VERDICTS_LOCK:
-        chosen_name = _VERDICTS.get(key) if key is not None else None
+    chosen_name = _sheet_to_read(path, sheet, name)
     if chosen_name is None:
-        chosen = _check_and_choose(path, sheet, name)
-        if chosen is None:
-            return iter(())
-        chosen_name = chosen.name
-        if key is not None:
-            with _VERDICTS_LOCK:
-                if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
-                    _VERDICTS.pop(next(iter(_VERDICTS)))
-                _VERDICTS[key] = chosen_name
+        return iter(())
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         data = workbook.get_sheet_by_name(chosen_name)
@@ -134,6 +124,25 @@ def iter_sheet_rows(
     except Exception as exc:
         raise _read_failure(name, exc) from exc
     return _converted_rows(rows, max_rows)
+
+
+def _sheet_to_read(path: Path, sheet: str | None, name: str) -> str | None:
+    """The sheet to read after the safety checks (None: the workbook has no values);
+    a file that passed them is remembered, so it is scanned once."""
+    key = _file_key(path, sheet)
+    with _VERDICTS_LOCK:
+        chosen_name = _VERDICTS.get(key) if key is not None else None
+    if chosen_name is None:
+        chosen = _check_and_choose(path, sheet, name)
+        if chosen is None:
+            return None
+        chosen_name = chosen.name
+        if key is not None:
+            with _VERDICTS_LOCK:
+                if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
+                    _VERDICTS.pop(next(iter(_VERDICTS)))
+                _VERDICTS[key] = chosen_name
+    return chosen_name
 
 
 def _read_failure(name: str, exc: Exception) -> UnsupportedFile:
