@@ -180,7 +180,7 @@ def _stage_rows(cur: duckdb.DuckDBPyConnection, new_id: int, skip: int | None) -
 
     The reading statement stores every source record in ``transactions``: imported
     rows under ``new_id``, the others under ``-new_id``. Those stay until the import
-    has committed (:func:`drop_staged_rows`): deleting or updating any row this
+    has committed (:func:`_drop_staged_rows`): deleting or updating any row this
     transaction inserted makes DuckDB's commit copy all new rows again instead of
     keeping the row groups it already wrote (about 6 s more for 10 million rows
     with a thousand rejects). Nothing reads a negative dataset id.
@@ -209,7 +209,7 @@ def _stage_rows(cur: duckdb.DuckDBPyConnection, new_id: int, skip: int | None) -
     return int(count)
 
 
-def drop_staged_rows(db: Database, new_id: int) -> None:
+def _drop_staged_rows(db: Database, new_id: int) -> None:  # name used by tests/test_storage.py
     """Delete the committed import's staged rows (see :func:`stage_rows`).
 
     Best effort, like the checkpoint: the import has committed, so a failure here

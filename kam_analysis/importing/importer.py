@@ -244,7 +244,7 @@ def _store(db: Database, dataset: str, plan: _Plan, report: Progress) -> ImportR
             info = staging.swap_in(cur, new_id, dataset, plan.name, summary, plan.currency)
             stage(0.95, "Saving")
         if staged:
-            staging.drop_staged_rows(db, new_id)
+            staging._drop_staged_rows(db, new_id)
         # The checkpoint compresses the new rows: keep it under the memory cap too.
         db.checkpoint()
     stage(1.0, "Done")
