@@ -26,7 +26,8 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kam_analysis import filetypes
+from kam_analysis import importing
+from kam_analysis.importing import xlsx_scan
 
 T = TypeVar("T")
 
@@ -64,9 +65,9 @@ def refusal(label: str, path: Path) -> None:
     tracemalloc.start()
     t0 = time.perf_counter()
     try:
-        filetypes.read_sheet(path)
+        importing.read_sheet(path)
         outcome = "NOT REFUSED"
-    except filetypes.UnsupportedFile:
+    except importing.UnsupportedFile:
         outcome = "refused"
     elapsed = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1]
@@ -80,13 +81,13 @@ def main() -> None:
         path = Path(tmp) / "big.xlsx"
         timed(f"build {rows:,} x 10 with xlsxwriter", lambda: build(path, rows))
         print(f"file size {path.stat().st_size / 1024**2:.1f} MB")
-        timed("detect_format", lambda: filetypes.detect_format(path))
+        timed("detect_format", lambda: importing.detect_format(path))
         _, full = timed("read_sheet (scan + calamine + convert)",
-                        lambda: filetypes.read_sheet(path))
+                        lambda: importing.read_sheet(path))
         _, warm = timed("read_sheet again (file already checked)",
-                        lambda: filetypes.read_sheet(path))
+                        lambda: importing.read_sheet(path))
         tracemalloc.start()
-        count = sum(1 for _ in filetypes.iter_sheet_rows(path))
+        count = sum(1 for _ in importing.iter_sheet_rows(path))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         print(f"iter_sheet_rows: {count:,} rows, peak traced Python memory {peak / 1024**2:.1f} MB")
@@ -98,14 +99,14 @@ def main() -> None:
         _, cal = timed("calamine to_python alone", calamine_only)
 
         def scan_only() -> None:
-            budget = filetypes.MAX_DECLARED_UNCOMPRESSED_BYTES
+            budget = importing.MAX_DECLARED_UNCOMPRESSED_BYTES
             with zipfile.ZipFile(path) as zf:
                 assert zf.fp is not None
                 for info in zf.infolist():
                     if info.filename.startswith("xl/worksheets/"):
-                        filetypes._scan_sheet(zf.fp, info, path.name, budget)
-                    elif info.filename.lower() in filetypes._READER_PARTS:
-                        filetypes._scan_plain(zf.fp, info, path.name, budget)
+                        xlsx_scan._scan_sheet(zf.fp, info, path.name, budget)
+                    elif info.filename.lower() in xlsx_scan._READER_PARTS:
+                        xlsx_scan._scan_plain(zf.fp, info, path.name, budget)
 
         _, scan = timed("safety scan alone (all parts the reader loads)", scan_only)
         print(f"scan / calamine ratio {scan / cal:.2f}; "

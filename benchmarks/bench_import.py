@@ -7,7 +7,7 @@ measured on its own):
 
 * baseline: ``CREATE TABLE t AS SELECT * FROM read_csv('file')`` into a fresh
   DuckDB file;
-* ours: :func:`kam_analysis.importer.import_file` into a fresh database
+* ours: :func:`kam_analysis.importing.import_file` into a fresh database
   (parsing, totals/reject handling, per-customer-day aggregates, swap).
 
 The pair is run ``--repeat`` times (default 5), alternating which of the two
@@ -81,7 +81,7 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows,
 _OURS = """
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[3])
-from kam_analysis.importer import import_file
+from kam_analysis.importing import import_file
 from kam_analysis.storage import open_database
 db = open_database(sys.argv[2])
 start = time.perf_counter()

@@ -217,7 +217,7 @@ def test_kill_while_aggregating_committing_or_checkpointing(tmp_path: Path,
 # summaries, or while it saves.
 _IMPORT_CHILD = """
 import os, sys, time
-from kam_analysis.importer import import_file
+from kam_analysis.importing import import_file
 from kam_analysis.db import open_database
 
 path, csv, marker, stage = sys.argv[1:5]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kam_analysis.importer import ImportFailed, ImportOptions, import_file, inspect_file
+from kam_analysis.importing import ImportFailed, ImportOptions, import_file, inspect_file
 from kam_analysis.storage import Database, import_rejects, list_datasets
 from tests.import_helpers import stored, write
 
@@ -405,10 +405,10 @@ def test_text_without_a_table(db: Database, tmp_path: Path) -> None:
        chunk=st.integers(1, 8))
 def test_count_lines_counts_physical_lines(tmp_path, monkeypatch, data, chunk) -> None:
     """The line count behind exact reject line numbers, across chunk boundaries."""
-    from kam_analysis import importer
+    from kam_analysis.importing import lines
 
-    monkeypatch.setattr(importer, "_COUNT_CHUNK", chunk)
+    monkeypatch.setattr(lines, "_COUNT_CHUNK", chunk)
     path = tmp_path / "lines.csv"
     path.write_bytes(data)
     expected = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-    assert importer._count_lines(path) == expected
+    assert lines._count_lines(path) == expected

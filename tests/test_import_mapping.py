@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kam_analysis.importer import (
-    _decide_dates,
-    _decide_decimal,
+from kam_analysis.importing import (
     detect_encoding,
     normalize_header,
     suggest_mapping,
     unique_headers,
 )
+from kam_analysis.importing.values import _decide_dates, _decide_decimal
 
 
 def test_normalize_header() -> None:

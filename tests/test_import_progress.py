@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kam_analysis.db.import_sql import _execute_with_progress
-from kam_analysis.importer import import_file
+from kam_analysis.db.import_session import _execute_with_progress
+from kam_analysis.importing import import_file
 from kam_analysis.storage import Database, list_datasets
 from tests.import_helpers import stored, write
 

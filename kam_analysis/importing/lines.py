@@ -1,0 +1,118 @@
+"""Physical line numbers of a CSV file's records, for the rejected rows' messages
+when records and lines differ (quoted line breaks, blank lines, broken rows)."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_COUNT_CHUNK = 1 << 20
+
+
+def _count_lines(path: Path) -> int:
+    """Physical lines of a file (a last line without a line break counts).
+
+    Read into one reused 1 MB buffer and counted with numpy: this runs beside
+    DuckDB's read of the same file on a 2-core machine, where reading chunks into
+    new bytes objects and ``bytes.count`` took 0.7 s of CPU for 1.4 GB and this
+    takes 0.25 s (a memory map was as fast but counts the whole file towards the
+    process's resident memory).
+    """
+    buffer = bytearray(_COUNT_CHUNK)
+    view = np.frombuffer(buffer, dtype=np.uint8)
+    lines, last = 0, 10
+    with open(path, "rb", buffering=0) as f:
+        while size := f.readinto(buffer):
+            lines += int(np.count_nonzero(view[:size] == 10))
+            last = int(view[size - 1])
+    return lines + (0 if last == 10 else 1)
+
+
+def _line_mapper(path: Path, delimiter: str, skip: int, ncols: int
+                 ) -> Callable[[int, list[int]], tuple[list[int], list[int]] | None]:
+    """Return the callback that gives exact physical lines when records != lines.
+
+    The file's lines are counted in a background thread started right away, so
+    the count overlaps DuckDB's read of the same file.
+    """
+    counted: list[int] = []
+
+    def count_lines() -> None:
+        counted.append(_count_lines(path))
+
+    counter = threading.Thread(target=count_lines, name="kam-line-count", daemon=True)
+    counter.start()
+
+    def mapper(records: int, broken: list[int]) -> tuple[list[int], list[int]] | None:
+        counter.join()
+        if not counted:  # the count failed (file vanished?): number as DuckDB did
+            return None
+        lines = counted[0] - skip
+        if not broken and lines == records:
+            return None
+        if lines == records + len(broken):
+            # one record per line: DuckDB's own numbers for the broken rows are exact
+            skipped = set(broken)
+            kept = [n for n in range(skip + 1, skip + lines + 1) if n not in skipped]
+            return kept, broken
+        record_lines: list[int] = []
+        broken_lines: list[int] = []
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            for _ in range(skip):
+                f.readline()
+            reader = csv.reader(f, delimiter=delimiter, quotechar='"', strict=True)
+            records = iter(reader)
+            while True:
+                start = skip + reader.line_num + 1
+                try:
+                    cells = next(records)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    # DuckDB gives up on the rest of the file at a quote that is never
+                    # closed; so does this scan.
+                    broken_lines.append(start)
+                    break
+                if not cells:
+                    continue
+                if len(cells) > ncols:
+                    broken_lines.append(start)
+                else:
+                    record_lines.append(start)
+        return record_lines, broken_lines
+
+    return mapper
+
+
+def physical_lines(
+    mapper: Callable[[int, list[int]], tuple[list[int], list[int]] | None] | None,
+    records: int,
+    engine_errors: pd.DataFrame,
+    skip: int,
+) -> tuple[bool, tuple[list[int], list[int]] | None]:
+    """Decide the physical line numbers of a CSV import's records.
+
+    ``records`` is the number of records DuckDB read (imported and staged);
+    ``engine_errors`` the rows it could not split (their ``source_line`` is
+    corrected in place). Returns whether the stored line numbers are exact, and
+    ``(record_lines, physical_lines)`` when staged rows must be renumbered.
+    """
+    if mapper is None:
+        return True, None
+    mapping = mapper(records, [int(x) for x in engine_errors["source_line"]])
+    if mapping is None:
+        return True, None
+    record_lines, broken_lines = mapping
+    if records != len(record_lines):
+        return False, None
+    if len(broken_lines) == len(engine_errors):
+        engine_errors["source_line"] = broken_lines
+    expected = [skip + i + 1 for i in range(len(record_lines))]
+    if record_lines == expected:
+        return True, None
+    return True, (expected, record_lines)
