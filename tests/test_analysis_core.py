@@ -8,14 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kam_analysis import analysis
+from kam_analysis import analysis, storage
 from kam_analysis.analysis import (
     AnalysisParams,
     Filters,
     KeyRule,
     analyze,
+    facts,
     set_tags,
 )
+from kam_analysis.analysis.concentration import concentration_figures
 from kam_analysis.storage import DatasetNotFoundError
 from tests.analysis_fixtures import PORTFOLIO, d, store
 
@@ -195,15 +197,15 @@ def test_concentration_four_customers_by_hand(db) -> None:
 
 def test_hhi_bands_at_boundaries() -> None:
     ten = np.full(10, 1.0)  # HHI 1000 -> unconcentrated (<= 1000)
-    assert analysis._concentration_figures(ten)["hhi_band"] == "unconcentrated"
-    assert analysis._concentration_figures(ten)["hhi"] == pytest.approx(1000)
+    assert concentration_figures(ten)["hhi_band"] == "unconcentrated"
+    assert concentration_figures(ten)["hhi"] == pytest.approx(1000)
     # 1800 exactly is still moderately concentrated: shares 0.3, 0.3, 0.2, 0.1, 0.1 -> 2400
     v = np.array([0.3, 0.3, 0.2, 0.1, 0.1])
-    assert analysis._concentration_figures(v)["hhi_band"] == "highly concentrated"
+    assert concentration_figures(v)["hhi_band"] == "highly concentrated"
     v = np.array([3.0, 2.0, 2.0, 1.0, 1.0, 1.0])  # 900+400+400+100*3 = 2000
-    assert analysis._concentration_figures(v)["hhi"] == pytest.approx(2000)
+    assert concentration_figures(v)["hhi"] == pytest.approx(2000)
     v = np.full(6, 1.0)  # 6 x (100/6)^2 = 1666.7 -> moderately
-    assert analysis._concentration_figures(v)["hhi_band"] == "moderately concentrated"
+    assert concentration_figures(v)["hhi_band"] == "moderately concentrated"
 
 
 def test_one_dominant_customer(db) -> None:
@@ -349,11 +351,11 @@ def test_precomputed_path_equals_general_path(demo_db, monkeypatch) -> None:
                    AnalysisParams(measure="quantity", period="week")):
         fast = analyze(demo_db, DEMO_DATASET, params).customers
         with monkeypatch.context() as m:
-            m.setattr(analysis, "_use_precomputed", lambda *a: False)
+            m.setattr(facts, "_use_precomputed", lambda *a: False)
             slow = analyze(demo_db, DEMO_DATASET, params).customers
         pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-9)
         with monkeypatch.context() as m:
-            m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+            m.setattr(storage, "has_analysis_aggregates", lambda *a: False)
             slowest = analyze(demo_db, DEMO_DATASET, params).customers
         pd.testing.assert_frame_equal(fast, slowest, check_exact=False, rtol=1e-9)
 
@@ -364,7 +366,7 @@ def test_precomputed_gaps_with_a_later_start(demo_db, monkeypatch) -> None:
     params = AnalysisParams(start=date(2025, 6, 1))
     with_facts = analyze(demo_db, DEMO_DATASET, params).customers
     with monkeypatch.context() as m:
-        m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+        m.setattr(storage, "has_analysis_aggregates", lambda *a: False)
         without = analyze(demo_db, DEMO_DATASET, params).customers
     pd.testing.assert_frame_equal(with_facts, without, check_exact=False, rtol=1e-9)
 
@@ -391,7 +393,7 @@ def test_dataset_without_precomputed_facts_falls_back(db) -> None:
     with db.write() as cur:
         cur.execute("DELETE FROM customer_facts WHERE dataset_id = ?", [info.dataset_id])
     with db.read() as cur:
-        assert not analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+        assert not storage.has_analysis_aggregates(cur, info.dataset_id)
     after = analyze(db, "t").customers
     pd.testing.assert_frame_equal(before, after, check_exact=False, rtol=1e-9)
 
@@ -413,8 +415,8 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts
         with db.read() as cur:
-            info = analysis.storage.dataset_in(cur, "t")
-            assert analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+            info = storage.dataset_in(cur, "t")
+            assert storage.has_analysis_aggregates(cur, info.dataset_id)
     finally:
         db.close()
 
