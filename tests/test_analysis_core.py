@@ -19,6 +19,7 @@ from kam_analysis.analysis import (
 )
 from kam_analysis.analysis.concentration import concentration_figures
 from kam_analysis.storage import DatasetNotFoundError
+from kam_analysis.vocabulary import CUSTOMER_FLAGS
 from tests.analysis_fixtures import PORTFOLIO, d, store
 
 YEAR = AnalysisParams(start=date(2024, 1, 1), end=date(2024, 12, 31))
@@ -140,6 +141,43 @@ def test_flags_recency_and_history(portfolio) -> None:
     # Main region: tie between North and South (1 row each) -> alphabetical.
     assert c.loc["A1", "region"] == "North"
     assert c.loc["B2", "manager"] == "Bob"
+
+
+def test_flag_columns_by_hand(portfolio) -> None:
+    """One boolean column per customer flag, the same customers as the text flags above."""
+    c = analyze(portfolio, "t", YEAR).customers.set_index("customer_id")
+    expected = {  # non_positive, short_history, lost, at_risk
+        "A1": (False, False, False, True),
+        "B2": (False, False, True, False),
+        "C3": (False, False, True, False),
+        "D4": (False, True, False, False),
+        "E5": (False, False, True, False),
+        "F6": (True, False, True, False),
+        "G7": (True, True, False, False),
+    }
+    flags = ["non_positive", "short_history", "lost", "at_risk"]
+    assert list(CUSTOMER_FLAGS) == flags
+    for col in flags:
+        assert c[col].dtype == bool
+    got = {cid: tuple(bool(v) for v in row) for cid, row in c[flags].iterrows()}
+    assert got == expected
+    assert list(c.index[c["lost"] | c["at_risk"]]) == ["A1", "B2", "C3", "E5", "F6"]
+
+
+@pytest.mark.parametrize("params", [
+    AnalysisParams(),
+    AnalysisParams(period="week", lost_after_days=30, lost_gap_factor=0.0),
+    AnalysisParams(period="quarter", measure="margin", lost_after_days=365),
+])
+def test_flag_columns_equal_the_text_flags(demo_db, params) -> None:
+    from kam_analysis.demo import DEMO_DATASET
+
+    c = analyze(demo_db, DEMO_DATASET, params).customers
+    codes = c["flags"].fillna("").map(lambda text: set(text.split(", ")) - {""})
+    for code in CUSTOMER_FLAGS:
+        assert c[code].dtype == bool
+        assert c[code].tolist() == [code in s for s in codes]
+    assert c["lost"].any() and c["short_history"].any()
 
 
 def test_matrix_pareto_lorenz_concentration(portfolio) -> None:

@@ -116,12 +116,8 @@ def customer_products(db: Database, dataset: str, customer_id: str,
                       params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
     """The customer's products in the window, by value (the analysis measure) descending.
 
-    Parameters
-    ----------
-    db, dataset, params
-        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters).
-    customer_id : str
-        The customer.
+    ``db``, ``dataset`` and ``params`` (measure, window, filters) are as for
+    :func:`kam_analysis.analysis.analyze`.
 
     Returns
     -------

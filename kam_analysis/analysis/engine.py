@@ -57,22 +57,9 @@ def analyze(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS)
 def filter_values(db: Database, dataset: str) -> dict[str, list[str]]:
     """Sorted distinct non-null values of region, manager, category, product.
 
-    Parameters
-    ----------
-    db : Database
-        The database.
-    dataset : str
-        Dataset name.
-
-    Returns
-    -------
-    dict
-        Field name -> sorted values.
-
-    Raises
-    ------
-    storage.DatasetNotFoundError
-        If the dataset does not exist.
+    ``db`` and ``dataset`` are as for :func:`analyze`; the result maps each field
+    name to its values. Raises ``storage.DatasetNotFoundError`` for an unknown
+    dataset.
     """
     with db.read() as cur:
         info = storage.dataset_in(cur, dataset)

@@ -47,12 +47,8 @@ class Snapshot:
 def read_snapshot(db: Database, dataset: str, params: AnalysisParams) -> Iterator[Snapshot]:
     """Open a read snapshot, load the dataset and validate ``params`` against it.
 
-    Raises
-    ------
-    storage.DatasetNotFoundError
-        If the dataset does not exist.
-    ValueError
-        For invalid parameters.
+    Raises ``storage.DatasetNotFoundError`` for an unknown dataset and
+    ValueError for parameters the dataset cannot take.
     """
     with db.read() as cur:
         info = storage.dataset_in(cur, dataset)
