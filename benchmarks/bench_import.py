@@ -82,7 +82,7 @@ _OURS = """
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[3])
 from kam_analysis.importing import import_file
-from kam_analysis.storage import open_database
+from kam_analysis.db import open_database
 db = open_database(sys.argv[2])
 start = time.perf_counter()
 cpu = time.process_time()

@@ -185,7 +185,7 @@ def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a CSV/TXT, XLSX or Parquet file as a dataset and print the summary."""
-    from kam_analysis.importer import ImportOptions, import_file
+    from kam_analysis.importing import ImportOptions, import_file
 
     options = ImportOptions(
         sheet=args.sheet,

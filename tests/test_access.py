@@ -24,8 +24,8 @@ from streamlit.testing.v1.util import patch_config_options
 
 from kam_analysis.analysis import analyze
 from kam_analysis.auth import hash_password
+from kam_analysis.db import Database
 from kam_analysis.demo import DEMO_DATASET
-from kam_analysis.storage import Database
 from pages import ui
 
 ROOT = Path(__file__).resolve().parent.parent

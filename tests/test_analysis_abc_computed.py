@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from abc_analysis import abc_analysis
 
-from kam_analysis.abc_computed import computed_limits
 from kam_analysis.analysis import AnalysisParams, analyze
+from kam_analysis.analysis.abc_computed import computed_limits
 from tests.analysis_fixtures import d, store
 
 

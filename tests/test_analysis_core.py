@@ -14,9 +14,12 @@ from kam_analysis.analysis import (
     Filters,
     KeyRule,
     analyze,
+    facts,
     set_tags,
 )
-from kam_analysis.db import DatasetNotFoundError
+from kam_analysis.analysis.concentration import concentration_figures
+from kam_analysis.db import DatasetNotFoundError, datasets, queries
+from kam_analysis.vocabulary import CUSTOMER_FLAGS
 from tests.analysis_fixtures import PORTFOLIO, d, store
 
 YEAR = AnalysisParams(start=date(2024, 1, 1), end=date(2024, 12, 31))
@@ -140,6 +143,43 @@ def test_flags_recency_and_history(portfolio) -> None:
     assert c.loc["B2", "manager"] == "Bob"
 
 
+def test_flag_columns_by_hand(portfolio) -> None:
+    """One boolean column per customer flag, the same customers as the text flags above."""
+    c = analyze(portfolio, "t", YEAR).customers.set_index("customer_id")
+    expected = {  # non_positive, short_history, lost, at_risk
+        "A1": (False, False, False, True),
+        "B2": (False, False, True, False),
+        "C3": (False, False, True, False),
+        "D4": (False, True, False, False),
+        "E5": (False, False, True, False),
+        "F6": (True, False, True, False),
+        "G7": (True, True, False, False),
+    }
+    flags = ["non_positive", "short_history", "lost", "at_risk"]
+    assert list(CUSTOMER_FLAGS) == flags
+    for col in flags:
+        assert c[col].dtype == bool
+    got = {cid: tuple(bool(v) for v in row) for cid, row in c[flags].iterrows()}
+    assert got == expected
+    assert list(c.index[c["lost"] | c["at_risk"]]) == ["A1", "B2", "C3", "E5", "F6"]
+
+
+@pytest.mark.parametrize("params", [
+    AnalysisParams(),
+    AnalysisParams(period="week", lost_after_days=30, lost_gap_factor=0.0),
+    AnalysisParams(period="quarter", measure="margin", lost_after_days=365),
+])
+def test_flag_columns_equal_the_text_flags(demo_db, params) -> None:
+    from kam_analysis.demo import DEMO_DATASET
+
+    c = analyze(demo_db, DEMO_DATASET, params).customers
+    codes = c["flags"].fillna("").map(lambda text: set(text.split(", ")) - {""})
+    for code in CUSTOMER_FLAGS:
+        assert c[code].dtype == bool
+        assert c[code].tolist() == [code in s for s in codes]
+    assert c["lost"].any() and c["short_history"].any()
+
+
 def test_matrix_pareto_lorenz_concentration(portfolio) -> None:
     res = analyze(portfolio, "t", YEAR)
     m = res.matrix.set_index("abc_xyz")
@@ -195,15 +235,15 @@ def test_concentration_four_customers_by_hand(db) -> None:
 
 def test_hhi_bands_at_boundaries() -> None:
     ten = np.full(10, 1.0)  # HHI 1000 -> unconcentrated (<= 1000)
-    assert analysis._concentration_figures(ten)["hhi_band"] == "unconcentrated"
-    assert analysis._concentration_figures(ten)["hhi"] == pytest.approx(1000)
+    assert concentration_figures(ten)["hhi_band"] == "unconcentrated"
+    assert concentration_figures(ten)["hhi"] == pytest.approx(1000)
     # 1800 exactly is still moderately concentrated: shares 0.3, 0.3, 0.2, 0.1, 0.1 -> 2400
     v = np.array([0.3, 0.3, 0.2, 0.1, 0.1])
-    assert analysis._concentration_figures(v)["hhi_band"] == "highly concentrated"
+    assert concentration_figures(v)["hhi_band"] == "highly concentrated"
     v = np.array([3.0, 2.0, 2.0, 1.0, 1.0, 1.0])  # 900+400+400+100*3 = 2000
-    assert analysis._concentration_figures(v)["hhi"] == pytest.approx(2000)
+    assert concentration_figures(v)["hhi"] == pytest.approx(2000)
     v = np.full(6, 1.0)  # 6 x (100/6)^2 = 1666.7 -> moderately
-    assert analysis._concentration_figures(v)["hhi_band"] == "moderately concentrated"
+    assert concentration_figures(v)["hhi_band"] == "moderately concentrated"
 
 
 def test_one_dominant_customer(db) -> None:
@@ -349,11 +389,11 @@ def test_precomputed_path_equals_general_path(demo_db, monkeypatch) -> None:
                    AnalysisParams(measure="quantity", period="week")):
         fast = analyze(demo_db, DEMO_DATASET, params).customers
         with monkeypatch.context() as m:
-            m.setattr(analysis, "_use_precomputed", lambda *a: False)
+            m.setattr(facts, "_use_precomputed", lambda *a: False)
             slow = analyze(demo_db, DEMO_DATASET, params).customers
         pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-9)
         with monkeypatch.context() as m:
-            m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+            m.setattr(queries, "has_analysis_aggregates", lambda *a: False)
             slowest = analyze(demo_db, DEMO_DATASET, params).customers
         pd.testing.assert_frame_equal(fast, slowest, check_exact=False, rtol=1e-9)
 
@@ -364,7 +404,7 @@ def test_precomputed_gaps_with_a_later_start(demo_db, monkeypatch) -> None:
     params = AnalysisParams(start=date(2025, 6, 1))
     with_facts = analyze(demo_db, DEMO_DATASET, params).customers
     with monkeypatch.context() as m:
-        m.setattr(analysis.storage, "has_analysis_aggregates", lambda *a: False)
+        m.setattr(queries, "has_analysis_aggregates", lambda *a: False)
         without = analyze(demo_db, DEMO_DATASET, params).customers
     pd.testing.assert_frame_equal(with_facts, without, check_exact=False, rtol=1e-9)
 
@@ -391,7 +431,7 @@ def test_dataset_without_precomputed_facts_falls_back(db) -> None:
     with db.write() as cur:
         cur.execute("DELETE FROM customer_facts WHERE dataset_id = ?", [info.dataset_id])
     with db.read() as cur:
-        assert not analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+        assert not queries.has_analysis_aggregates(cur, info.dataset_id)
     after = analyze(db, "t").customers
     pd.testing.assert_frame_equal(before, after, check_exact=False, rtol=1e-9)
 
@@ -413,8 +453,8 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts
         with db.read() as cur:
-            info = analysis.storage.dataset_in(cur, "t")
-            assert analysis.storage.has_analysis_aggregates(cur, info.dataset_id)
+            info = datasets.dataset_in(cur, "t")
+            assert queries.has_analysis_aggregates(cur, info.dataset_id)
     finally:
         db.close()
 

@@ -90,15 +90,15 @@ def test_shuffle_and_split_do_not_change_results(pdb, raw, seed, split_at, metri
 @given(values=st.lists(st.integers(-5, 30), min_size=1, max_size=25),
        method=st.sampled_from(["fixed", "computed"]), pick=st.integers(0, 24))
 def test_single_customer_class_equals_full_ranking(values, method, pick) -> None:
-    """customer_class_history's shortcut (_class_of) agrees with the full ranking."""
-    from kam_analysis import analysis
+    """customer_class_history's shortcut (class_of) agrees with the full ranking."""
+    from kam_analysis.analysis import abc
 
     ids = [f"k{(i * 7) % 25:02d}" for i in range(len(values))]
     frame = pd.DataFrame({"customer_id": ids, "value": [float(v) for v in values]})
     params = AnalysisParams(abc_method=method)
-    full = analysis._classes_for(frame, params, "value").set_index("customer_id")
+    full = abc.classes_for(frame, params, "value").set_index("customer_id")
     i = pick % len(values)
-    abc, share, rank = analysis._class_of(frame["value"].to_numpy(), np.array(ids), i, params)
+    abc, share, rank = abc.class_of(frame["value"].to_numpy(), np.array(ids), i, params)
     row = full.loc[ids[i]]
     assert abc == row["abc"]
     assert share == pytest.approx(row["share"])
@@ -116,13 +116,13 @@ def test_cov_equals_the_zero_padded_population_sd(pdb, base, months, first, last
     large steady amounts where a naive sum-of-squares formula loses all digits."""
     from unittest import mock
 
-    from kam_analysis import analysis
+    from kam_analysis.analysis import facts
 
     amounts = [float(first), *[None if m is None else float(m) for m in months], float(last)]
     rows = [("steady", date(2022 + i // 12, i % 12 + 1, 15), base + v)
             for i, v in enumerate(amounts) if v is not None]
     store(pdb, rows)
-    with mock.patch.object(analysis, "_use_precomputed", return_value=precomputed):
+    with mock.patch.object(facts, "_use_precomputed", return_value=precomputed):
         c = analyze(pdb, "t", AnalysisParams(period="month")).customers.set_index("customer_id")
     padded = np.array([0.0 if v is None else base + v for v in amounts])
     assert c.loc["steady", "periods"] == len(amounts)

@@ -259,7 +259,7 @@ def test_overlapping_imports_restore_the_memory_setting(db: Database, tmp_path) 
     """import_file caps DuckDB's (instance-wide) memory while it runs and restores the
     setting afterwards. A second import that starts while the first runs must not read
     the first one's cap as "the setting to restore" and leave it behind for good."""
-    from kam_analysis.importer import import_file
+    from kam_analysis.importing import import_file
 
     csv = tmp_path / "sales.csv"
     csv.write_text("customer_id,order_date,revenue\n" + "".join(

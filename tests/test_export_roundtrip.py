@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from kam_analysis.db import open_database
 from kam_analysis.export import csv_bytes, write_table
-from kam_analysis.importer import ImportOptions, import_file
+from kam_analysis.importing import ImportOptions, import_file
 from tests.import_helpers import totals_by_customer
 
 ids = st.text(alphabet="0123456789", min_size=1, max_size=6)  # leading zeros included

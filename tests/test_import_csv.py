@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kam_analysis.db import Database, import_rejects, list_datasets
 from kam_analysis.importing import ImportFailed, ImportOptions, import_file, inspect_file
-from kam_analysis.storage import Database, import_rejects, list_datasets
 from tests.import_helpers import stored, write
 
 ERP = (

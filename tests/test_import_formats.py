@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from kam_analysis import cli
+from kam_analysis.db import Database, list_datasets, open_database
 from kam_analysis.importing import ImportFailed, ImportOptions, import_file, inspect_file
-from kam_analysis.storage import Database, list_datasets, open_database
 from tests.import_helpers import stored, write
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from kam_analysis.db import Database, list_datasets
 from kam_analysis.db.import_session import _execute_with_progress
 from kam_analysis.importing import import_file
-from kam_analysis.storage import Database, list_datasets
 from tests.import_helpers import stored, write
 
 # A statement that runs long enough (about a second on 2 cores) for several polls.

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kam_analysis.db import Database
 from kam_analysis.importing import ImportOptions, import_file
-from kam_analysis.storage import Database
 from tests.import_helpers import totals_by_customer
 
 HEADERS = {

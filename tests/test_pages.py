@@ -15,9 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kam_analysis.analysis import AnalysisParams, Filters, analyze, get_tags
+from kam_analysis.db import Database, get_dataset, list_datasets
 from kam_analysis.demo import DEMO_DATASET
 from kam_analysis.dossier import get_dossier, list_events
-from kam_analysis.storage import Database, get_dataset, list_datasets
 from pages import ui
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -150,7 +150,7 @@ def _staged_rows_left(db) -> int:
 def test_import_leaves_no_staged_rows_and_keeps_reject_lines(tmp_path) -> None:
     """Rows the import does not take are staged under a negative id while it runs and
     deleted once it has committed; their exact lines survive in import_rejects."""
-    from kam_analysis.importer import import_file
+    from kam_analysis.importing import import_file
 
     _csv_with_rejects(tmp_path / "s.csv")
     db = open_database(tmp_path / "k.duckdb")
@@ -171,7 +171,7 @@ def test_staged_rows_left_after_the_commit_are_deleted_on_the_next_open(
 
     import duckdb
 
-    from kam_analysis.importer import import_file
+    from kam_analysis.importing import import_file
 
     original = Database.write
 

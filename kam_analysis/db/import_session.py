@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from kam_analysis.storage import Database
+from kam_analysis.db import Database
 
 #: DuckDB memory cap while an import runs (it spills to disk beyond it), so a
 #: 10-million-row file imports within about 1.5 GB of process memory.

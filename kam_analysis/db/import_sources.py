@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from kam_analysis.storage import StorageError
+from kam_analysis.db import StorageError
 
 #: The most source columns an import reads.
 IMPORT_MAX_COLUMNS = 2000

@@ -12,6 +12,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from kam_analysis.db import Database, DatasetInfo
+from kam_analysis.db.datasets import swap_in_dataset as _swap_in_dataset
 from kam_analysis.db.import_session import _execute_with_progress
 from kam_analysis.db.import_sources import (
     CsvNeedsRejectScan,
@@ -20,7 +22,6 @@ from kam_analysis.db.import_sources import (
     ParquetSource,
     TableSource,
 )
-from kam_analysis.storage import Database, DatasetInfo, _swap_in_dataset
 
 _STAGING_STATUSES = ("reject", "total", "blank", "header")
 _NO_REJECTS = {"source_line": [], "reason": [], "raw": []}

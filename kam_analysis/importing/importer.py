@@ -50,7 +50,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kam_analysis.db import staging
+from kam_analysis.db import Database, staging, validate_dataset_name
 from kam_analysis.db.import_select import import_statement
 from kam_analysis.db.import_session import import_session
 from kam_analysis.db.import_sources import (
@@ -70,7 +70,6 @@ from kam_analysis.importing.patterns import IMPORT_PATTERNS, with_time_formats
 from kam_analysis.importing.preview import FilePreview, _preview
 from kam_analysis.importing.results import ImportCounts, ImportResult, nothing_imported
 from kam_analysis.importing.sources import _open_source, _Source, _table_source
-from kam_analysis.storage import Database, validate_dataset_name
 from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES
 
 __all__ = ["import_file"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from kam_analysis.db import DatasetInfo
 from kam_analysis.i18n import t
 from kam_analysis.importing.preview import FilePreview
-from kam_analysis.storage import DatasetInfo
 
 
 @dataclass(frozen=True)

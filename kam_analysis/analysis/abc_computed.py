@@ -17,7 +17,7 @@ The method is the one of R's ``ABCanalysis`` and PyPI's ``abc-analysis``:
 The packages interpolate the curve with a cubic spline; here the curve is the
 exact polyline through the items (their slope is n * value / total), which
 needs no SciPy and agrees with the packages on all but about one item at each
-limit (see tests/test_analysis_abc_computed.py).
+limit (see tests/test_analysis_abc_computed.py). Used by :mod:`kam_analysis.analysis.abc`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,80 @@
+"""The analysis engine: ABC/XYZ, key accounts, concentration, Pareto, Lorenz, migration.
+
+Every figure follows ``analysis-definitions.md`` (the project's specification);
+the choices that page leaves open are written down in
+``docs/definitions-decisions.md``. Sums run in DuckDB (the analysis queries of
+:mod:`kam_analysis.db.queries`); this package ranks and classifies the per-customer
+results with pandas/numpy. Each public function reads in one ``db.read()``
+snapshot (:func:`~kam_analysis.analysis.snapshot.read_snapshot`).
+
+Module map (each module imports only the ones above it):
+
+=================  ==================================================================
+``params``         AnalysisParams, Filters, KeyRule, ABC/XYZ presets, validation, EPS
+``results``        Analysis, Concentration, Migration, CUSTOMER_COLUMNS
+``window``         the analysis window, whole-month arithmetic, period starts
+``snapshot``       the read prelude: snapshot, dataset, validated params, window
+``ranking``        rank order of P, shares and cumulative shares
+``abc_computed``   computed ABC limits (Ultsch & Lötsch effort/yield points)
+``abc``            the ABC class rule (fixed and computed limits), ABC sensitivity
+``xyz``            XYZ metric and classes, the ABC-XYZ matrix, recommendations
+``recency``        short history, lost and at-risk customers
+``key_accounts``   the key rule and its reasons, account types
+``concentration``  HHI, Gini, CR, N50/N80, dependency flags, Pareto and Lorenz curves
+``facts``          the per-customer facts of the window (from the database)
+``classify``       the customers frame: every per-customer definition put together
+``engine``         ``analyze`` (snapshot -> facts -> classification), filter values
+``trend``          concentration per quarter
+``migration``      ABC migration between two windows, revenue x margin classes
+``customer``       one customer's periods, class history and products
+``tags``           hand-set account types
+=================  ==================================================================
+"""
+
+from __future__ import annotations
+
+from kam_analysis.analysis.abc import abc_sensitivity
+from kam_analysis.analysis.customer import (
+    customer_class_history,
+    customer_periods,
+    customer_products,
+)
+from kam_analysis.analysis.engine import analyze, filter_values
+from kam_analysis.analysis.migration import migration, revenue_margin_matrix
+from kam_analysis.analysis.params import (
+    ABC_PRESETS,
+    XYZ_PRESETS,
+    AnalysisParams,
+    Filters,
+    KeyRule,
+)
+from kam_analysis.analysis.results import CUSTOMER_COLUMNS as CUSTOMER_COLUMNS
+from kam_analysis.analysis.results import Analysis, Concentration, Migration
+from kam_analysis.analysis.tags import get_tags, set_tags
+from kam_analysis.analysis.trend import concentration_trend
+from kam_analysis.analysis.xyz import RECOMMENDATIONS
+from kam_analysis.vocabulary import MANUAL_TAGS
+
+__all__ = [
+    "ABC_PRESETS",
+    "MANUAL_TAGS",
+    "RECOMMENDATIONS",
+    "XYZ_PRESETS",
+    "Analysis",
+    "AnalysisParams",
+    "Concentration",
+    "Filters",
+    "KeyRule",
+    "Migration",
+    "abc_sensitivity",
+    "analyze",
+    "concentration_trend",
+    "customer_class_history",
+    "customer_periods",
+    "customer_products",
+    "filter_values",
+    "get_tags",
+    "migration",
+    "revenue_margin_matrix",
+    "set_tags",
+]

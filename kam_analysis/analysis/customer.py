@@ -1,0 +1,133 @@
+"""One customer's views: sums per period, ABC class history, products."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from kam_analysis.analysis.abc import class_of
+from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.snapshot import read_snapshot
+from kam_analysis.analysis.window import (
+    period_start,
+    period_starts,
+    quarter_end,
+    quarter_label,
+    trailing_year_start,
+)
+from kam_analysis.db import Database, queries
+
+_HISTORY_COLUMNS = ["quarter", "label", "abc", "share", "rank"]
+
+
+def customer_periods(db: Database, dataset: str, customer_id: str,
+                     params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """One customer's sums per period of the window, zero periods included.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (window, period, filters).
+    customer_id : str
+        The customer.
+
+    Returns
+    -------
+    DataFrame
+        period (date of period start), revenue, margin, quantity, rows.
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        values = queries.customer_period_values(snap.cur, snap.info.dataset_id,
+                                                str(customer_id), window[0], window[1],
+                                                params.period, snap.filters)
+    values["period"] = pd.to_datetime(values["period"]).dt.date
+    frame = pd.DataFrame({"period": period_starts(window, params.period)})
+    out = frame.merge(values, on="period", how="left")
+    for col in ("revenue", "margin", "quantity"):
+        out[col] = out[col].astype(float).fillna(0.0)
+    out["rows"] = out["rows"].fillna(0).astype(int)
+    return out[["period", "revenue", "margin", "quantity", "rows"]]
+
+
+def _quarter_grid(values: pd.DataFrame, quarters: list[date]
+                  ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Customers x quarters: summed values, whether any rows, and the customer ids."""
+    q_index = {q: i for i, q in enumerate(quarters)}
+    codes, ids = pd.factorize(values["customer_id"].astype(str))
+    cols = np.array([q_index[p] for p in pd.to_datetime(values["period"]).dt.date])
+    amounts = np.zeros((len(ids), len(quarters)))
+    present = np.zeros((len(ids), len(quarters)), dtype=bool)
+    np.add.at(amounts, (codes, cols), values["value"].to_numpy(dtype=float))
+    present[codes, cols] = True
+    return amounts, present, ids
+
+
+def customer_class_history(db: Database, dataset: str, customer_id: str,
+                           params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """The customer's ABC class over the trailing 12 months at each quarter end in the window.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters, ABC).
+    customer_id : str
+        The customer.
+
+    Returns
+    -------
+    DataFrame
+        quarter (quarter end date), label, abc, share, rank (Int64; <NA> and
+        class C when the customer's trailing value is not positive; rows for
+        quarters in which the customer had no trailing rows are left out).
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        ends = [quarter_end(q) for q in period_starts(window, "quarter")]
+        ends = [e for e in ends if window[0] <= e <= window[1]]
+        if not ends:
+            return pd.DataFrame(columns=_HISTORY_COLUMNS)
+        span = (trailing_year_start(ends[0]), ends[-1])
+        values = queries.analysis_period_values(snap.cur, snap.info.dataset_id,
+                                                params.measure, span[0], span[1], "quarter",
+                                                snap.filters)
+    quarters = period_starts(span, "quarter")
+    amounts, present, ids = _quarter_grid(values, quarters)
+    me = np.flatnonzero(np.asarray(ids) == str(customer_id))
+    rows = []
+    for qe in ends:
+        j = quarters.index(period_start(qe, "quarter"))
+        lo = max(0, j - 3)  # the 4 quarters ending at qe = the trailing 12 months
+        if not me.size or not present[me[0], lo: j + 1].any():
+            continue
+        trailing = amounts[:, lo: j + 1].sum(axis=1).round(6)
+        abc, share, rank = class_of(trailing, ids, int(me[0]), params)
+        rows.append({"quarter": qe, "label": quarter_label(qe), "abc": abc,
+                     "share": share, "rank": rank})
+    out = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+    out["rank"] = out["rank"].astype("Int64")
+    return out
+
+
+def customer_products(db: Database, dataset: str, customer_id: str,
+                      params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """The customer's products in the window, by value (the analysis measure) descending.
+
+    ``db``, ``dataset`` and ``params`` (measure, window, filters) are as for
+    :func:`kam_analysis.analysis.analyze`.
+
+    Returns
+    -------
+    DataFrame
+        category, product, value, quantity, rows, last_purchase.
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        out = queries.customer_product_values(snap.cur, snap.info.dataset_id,
+                                              str(customer_id), params.measure, window[0],
+                                              window[1], snap.filters)
+    out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.date
+    out["rows"] = out["rows"].astype(int)
+    return out

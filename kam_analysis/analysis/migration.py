@@ -1,0 +1,159 @@
+"""ABC class cross-tabs: migration between two windows, and revenue class by margin class."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from kam_analysis.analysis.abc import classes_for
+from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.results import Migration
+from kam_analysis.analysis.snapshot import read_snapshot
+from kam_analysis.analysis.window import add_months, as_date, trailing_year_start
+from kam_analysis.db import Database, queries
+
+Window = tuple[date, date]
+
+
+def _default_windows(end: date) -> tuple[Window, Window]:
+    second_start = trailing_year_start(end)
+    first_end = second_start - timedelta(days=1)
+    return (trailing_year_start(first_end), first_end), (second_start, end)
+
+
+def _whole_months(w: Window) -> int | None:
+    """k if the window is k whole months from its start day (e.g. Mar 5 .. Apr 4), else None."""
+    for k in range(1, 1201):
+        end = add_months(w[0], k) - timedelta(days=1)
+        if end == w[1]:
+            return k
+        if end > w[1]:
+            return None
+    return None
+
+
+def _same_length(a: Window, b: Window) -> bool:
+    if (a[1] - a[0]) == (b[1] - b[0]):
+        return True
+    ka, kb = _whole_months(a), _whole_months(b)
+    return ka is not None and ka == kb
+
+
+def _migration_windows(end: date, first: Window | None, second: Window | None
+                       ) -> tuple[Window, Window]:
+    """The two checked windows: as given, or the default 12 + 12 months ending at ``end``."""
+    if first is None and second is None:
+        return _default_windows(end)
+    if first is None or second is None:
+        raise ValueError("Give both migration windows or neither.")
+    first = (as_date(first[0]), as_date(first[1]))
+    second = (as_date(second[0]), as_date(second[1]))
+    for w in (first, second):
+        if w[0] > w[1]:
+            raise ValueError(f"The migration window {w[0]} .. {w[1]} is inverted.")
+    if not _same_length(first, second):
+        raise ValueError(
+            "The two migration windows must have the same length (in days, or both "
+            "the same number of whole months)."
+        )
+    return first, second
+
+
+def _crosstab(frame: pd.DataFrame, row: tuple[str, tuple[str, ...]],
+              col: tuple[str, tuple[str, ...]], sums: tuple[str, ...]) -> pd.DataFrame:
+    """One row per (row code, column code): customers and the sums of ``sums``."""
+    (row_col, row_codes), (col_col, col_codes) = row, col
+    rows = []
+    for r in row_codes:
+        for c in col_codes:
+            sel = (frame[row_col] == r) & (frame[col_col] == c)
+            rows.append({row_col: r, col_col: c, "customers": int(sel.sum()),
+                         **{s: float(frame.loc[sel, s].sum()) for s in sums}})
+    return pd.DataFrame(rows)
+
+
+def _classes(values: pd.DataFrame, params: AnalysisParams, value_col: str) -> pd.Series:
+    """customer_id -> ABC class on ``value_col``."""
+    return classes_for(values, params, value_col).set_index("customer_id")["abc"]
+
+
+def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
+              first: Window | None = None, second: Window | None = None) -> Migration:
+    """ABC class migration between two windows of equal length.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (measure, filters, ABC method
+        and limits are used).
+    first, second : (date, date), optional
+        Inclusive windows. Default: the 12 months ending at the window end
+        (``params.end`` or the dataset's last date) and the 12 months before.
+
+    Returns
+    -------
+    Migration
+        ``matrix``: from_class (A, B, C, new) x to_class (A, B, C, lost) with
+        customers, value_first, value_second (16 rows); ``customers``: one row
+        per customer with rows in either window.
+
+    Raises
+    ------
+    ValueError
+        If a window is inverted or the two differ in length.
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        first, second = _migration_windows(snap.window[1], first, second)
+        values = queries.analysis_two_windows(snap.cur, snap.info.dataset_id, params.measure,
+                                              first, second, snap.filters)
+    for col in ("value_first", "value_second"):
+        values[col] = values[col].astype(float).round(6)
+    c1 = _classes(values.loc[values["rows_first"] > 0, ["customer_id", "value_first"]],
+                  params, "value_first")
+    c2 = _classes(values.loc[values["rows_second"] > 0, ["customer_id", "value_second"]],
+                  params, "value_second")
+    out = values[["customer_id", "customer_name"]].copy()
+    from_map, to_map = dict(c1.items()), dict(c2.items())
+    out["from_class"] = [from_map.get(c, "new") for c in values["customer_id"]]
+    out["to_class"] = [to_map.get(c, "lost") for c in values["customer_id"]]
+    out["value_first"] = values["value_first"].to_numpy()
+    out["value_second"] = values["value_second"].to_numpy()
+    matrix = _crosstab(out, ("from_class", ("A", "B", "C", "new")),
+                       ("to_class", ("A", "B", "C", "lost")), ("value_first", "value_second"))
+    order = {"A": 0, "B": 1, "C": 2, "new": 3, "lost": 3}
+    out = out.assign(_f=out["from_class"].map(order), _t=out["to_class"].map(order))
+    out = out.sort_values(["_f", "_t", "customer_id"]).drop(columns=["_f", "_t"])
+    return Migration(first=first, second=second, matrix=matrix,
+                     customers=out.reset_index(drop=True))
+
+
+def revenue_margin_matrix(db: Database, dataset: str,
+                          params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame | None:
+    """Revenue ABC class by margin ABC class (9 cells), or None without a margin column.
+
+    Each customer with rows in the window is classed on revenue and on margin
+    with the ABC settings of ``params`` (non-positive values are C).
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze`.
+
+    Returns
+    -------
+    DataFrame or None
+        revenue_abc, margin_abc, customers, revenue, margin.
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        if not snap.info.has_margin:
+            return None
+        window = snap.window
+        values = queries.analysis_revenue_margin(snap.cur, snap.info.dataset_id, window[0],
+                                                 window[1], snap.filters)
+    for col in ("revenue", "margin"):
+        values[col] = values[col].astype(float).round(6)
+    values["revenue_abc"] = values["customer_id"].map(_classes(values, params, "revenue"))
+    values["margin_abc"] = values["customer_id"].map(_classes(values, params, "margin"))
+    return _crosstab(values, ("revenue_abc", tuple("ABC")), ("margin_abc", tuple("ABC")),
+                     ("revenue", "margin"))

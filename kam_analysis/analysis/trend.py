@@ -1,0 +1,47 @@
+"""Concentration per calendar quarter inside the window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kam_analysis.analysis.concentration import concentration_figures
+from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.snapshot import read_snapshot
+from kam_analysis.analysis.window import period_starts, quarter_label
+from kam_analysis.db import Database, queries
+
+_TREND_COLUMNS = ["quarter", "label", "customers", "total", "hhi", "gini", "cr1", "cr3", "cr5"]
+
+
+def concentration_trend(db: Database, dataset: str,
+                        params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """Concentration per calendar quarter inside the window.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters).
+
+    Returns
+    -------
+    DataFrame
+        quarter (date of quarter start), label ("2025 Q1"), customers, total, hhi,
+        gini, cr1, cr3, cr5; one row per quarter overlapping the window (quarters
+        at the window's edges count only their days inside it).
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        values = queries.analysis_period_values(
+            snap.cur, snap.info.dataset_id, params.measure, window[0], window[1], "quarter",
+            snap.filters)
+    rows = []
+    period = pd.to_datetime(values["period"]).dt.date.to_numpy()
+    amounts = values["value"].to_numpy(dtype=float).round(6)
+    for q in period_starts(window, "quarter"):
+        vals = amounts[period == q]
+        # Ties do not change any of these figures, so no id order is needed.
+        fig = concentration_figures(np.sort(vals[vals > 0])[::-1])
+        rows.append({"quarter": q, "label": quarter_label(q),
+                     **{k: fig[k] for k in _TREND_COLUMNS[2:]}})
+    return pd.DataFrame(rows, columns=_TREND_COLUMNS)
