@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import streamlit as st
+from streamlit import config as st_config
 
 from kam_analysis.auth import (
     MODE_OIDC,
@@ -48,7 +49,7 @@ def auth_settings() -> AuthSettings:
     try:
         section = st.secrets.get("auth")
     except FileNotFoundError as exc:  # no secrets file - or one Streamlit cannot parse
-        if any(Path(f).is_file() for f in st.get_option("secrets.files") or []):
+        if any(Path(f).is_file() for f in st_config.get_option("secrets.files") or []):
             lines = str(exc).strip().splitlines() or [type(exc).__name__]
             raise ValueError(t("The secrets file cannot be read: {error}",
                                error=_SECRETS_PREFIX.sub("", lines[0]))) from None
@@ -62,7 +63,7 @@ def _fingerprint(settings: AuthSettings) -> str:
 
 
 def _local_only() -> bool:
-    address = st.get_option("server.address")
+    address = st_config.get_option("server.address")
     return isinstance(address, str) and address.strip().lower() in LOCAL_ADDRESSES
 
 
