@@ -7,31 +7,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kam_analysis.i18n import t
-from kam_analysis.storage import StorageError
-from pages import ui
+from kam_analysis.db import StorageError
+from ui import access, calls, errors, navigation, sidebar
 
-ui.ensure_navigation()
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
-ui.gate()  # sign-in (stops the run until the user may see the app)
+access.gate()  # sign-in (stops the run until the user may see the app)
 
-PAGES = {
-    t("Analysis"): [
-        st.Page("pages/overview.py", title=t("Overview"), icon=":material/home:", default=True),
-        st.Page("pages/abc_xyz.py", title=t("ABC-XYZ"), icon=":material/grid_view:"),
-        st.Page("pages/pareto.py", title=t("Pareto"), icon=":material/stacked_line_chart:"),
-        st.Page("pages/concentration.py", title=t("Concentration"), icon=":material/donut_large:"),
-        st.Page("pages/key_accounts.py", title=t("Key accounts"), icon=":material/star:"),
-        st.Page("pages/dossier.py", title=t("Account dossier"), icon=":material/contact_page:"),
-    ],
-    t("Data"): [st.Page("pages/data.py", title=t("Data"), icon=":material/database:")],
-}
-
-page = st.navigation(PAGES)
+page = st.navigation(navigation.registry())
 try:
-    ui.ensure_demo()
-    ui.sidebar()
-    ui.sidebar_footer()  # masking toggle, who is signed in, sign out
+    calls.ensure_demo()
+    sidebar.sidebar()
+    access.sidebar_footer()  # masking toggle, who is signed in, sign out
 except StorageError as exc:
     st.error(str(exc))
     st.stop()
@@ -40,6 +26,6 @@ if page.url_path != "dossier" and "customer" in st.query_params:
     del st.query_params["customer"]  # the dossier's own URL parameter
 
 try:
-    page.run()
+    navigation.run(page)
 except Exception as exc:  # last line of defence: never show a traceback
-    ui.report_exception(exc)
+    errors.report_exception(exc)

@@ -101,9 +101,9 @@ PAGES: dict[str, Callable[[AppTest, str], None]] = {
 
 def measure(dataset: str, page: str, change: Callable[[AppTest, str], None]) -> dict:
     """Time one page: first run (cold caches), rerun after a change, rerun back."""
-    from pages import ui
+    from ui import calls
 
-    ui.clear_caches()
+    calls.clear_caches()
     at = AppTest.from_file(APP, default_timeout=600)
     at.query_params["dataset"] = dataset
     first = _timed(lambda: at.switch_page(f"pages/{page}.py").run())

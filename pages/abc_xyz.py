@@ -8,19 +8,21 @@ import streamlit as st
 
 from kam_analysis.analysis import ABC_PRESETS, RECOMMENDATIONS, XYZ_PRESETS
 from kam_analysis.i18n import t
-from pages import ui
+from kam_analysis.vocabulary import PERIODS
+from ui import calls, errors, navigation, sidebar, state
+from ui import formatting as fmt
+from ui import settings as shared
 
-ui.ensure_navigation()
-ctx = ui.require_context()
+navigation.enter()
+ctx = sidebar.require_context()
 st.title(t("ABC-XYZ analysis"))
-settings = ui.settings()
+settings = shared.settings()
 CELLS = [a + x for a in "ABC" for x in "XYZ"]
 CUSTOM = "custom"
 
 # ---- Limits -------------------------------------------------------------------
 METRICS = {"cov": t("Variation (coefficient of variation)"),
            "frequency": t("Buying frequency (share of periods with purchases)")}
-PERIODS = {"week": t("Week"), "month": t("Month"), "quarter": t("Quarter")}
 
 
 def _abc_preset(limits: tuple[float, float]) -> str:
@@ -39,8 +41,8 @@ metric = st.segmented_control(
     format_func=lambda m: METRICS[m], required=True,
 )
 if metric != settings["xyz_metric"]:  # a new metric starts from its own default limits
-    ui.update_settings(xyz_metric=metric, xyz_limits=None)
-    settings = ui.settings()
+    shared.update_settings(xyz_metric=metric, xyz_limits=None)
+    settings = shared.settings()
 
 with st.expander(t("Limits"), expanded=False), st.form("abc_limits_form"):
     left, right = st.columns(2)
@@ -63,7 +65,7 @@ with st.expander(t("Limits"), expanded=False), st.form("abc_limits_form"):
         st.markdown(f"**{t('XYZ (regularity)')}**")
         period = st.selectbox(t("Period"), list(PERIODS), key="abc_period",
                               index=list(PERIODS).index(settings["period"]),
-                              format_func=lambda p: PERIODS[p])
+                              format_func=fmt.period_label)
         xyz_options = [*XYZ_PRESETS.get(settings["xyz_metric"], {}), CUSTOM]
         current = _xyz_preset(settings["xyz_metric"], settings["xyz_limits"])
         xyz_preset = st.selectbox(t("Preset"), xyz_options, key="abc_xyz_preset",
@@ -96,26 +98,26 @@ if submitted:
     elif settings["xyz_metric"] == "frequency" and not 0 <= y <= x <= 1:
         st.error(t("For frequency, the limits must satisfy 1 ≥ X limit ≥ Y limit ≥ 0."))
     else:
-        ui.update_settings(abc_method=method, abc_limits=tuple(abc_limits),
+        shared.update_settings(abc_method=method, abc_limits=tuple(abc_limits),
                            xyz_limits=tuple(xyz_limits) if xyz_limits else None,
                            period=period)
         st.rerun()
 
-params = ui.apply_settings(ctx.params)
-ctx = ui.Context(ctx.dataset, params)
-result = ui.positive_analysis(ctx)
+params = shared.apply_settings(ctx.params)
+ctx = state.Context(ctx.dataset, params)
+result = calls.positive_analysis(ctx)
 
 a_lim, b_lim = result.abc_limits
 if params.abc_method == "computed" and result.computed_limits:
     names = {"A": t("A/B limit"), "C": t("B/C limit")}
     parts = [t("{limit}: the top {effort} of customers bring {yield_} of the value",
-               limit=names.get(cls, cls), effort=ui.fmt_pct(v.get("effort")),
-               yield_=ui.fmt_pct(v.get("yield")))
+               limit=names.get(cls, cls), effort=fmt.fmt_pct(v.get("effort")),
+               yield_=fmt.fmt_pct(v.get("yield")))
              for cls, v in result.computed_limits.items()]
     st.info(t("Computed limits: ") + "; ".join(parts) + ".")
 else:
     st.caption(t("ABC limits: A up to {a}, B up to {b} of the cumulative value.",
-                 a=ui.fmt_pct(a_lim), b=ui.fmt_pct(b_lim)))
+                 a=fmt.fmt_pct(a_lim), b=fmt.fmt_pct(b_lim)))
 
 customers = result.customers
 counts = customers["abc"].value_counts()
@@ -124,7 +126,7 @@ total = result.concentration.total
 st.markdown("  ·  ".join(
     t("Class {cls}: {n} customer ({share})" if counts.get(cls, 0) == 1
       else "Class {cls}: {n} customers ({share})", cls=cls, n=int(counts.get(cls, 0)),
-      share=ui.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
+      share=fmt.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
     for cls in "ABC"))
 
 # ---- Matrix -------------------------------------------------------------------
@@ -134,7 +136,7 @@ matrix["share"] = matrix["share"].fillna(0.0)
 # Colour by share of value (what the cell is worth), label with count and share.
 z = [[float(matrix.loc[a + x, "share"]) for x in "XYZ"] for a in "ABC"]
 text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers'])} · "
-         f"{ui.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
+         f"{fmt.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
 fig = go.Figure(go.Heatmap(z=z, x=list("XYZ"), y=list("ABC"), text=text,
                            texttemplate="%{text}", colorscale="Blues", showscale=False,
                            hovertemplate="%{text}<extra></extra>"))
@@ -158,8 +160,8 @@ with cell_col:
     cell = st.segmented_control(t("Cell"), CELLS, key="abc_cell", required=True, wrap=True)
     row = matrix.loc[cell]
     st.metric(t("Customers in {cell}", cell=cell), f"{int(row['customers']):,}")
-    st.caption(t("{value} · {share} of the total", value=ui.fmt_value(row["value"], ctx),
-                 share=ui.fmt_pct(row["share"])))
+    st.caption(t("{value} · {share} of the total", value=fmt.fmt_value(row["value"], ctx),
+                 share=fmt.fmt_pct(row["share"])))
     st.info(t(RECOMMENDATIONS.get(cell, "")))
 
 in_cell = customers[customers["abc_xyz"] == cell]
@@ -175,7 +177,7 @@ else:
         t("Share"): in_cell["share"] * 100,
         t("XYZ metric"): in_cell["cov"],
         t("Active periods"): in_cell["active_periods"],
-        t("Flags"): in_cell["flags"].map(ui.labels),
+        t("Flags"): in_cell["flags"].map(fmt.labels),
     })
     st.dataframe(view, hide_index=True, key="abc_cell_table", column_config={
         t("Value"): st.column_config.NumberColumn(format="localized"),
@@ -193,13 +195,13 @@ with st.expander(t("Recommended approach per cell")):
 # ---- Revenue by margin class --------------------------------------------------
 if ctx.dataset.has_margin:
     st.subheader(t("Revenue class against margin class"))
-    with ui.guard():
-        rm = ui.margin_matrix(ctx)
+    with errors.guard():
+        rm = calls.margin_matrix(ctx)
     if rm is not None and len(rm):
         grid = rm.set_index(["revenue_abc", "margin_abc"])
         z2 = [[int(grid["customers"].get((r, m), 0)) for m in "ABC"] for r in "ABC"]
         text2 = [[f"{int(grid['customers'].get((r, m), 0))}<br>"
-                  f"{ui.fmt_money(grid['revenue'].get((r, m), 0.0), ctx.dataset)}"
+                  f"{fmt.fmt_money(grid['revenue'].get((r, m), 0.0), ctx.dataset)}"
                   for m in "ABC"] for r in "ABC"]
         fig2 = go.Figure(go.Heatmap(z=z2, x=[f"{t('Margin')} {m}" for m in "ABC"],
                                     y=[f"{t('Revenue')} {r}" for r in "ABC"], text=text2,
@@ -217,11 +219,11 @@ if params.abc_method != "fixed":
     st.caption(t("The sensitivity check moves a fixed A limit; switch to fixed limits to "
                  "see it."))
 else:
-    with ui.guard():
-        sens = ui.sensitivity(ctx, 0.05)
+    with errors.guard():
+        sens = calls.sensitivity(ctx, 0.05)
     st.caption(t("Customers whose class changes if the A limit moves by 5 points "
-                 "({low} or {high}).", low=ui.fmt_pct(max(a_lim - 0.05, 0.0)),
-                 high=ui.fmt_pct(min(a_lim + 0.05, 1.0))))
+                 "({low} or {high}).", low=fmt.fmt_pct(max(a_lim - 0.05, 0.0)),
+                 high=fmt.fmt_pct(min(a_lim + 0.05, 1.0))))
     if sens.empty:
         st.caption(t("No customer changes class: the classes are stable."))
     else:

@@ -7,29 +7,30 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from kam_analysis.i18n import t
-from pages import ui
+from ui import calls, errors, navigation, sidebar
+from ui import formatting as fmt
 
-ui.ensure_navigation()
-ctx = ui.require_context()
+navigation.enter()
+ctx = sidebar.require_context()
 st.title(t("Concentration and dependency"))
-result = ui.positive_analysis(ctx)
+result = calls.positive_analysis(ctx)
 c = result.concentration
 
 top = st.columns(3)
 top[0].metric(t("HHI"), f"{c.hhi:,.0f}")
 top[0].caption(t("{band}. Bands of the US 2023 Merger Guidelines for markets (≤ 1000 "
                  "unconcentrated, 1000-1800 moderately, > 1800 highly concentrated): an "
-                 "antitrust yardstick, not a credit rule.", band=ui.label(c.hhi_band)))
+                 "antitrust yardstick, not a credit rule.", band=fmt.label(c.hhi_band)))
 top[1].metric(t("Gini"), f"{c.gini:.3f}")
 top[1].caption(t("0 = all customers equal, 1 = one customer has everything."))
-top[2].metric(t("Largest customer"), ui.fmt_pct(c.top_share),
+top[2].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
               help=c.top_customer_name or c.top_customer_id or "")
 top[2].caption(c.top_customer_name or c.top_customer_id or "")
 
 cr = st.columns(6)
 for col, (name, value) in zip(cr, [("CR1", c.cr1), ("CR3", c.cr3), ("CR5", c.cr5),
                                     ("CR10", c.cr10)], strict=False):
-    col.metric(name, ui.fmt_pct(value), help=t("Share of the largest {k} customers.",
+    col.metric(name, fmt.fmt_pct(value), help=t("Share of the largest {k} customers.",
                                                k=name[2:]))
 cr[4].metric("N50", f"{c.n50:,}", help=t("Customers that make 50 % of the value."))
 cr[5].metric("N80", f"{c.n80:,}", help=t("Customers that make 80 % of the value."))
@@ -52,12 +53,12 @@ st.subheader(t("Value at risk"))
 risk = st.columns(3)
 for col, k in zip(risk, (1, 3, 5), strict=True):
     lost = c.revenue_at_risk.get(k, c.revenue_at_risk.get(str(k), 0.0))
-    col.metric(t("If the top {k} leave", k=k), ui.fmt_value(lost, ctx),
-               help=t("{share} of the total", share=ui.fmt_pct(lost / c.total if c.total else 0)))
+    col.metric(t("If the top {k} leave", k=k), fmt.fmt_value(lost, ctx),
+               help=t("{share} of the total", share=fmt.fmt_pct(lost / c.total if c.total else 0)))
 
 st.subheader(t("Trend per quarter"))
-with ui.guard():
-    trend = ui.trend(ctx)
+with errors.guard():
+    trend = calls.trend(ctx)
 if trend.empty:
     st.caption(t("The window holds no complete quarter with sales."))
 else:

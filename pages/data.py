@@ -13,10 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.filetypes import UnsupportedFile
-from kam_analysis.i18n import t
-from kam_analysis.importer import ImportFailed, ImportOptions, import_file, inspect_file
-from kam_analysis.storage import (
+from kam_analysis.db import (
     DatasetNotFoundError,
     StorageError,
     delete_dataset,
@@ -24,12 +21,21 @@ from kam_analysis.storage import (
     list_datasets,
     validate_dataset_name,
 )
+from kam_analysis.i18n import t
+from kam_analysis.importing import (
+    ImportFailed,
+    ImportOptions,
+    UnsupportedFile,
+    import_file,
+    inspect_file,
+)
 from kam_analysis.vocabulary import FIELDS
-from pages import ui
+from ui import access, calls, errors, masking, navigation, state
+from ui import formatting as fmt
 
-ui.ensure_navigation()
+navigation.enter()
 st.title(t("Data"))
-db = ui.get_db()
+db = calls.get_db()
 NOT_IN_FILE = "\x00none"
 
 # ---- Upload ------------------------------------------------------------------------
@@ -37,7 +43,7 @@ st.subheader(t("Import sales transactions"))
 st.caption(t("CSV or text exports, Excel workbooks (.xlsx) or Parquet files. One row per "
              "sales line: customer, date and revenue are needed; name, margin, quantity, "
              "product, category, region, manager and document number are used when present."))
-if ui.can_edit():
+if access.can_edit():
     upload = st.file_uploader(t("Sales file"), type=["csv", "txt", "tsv", "xlsx", "parquet"],
                               key="data_upload")
 else:
@@ -85,9 +91,9 @@ def _sweep_stale_uploads() -> None:
 
 def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:
     """Rejected rows with the raw line hidden while names are masked (it holds them)."""
-    if not ui.masking() or "raw" not in rejects.columns:
+    if not masking.masking() or "raw" not in rejects.columns:
         return rejects
-    return rejects.assign(raw=ui.hidden_note())
+    return rejects.assign(raw=masking.hidden_note())
 
 
 if upload is None:
@@ -117,8 +123,8 @@ else:
         st.selectbox(t("Sheet"), list(preview.sheets), key=f"data_sheet_{tag}",
                      index=list(preview.sheets).index(preview.sheet)
                      if preview.sheet in preview.sheets else 0)
-    if ui.masking():  # the raw rows hold customer names
-        st.caption(t("The first rows of the file: {hidden}.", hidden=ui.hidden_note()))
+    if masking.masking():  # the raw rows hold customer names
+        st.caption(t("The first rows of the file: {hidden}.", hidden=masking.hidden_note()))
     else:
         st.dataframe(preview.sample, hide_index=True, key="data_sample", height=240)
 
@@ -191,13 +197,13 @@ else:
                 st.stop()
             except Exception as exc:  # an unexpected failure: one line, nothing written
                 status.update(label=t("Import failed"), state="error")
-                ui.report_exception(exc)
+                errors.report_exception(exc)
                 st.stop()
             bar.progress(1.0, text=t("Done"))
             status.update(label=t("Imported {name}", name=result.dataset.name),
                           state="complete", expanded=False)
         st.session_state["data_last_result"] = result
-        ui.select_dataset(result.dataset.name)
+        state.select_dataset(result.dataset.name)
         st.rerun()
 
 # ---- Last import summary -------------------------------------------------------------
@@ -212,10 +218,10 @@ if result is not None:
                 help=t("Subtotal and total lines of the report, left out so nothing is "
                        "counted twice."))
     t1, t2 = st.columns(2)
-    t1.metric(t("Revenue in the file"), ui.fmt_money(result.file_revenue_total, result.dataset))
-    t2.metric(t("Revenue imported"), ui.fmt_money(result.imported_revenue_total,
+    t1.metric(t("Revenue in the file"), fmt.fmt_money(result.file_revenue_total, result.dataset))
+    t2.metric(t("Revenue imported"), fmt.fmt_money(result.imported_revenue_total,
                                                    result.dataset),
-              delta=ui.fmt_money(result.imported_revenue_total - result.file_revenue_total,
+              delta=fmt.fmt_money(result.imported_revenue_total - result.file_revenue_total,
                                  result.dataset)
               if abs(result.imported_revenue_total - result.file_revenue_total) > 0.005
               else None)
@@ -228,7 +234,7 @@ if result is not None:
                                              "raw": t("Row as read")})
         st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
         st.download_button(t("Rejected rows (CSV)"), lambda: export.csv_bytes(last_rejects),
-                           file_name=f"rejected_{ui.slug(result.dataset.name)}.csv",
+                           file_name=f"rejected_{fmt.slug(result.dataset.name)}.csv",
                            mime="text/csv", key="data_last_rejects_csv", icon=":material/download:")
     else:
         st.success(t("Imported; no row was rejected."))
@@ -251,7 +257,7 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, key="data_datasets")
 
 names = [d.name for d in datasets]
-current = st.session_state.get(ui.K_DATASET)
+current = st.session_state.get(state.K_DATASET)
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('Rejected rows')}**")
@@ -270,11 +276,11 @@ with left:
                                              "raw": t("Row as read")}),
                      hide_index=True, key="data_rejects", height=260)
         st.download_button(t("Rejected rows (CSV)"), lambda: export.csv_bytes(rejects),
-                           file_name=f"rejected_{ui.slug(which)}.csv", mime="text/csv",
+                           file_name=f"rejected_{fmt.slug(which)}.csv", mime="text/csv",
                            key="data_rejects_csv", icon=":material/download:")
 with right:
     st.markdown(f"**{t('Delete a dataset')}**")
-    if not ui.can_edit():
+    if not access.can_edit():
         st.caption(t("Only editors can delete datasets."))
         st.stop()
     victim = st.selectbox(t("Dataset to delete"), names, key="data_delete_dataset", index=None,
@@ -288,7 +294,7 @@ with right:
             st.warning(str(exc))
         else:
             if current == victim:
-                ui.select_dataset(None)
+                state.select_dataset(None)
             last = st.session_state.get("data_last_result")
             if last is not None and last.dataset.name == victim:
                 del st.session_state["data_last_result"]

@@ -13,13 +13,14 @@ from plotly.subplots import make_subplots
 from kam_analysis.dossier import ATTITUDES, EVENT_KINDS, add_event, get_dossier, list_events
 from kam_analysis.dossier import save_dossier as store_dossier
 from kam_analysis.i18n import t
-from pages import ui
+from ui import access, calls, errors, masking, navigation, sidebar
+from ui import formatting as fmt
 
-ui.ensure_navigation()
-ctx = ui.require_context()
+navigation.enter()
+ctx = sidebar.require_context()
 st.title(t("Account dossier"))
-with ui.guard():
-    result = ui.analysis(ctx)
+with errors.guard():
+    result = calls.analysis(ctx)
 customers = result.customers
 if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters."))
@@ -49,8 +50,8 @@ row = customers[customers["customer_id"] == cid].iloc[0]
 
 # ---- Figures ----------------------------------------------------------------------
 m = st.columns(6)
-m[0].metric(t("Value"), ui.fmt_value(row["value"], ctx))
-m[1].metric(t("Share"), ui.fmt_pct(row["share"]))
+m[0].metric(t("Value"), fmt.fmt_value(row["value"], ctx))
+m[1].metric(t("Share"), fmt.fmt_pct(row["share"]))
 m[2].metric(t("Rank"), "–" if pd.isna(row["rank"]) else f"{int(row['rank']):,}")
 m[3].metric(t("Class"), row["abc_xyz"])
 m[4].metric(t("Days since last purchase"),
@@ -63,24 +64,24 @@ details = [
     t("last purchase {d}", d=row["last_purchase"]),
 ]
 if row["key_reasons"]:
-    details.append(t("key account: {why}", why=ui.labels(row["key_reasons"])))
+    details.append(t("key account: {why}", why=fmt.labels(row["key_reasons"])))
 if row["account_types"]:
-    details.append(t("types: {types}", types=ui.labels(row["account_types"])))
+    details.append(t("types: {types}", types=fmt.labels(row["account_types"])))
 if row["flags"]:
-    details.append(t("flags: {flags}", flags=ui.labels(row["flags"])))
+    details.append(t("flags: {flags}", flags=fmt.labels(row["flags"])))
 st.caption(" · ".join(str(d) for d in details))
 
 # ---- Sales per period and class over time ------------------------------------------
-with ui.guard():
-    periods = ui.customer_data(ctx, "periods", cid)
-    history = ui.customer_data(ctx, "history", cid)
-    products = ui.customer_data(ctx, "products", cid)
+with errors.guard():
+    periods = calls.customer_data(ctx, "periods", cid)
+    history = calls.customer_data(ctx, "history", cid)
+    products = calls.customer_data(ctx, "products", cid)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("Sales per {period}", period=t(ctx.params.period)))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_bar(x=periods["period"], y=periods[ctx.params.measure].fillna(0),
-                name=ui.measure_label(ctx.params.measure))
+                name=fmt.measure_label(ctx.params.measure))
     if ctx.params.measure == "revenue" and ctx.dataset.has_margin:
         fig.add_scatter(x=periods["period"], y=periods["margin"], name=t("Margin"),
                         mode="lines", secondary_y=False)
@@ -126,18 +127,18 @@ else:
 # ---- Dossier (stored per customer id) -------------------------------------------------
 st.divider()
 st.subheader(t("What we know about the account"))
-if ui.masking():
+if masking.masking():
     st.info(t("The dossier and the relationship history are {hidden}.",
-              hidden=ui.hidden_note()), icon=":material/visibility_off:")
+              hidden=masking.hidden_note()), icon=":material/visibility_off:")
     st.stop()
-db = ui.get_db()
-with ui.guard():
+db = calls.get_db()
+with errors.guard():
     dossier = get_dossier(db, cid)
 if dossier.updated_at:
     st.caption(t("Last saved {when}.", when=f"{dossier.updated_at:%Y-%m-%d %H:%M}"))
 people = pd.DataFrame(list(dossier.decision_makers) or [],
                       columns=["name", "role", "attitude"])
-if not ui.can_edit():
+if not access.can_edit():
     st.caption(t("Only editors can edit the dossier."))
     st.markdown(f"**{t('General information')}**")
     st.text(dossier.general or "–")
@@ -175,14 +176,14 @@ else:
                                key=f"dos_review_{cid}", format="YYYY-MM-DD")
         saved = st.form_submit_button(t("Save dossier"), type="primary")
     if saved:
-        with ui.guard():
+        with errors.guard():
             store_dossier(db, cid, general=general, competitors=competitors,
                           next_steps=next_steps, next_review=review or None,
                           decision_makers=edited.to_dict("records"))
         st.success(t("Dossier saved."))
 
 st.markdown(f"**{t('Relationship history')}**")
-if ui.can_edit():
+if access.can_edit():
     with st.form(f"dos_event_form_{cid}", clear_on_submit=True):
         e1, e2, e3 = st.columns([1, 1, 3])
         when = e1.date_input(t("Date"), date.today(), key="dos_event_date",
@@ -191,7 +192,7 @@ if ui.can_edit():
         note = e3.text_input(t("Note"), key="dos_event_note")
         add = st.form_submit_button(t("Add event"))
     if add:
-        with ui.guard():
+        with errors.guard():
             add_event(db, cid, when, kind, note)
         st.success(t("Event added."))
 events = list_events(db, cid)

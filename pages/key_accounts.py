@@ -10,14 +10,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.analysis import MANUAL_TAGS, KeyRule, get_tags, set_tags
+from kam_analysis.analysis import KeyRule, get_tags, set_tags
 from kam_analysis.i18n import t
-from pages import ui
+from kam_analysis.vocabulary import MANUAL_TAGS
+from ui import access, calls, errors, masking, navigation, sidebar, state
+from ui import formatting as fmt
+from ui import settings as shared
 
-ui.ensure_navigation()
-ctx = ui.require_context()
+navigation.enter()
+ctx = sidebar.require_context()
 st.title(t("Key accounts"))
-settings = ui.settings()
+settings = shared.settings()
 rule: KeyRule = settings["key_rule"]
 
 # ---- Rule editor --------------------------------------------------------------
@@ -57,14 +60,14 @@ if applied:
         top_n=int(top_n) if use_top else None,
         class_a=bool(use_class_a),
     )
-    ui.update_settings(key_rule=new_rule, lost_after_days=int(lost_days),
+    shared.update_settings(key_rule=new_rule, lost_after_days=int(lost_days),
                        lost_gap_factor=float(gap_factor))
     st.rerun()
 
-params = ui.apply_settings(ctx.params)
-ctx = ui.Context(ctx.dataset, params)
-with ui.guard():
-    result = ui.analysis(ctx)
+params = shared.apply_settings(ctx.params)
+ctx = state.Context(ctx.dataset, params)
+with errors.guard():
+    result = calls.analysis(ctx)
 customers = result.customers
 if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters in "
@@ -75,9 +78,9 @@ c = result.concentration
 
 m = st.columns(3)
 m[0].metric(t("Key accounts"), f"{len(keys):,}")
-m[1].metric(t("Their share"), ui.fmt_pct(c.key_share), help=t("Healthy: 30-55 %."))
-m[1].caption(ui.label(c.key_share_band))
-m[2].metric(t("Their value"), ui.fmt_value(keys["value"].sum(), ctx))
+m[1].metric(t("Their share"), fmt.fmt_pct(c.key_share), help=t("Healthy: 30-55 %."))
+m[1].caption(fmt.label(c.key_share_band))
+m[2].metric(t("Their value"), fmt.fmt_value(keys["value"].sum(), ctx))
 
 
 def _table(frame: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
@@ -105,15 +108,15 @@ if keys.empty:
     st.info(t("No customer meets the rule. Loosen it in the key-account rule above."))
 else:
     st.dataframe(_table(keys, {
-        t("Why key"): keys["key_reasons"].map(ui.labels),
-        t("Account types"): keys["account_types"].map(ui.labels),
-        t("Flags"): keys["flags"].map(ui.labels),
+        t("Why key"): keys["key_reasons"].map(fmt.labels),
+        t("Account types"): keys["account_types"].map(fmt.labels),
+        t("Flags"): keys["flags"].map(fmt.labels),
     }), hide_index=True, key="ka_table",
         column_config={t("Value"): MONEY, t("Share"): PCT})
 
 # ---- Downloads --------------------------------------------------------------------
 stamp = date.today().isoformat()
-base = f"{ui.slug(ctx.dataset.name)}_{stamp}"
+base = f"{fmt.slug(ctx.dataset.name)}_{stamp}"
 columns = [col for col in getattr(export, "EXPORT_COLUMNS", customers.columns)
            if col in customers.columns]
 d1, d2 = st.columns(2)
@@ -128,11 +131,11 @@ if len(customers) >= export.MAX_XLSX_ROWS:  # one row of the sheet is the header
                        file_name=f"all_customers_{base}.csv", mime="text/csv",
                        key="ka_all_csv", icon=":material/download:")
 else:
-    mask = ui.masker() if ui.masking() else None  # the download runs outside this run
+    mask = masking.masker() if masking.masking() else None  # the download runs outside this run
 
     def _xlsx() -> bytes:
         try:
-            moves = ui.migration(ctx, mask)
+            moves = calls.migration(ctx, mask)
         except ValueError:
             moves = None
         return export.workbook_bytes(result, moves)
@@ -145,11 +148,11 @@ else:
 st.subheader(t("Account types set by hand"))
 st.caption(t("Image maker, expert, partner, innovator: kept per customer id and kept "
              "across re-imports."))
-db = ui.get_db()
+db = calls.get_db()
 tags = get_tags(db)
-if ui.masking():
+if masking.masking():
     st.caption(t("Account types cannot be edited while names are masked."))
-elif not ui.can_edit():
+elif not access.can_edit():
     st.caption(t("Only editors can set account types."))
 else:
     ranked = customers[customers["rank"].notna()]
@@ -162,13 +165,13 @@ else:
                              format_func=lambda cid: f"{names.get(cid) or cid} ({cid})")
     current = list(tags.get(who, ())) if who is not None else []
     chosen = tag_right.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
-                                   key=f"ka_tag_values_{who}", format_func=ui.label,
+                                   key=f"ka_tag_values_{who}", format_func=fmt.label,
                                    placeholder=t("None"))
     save = st.button(t("Save types"), key="ka_tag_save", disabled=who is None)
     if save and who is not None:
-        with ui.guard():
+        with errors.guard():
             set_tags(db, who, chosen)
-        ui.clear_caches()  # account types are part of the cached analysis
+        calls.clear_caches()  # account types are part of the cached analysis
         st.session_state["ka_flash"] = t("Saved the account types of {name}.",
                                          name=names.get(who) or who)
         st.rerun()
@@ -178,15 +181,14 @@ tagged = {cid: tg for cid, tg in tags.items() if tg}
 if tagged:
     known = dict(zip(customers["customer_id"], customers["customer_name"], strict=True))
     st.dataframe(pd.DataFrame({
-        t("Customer"): [ui.customer_label(cid, known.get(cid)) for cid in tagged],
-        t("ID"): [ui.shown_id(cid) for cid in tagged],
-        t("Account types"): [", ".join(ui.label(x) for x in tg) for tg in tagged.values()],
+        t("Customer"): [masking.customer_label(cid, known.get(cid)) for cid in tagged],
+        t("ID"): [masking.shown_id(cid) for cid in tagged],
+        t("Account types"): [", ".join(fmt.label(x) for x in tg) for tg in tagged.values()],
     }), hide_index=True, key="ka_tags_table")
 
 # ---- Lost and at risk ----------------------------------------------------------------
 st.subheader(t("Lost and at-risk customers (win-back list)"))
-flags = customers["flags"].fillna("")
-watch = customers[flags.str.contains("lost") | flags.str.contains("at_risk")]
+watch = customers[customers["lost"] | customers["at_risk"]]
 st.caption(t("Lost: no purchase for more than {days} days and more than {k} times the "
              "customer's usual gap. At risk: the last 6 months at least 30 % below the 6 "
              "months before.", days=params.lost_after_days, k=params.lost_gap_factor))
@@ -199,7 +201,7 @@ else:
     st.dataframe(pd.DataFrame({
         t("Customer"): watch["customer_name"].fillna(watch["customer_id"]),
         t("ID"): watch["customer_id"],
-        t("Status"): watch["flags"].map(ui.labels),
+        t("Status"): watch["flags"].map(fmt.labels),
         t("Days since last purchase"): watch["days_since_last"],
         t("Usual gap, days"): watch["median_gap"],
         t("Last 6 months"): watch["value_last_6m"].round(0),
@@ -213,7 +215,7 @@ else:
 # ---- Class migration -----------------------------------------------------------------
 st.subheader(t("Class migration"))
 try:
-    moves = ui.migration(ctx)
+    moves = calls.migration(ctx)
 except ValueError as exc:
     st.info(str(exc))
     moves = None
@@ -227,7 +229,7 @@ if moves is not None:
     # Value in the second window; for lost customers, what they bought in the first.
     def _cell(r: str, k: str) -> str:
         value = grid["value_first" if k == "lost" else "value_second"].get((r, k), 0.0)
-        return f"{int(grid['customers'].get((r, k), 0))}<br>{ui.fmt_value(value, ctx)}"
+        return f"{int(grid['customers'].get((r, k), 0))}<br>{fmt.fmt_value(value, ctx)}"
 
     text = [[_cell(r, k) for k in cols] for r in rows]
     row_names = [t("from {c}", c=r if r != "new" else t("new")) for r in rows]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from kam_analysis.i18n import t
-from pages import ui
+from ui import calls, navigation, sidebar
+from ui import formatting as fmt
 
-ui.ensure_navigation()
-ctx = ui.require_context()
+navigation.enter()
+ctx = sidebar.require_context()
 st.title(t("Overview"))
 st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=ctx.dataset.name,
              start=ctx.params.start or ctx.dataset.first_date,
              end=ctx.params.end or ctx.dataset.last_date,
-             measure=ui.measure_label(ctx.params.measure)))
+             measure=fmt.measure_label(ctx.params.measure)))
 
-result = ui.positive_analysis(ctx)
+result = calls.positive_analysis(ctx)
 c = result.concentration
 
 key_count = int(result.customers["key_account"].sum())
@@ -23,46 +24,45 @@ row1, row2 = st.columns(3), st.columns(3)
 cols = [*row1, *row2]
 cols[0].metric(t("Customers"), f"{c.customers:,}",
                help=t("Customers with a positive value in the window."))
-cols[1].metric(t("Total"), ui.fmt_value(c.total, ctx))
+cols[1].metric(t("Total"), fmt.fmt_value(c.total, ctx))
 cols[2].metric(t("Key accounts"), f"{key_count:,}")
-cols[3].metric(t("Key accounts' share"), ui.fmt_pct(c.key_share),
+cols[3].metric(t("Key accounts' share"), fmt.fmt_pct(c.key_share),
                help=t("Share of the total held by the key accounts; a healthy figure is "
                       "30-55 %."))
-cols[3].caption(ui.label(c.key_share_band))
-cols[4].metric(t("Largest customer"), ui.fmt_pct(c.top_share),
+cols[3].caption(fmt.label(c.key_share_band))
+cols[4].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
                help=c.top_customer_name or c.top_customer_id or "")
-cols[4].caption(", ".join(ui.label(f) for f in c.flags) or t("no dependency flag"))
+cols[4].caption(", ".join(fmt.label(f) for f in c.flags) or t("no dependency flag"))
 cols[5].metric(t("HHI"), f"{c.hhi:,.0f}",
                help=t("Herfindahl-Hirschman index over customer shares (US 2023 Merger "
                       "Guidelines market bands: an antitrust yardstick, not a credit rule)."))
-cols[5].caption(ui.label(c.hhi_band))
+cols[5].caption(fmt.label(c.hhi_band))
 
 st.subheader(t("In short"))
 sentences = [
     t("{pct} of customers ({k} of {n}) bring 80 % of {measure}.",
-      pct=ui.fmt_pct(c.customers_for_80), k=c.customers_for_80_k, n=c.customers,
-      measure=ui.measure_label(ctx.params.measure).lower()),
-    t("The top 20 % of customers bring {share}.", share=ui.fmt_pct(c.top20_share)),
+      pct=fmt.fmt_pct(c.customers_for_80), k=c.customers_for_80_k, n=c.customers,
+      measure=fmt.measure_label(ctx.params.measure).lower()),
+    t("The top 20 % of customers bring {share}.", share=fmt.fmt_pct(c.top20_share)),
 ]
 top_name = c.top_customer_name or c.top_customer_id or t("unknown")
 worst = next((f for f in ("mono_client", "critical_dependency", "major_customer")
               if f in c.flags), None)
 if worst:
     sentences.append(t("The largest customer, {name}, is {share} of {measure}: {flag}.",
-                       name=top_name, share=ui.fmt_pct(c.top_share),
-                       measure=ui.measure_label(ctx.params.measure).lower(),
-                       flag=ui.label(worst)))
+                       name=top_name, share=fmt.fmt_pct(c.top_share),
+                       measure=fmt.measure_label(ctx.params.measure).lower(),
+                       flag=fmt.label(worst)))
 else:
     sentences.append(t("The largest customer, {name}, is {share} of {measure}: no single-"
-                       "customer dependency.", name=top_name, share=ui.fmt_pct(c.top_share),
-                       measure=ui.measure_label(ctx.params.measure).lower()))
+                       "customer dependency.", name=top_name, share=fmt.fmt_pct(c.top_share),
+                       measure=fmt.measure_label(ctx.params.measure).lower()))
 sentences.append(t("{n} key accounts hold {share} of the total ({band}).", n=key_count,
-                   share=ui.fmt_pct(c.key_share), band=ui.label(c.key_share_band)))
-sentences.append(t("Customer concentration: {band} (HHI {hhi:,.0f}).", band=ui.label(c.hhi_band),
+                   share=fmt.fmt_pct(c.key_share), band=fmt.label(c.key_share_band)))
+sentences.append(t("Customer concentration: {band} (HHI {hhi:,.0f}).", band=fmt.label(c.hhi_band),
                    hhi=c.hhi))
-flags = result.customers["flags"].fillna("")
-lost = int(flags.str.contains("lost").sum())
-at_risk = int(flags.str.contains("at_risk").sum())
+lost = int(result.customers["lost"].sum())
+at_risk = int(result.customers["at_risk"].sum())
 if lost or at_risk:
     sentences.append(t("{lost} customers look lost and {risk} are at risk.", lost=lost,
                        risk=at_risk))
@@ -70,13 +70,13 @@ st.markdown("\n".join(f"- {s}" for s in sentences))
 
 st.subheader(t("Go deeper"))
 links = st.columns(3)
-links[0].page_link("pages/abc_xyz.py", label=t("ABC-XYZ: classes and what to do"),
-                   icon=":material/grid_view:")
-links[0].page_link("pages/pareto.py", label=t("Pareto and Lorenz curves"),
-                   icon=":material/stacked_line_chart:")
-links[1].page_link("pages/concentration.py", label=t("Concentration and dependency"),
-                   icon=":material/donut_large:")
-links[1].page_link("pages/key_accounts.py", label=t("Key accounts, lost and at risk"),
-                   icon=":material/star:")
-links[2].page_link("pages/dossier.py", label=t("Account dossier"), icon=":material/contact_page:")
-links[2].page_link("pages/data.py", label=t("Import data"), icon=":material/database:")
+for column, stem, text in (
+    (0, "abc_xyz", t("ABC-XYZ: classes and what to do")),
+    (0, "pareto", t("Pareto and Lorenz curves")),
+    (1, "concentration", t("Concentration and dependency")),
+    (1, "key_accounts", t("Key accounts, lost and at risk")),
+    (2, "dossier", t("Account dossier")),
+    (2, "data", t("Import data")),
+):
+    target = navigation.page(stem)
+    links[column].page_link(target, label=text, icon=target.icon)

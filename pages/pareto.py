@@ -7,28 +7,29 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from kam_analysis.i18n import t
-from pages import ui
+from ui import calls, navigation, sidebar
+from ui import formatting as fmt
 
-ui.ensure_navigation()
-ctx = ui.require_context()
+navigation.enter()
+ctx = sidebar.require_context()
 st.title(t("Pareto analysis"))
-result = ui.positive_analysis(ctx)
+result = calls.positive_analysis(ctx)
 c = result.concentration
 
 # ---- 80/20 in words ---------------------------------------------------------
 if c.top20_share >= 0.8:
     verdict = t("The 80/20 rule holds: the top 20 % of customers bring {share} of the value.",
-                share=ui.fmt_pct(c.top20_share))
+                share=fmt.fmt_pct(c.top20_share))
 else:
     verdict = t("The 80/20 rule does not hold: the top 20 % of customers bring {share} of "
-                "the value.", share=ui.fmt_pct(c.top20_share))
+                "the value.", share=fmt.fmt_pct(c.top20_share))
 st.markdown(f"**{verdict}** " + t("80 % of the value comes from {k} of {n} customers ({pct}).",
                                    k=c.customers_for_80_k, n=c.customers,
-                                   pct=ui.fmt_pct(c.customers_for_80)))
+                                   pct=fmt.fmt_pct(c.customers_for_80)))
 m = st.columns(4)
-m[0].metric(t("Top 20 % of customers bring"), ui.fmt_pct(c.top20_share))
+m[0].metric(t("Top 20 % of customers bring"), fmt.fmt_pct(c.top20_share))
 m[1].metric(t("Customers for 80 %"), f"{c.customers_for_80_k:,}",
-            help=ui.fmt_pct(c.customers_for_80))
+            help=fmt.fmt_pct(c.customers_for_80))
 m[2].metric(t("Gini"), f"{c.gini:.3f}",
             help=t("0 = every customer buys the same, 1 = one customer buys everything."))
 m[3].metric(t("Customers"), f"{c.customers:,}")
@@ -49,12 +50,12 @@ if len(rest):
     values.append(float(rest["value"].sum()))
     cum.append(100.0)
 fig = make_subplots(specs=[[{"secondary_y": True}]])
-fig.add_bar(x=names, y=values, name=ui.measure_label(ctx.params.measure),
+fig.add_bar(x=names, y=values, name=fmt.measure_label(ctx.params.measure),
             marker_color=["#1f77b4"] * len(shown) + ["#aaaaaa"] * (len(names) - len(shown)))
 fig.add_scatter(x=names, y=cum, name=t("Cumulative share, %"), mode="lines+markers",
                 secondary_y=True, line={"color": "#d62728"})
 fig.add_hline(y=80, line_dash="dot", secondary_y=True, annotation_text="80 %")
-fig.update_yaxes(title=ui.measure_label(ctx.params.measure), secondary_y=False)
+fig.update_yaxes(title=fmt.measure_label(ctx.params.measure), secondary_y=False)
 fig.update_yaxes(title=t("Cumulative share, %"), range=[0, 105], secondary_y=True)
 fig.update_xaxes(tickangle=-45, categoryorder="array", categoryarray=names)
 fig.update_layout(height=460, legend={"orientation": "h"}, margin={"t": 30})

@@ -26,7 +26,7 @@ from kam_analysis.analysis import analyze
 from kam_analysis.auth import hash_password
 from kam_analysis.db import Database
 from kam_analysis.demo import DEMO_DATASET
-from pages import ui
+from ui import access
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -207,10 +207,10 @@ def test_an_unparsable_secrets_file_is_an_error_not_open_mode(
     monkeypatch.setattr(streamlit, "secrets", Unreadable())
     with (patch_config_options({"secrets.files": [str(broken)]}),
           pytest.raises(ValueError, match=r"cannot be read: Expected '\]'")):
-        ui.auth_settings()
+        access.auth_settings()
     # No file at all is open mode.
     with patch_config_options({"secrets.files": [str(tmp_path / "none.toml")]}):
-        assert ui.auth_settings().mode == "open"
+        assert access.auth_settings().mode == "open"
 
 
 # ---- Company sign-in (OIDC) -----------------------------------------------------------
@@ -412,17 +412,17 @@ def test_customer_helpers_follow_the_toggle() -> None:
         import pandas as pd
         import streamlit as st
 
-        from pages import ui
+        from ui import masking
 
         st.session_state["sb_mask"] = False
-        for value in (ui.customer_label("010001", "Acme"), ui.shown_id("010001"),
-                      ui.real_id("010001")):
+        for value in (masking.customer_label("010001", "Acme"), masking.shown_id("010001"),
+                      masking.real_id("010001")):
             st.text(value)
         st.session_state["sb_mask"] = True
-        shown = ui.shown_id("010001")
-        frame = ui.masked(pd.DataFrame({"customer_id": ["010001"],
-                                        "customer_name": ["Acme"]}))
-        for value in (ui.customer_label("010001", "Acme"), shown, ui.real_id(shown),
+        shown = masking.shown_id("010001")
+        frame = masking.masked(pd.DataFrame({"customer_id": ["010001"],
+                                             "customer_name": ["Acme"]}))
+        for value in (masking.customer_label("010001", "Acme"), shown, masking.real_id(shown),
                       frame["customer_name"][0], frame["customer_id"][0]):
             st.text(value)
 

@@ -30,14 +30,13 @@ _SQL = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|CREATE TABLE|UPDATE \w+ SE
 
 
 DB = ENGINE / "db"
-# The temporary re-export shim of the old storage module (deleted after the restructuring).
-_STORAGE_SHIM = ENGINE / "storage.py"
 
 
 def test_sql_lives_only_in_the_db_package() -> None:
     offenders = []
-    for path in [*ENGINE.rglob("*.py"), ROOT / "app.py", *(ROOT / "pages").rglob("*.py")]:
-        if not path.exists() or path == _STORAGE_SHIM or DB in path.parents:
+    for path in [*ENGINE.rglob("*.py"), ROOT / "app.py", *(ROOT / "pages").rglob("*.py"),
+                 *(ROOT / "ui").rglob("*.py")]:
+        if not path.exists() or DB in path.parents:
             continue
         if _SQL.search(path.read_text(encoding="utf-8")):
             offenders.append(str(path.relative_to(ROOT)))
@@ -184,3 +183,46 @@ def test_public_api_has_docstrings_and_type_hints() -> None:
                 if untyped or sig.return_annotation is sig.empty:
                     missing.append(f"{info.name}.{name}: type hints")
     assert missing == []
+
+
+_PRIVATE_STREAMLIT = re.compile(r"\bstreamlit\.(runtime|web)\b|\bst\._\w")
+
+
+def _private_streamlit_imports(path: Path) -> list[str]:
+    """Return the private Streamlit names ``path`` imports or uses: the modules
+    ``streamlit.runtime`` and ``streamlit.web``, and ``_``-prefixed names."""
+    source = path.read_text(encoding="utf-8")
+    found = [m.group(0) for m in _PRIVATE_STREAMLIT.finditer(source)]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [(node.module, [alias.name for alias in node.names])]
+        else:
+            continue
+        for module, names in modules:
+            parts = module.split(".")
+            if parts[0] != "streamlit":
+                continue
+            private = [p for p in parts[1:] if p.startswith("_") or p in ("runtime", "web")]
+            found += [module] if private else []
+            found += [f"{module}.{n}" for n in names if n.startswith("_")]
+    return found
+
+
+def test_pages_holds_only_registered_pages_and_no_private_streamlit_api() -> None:
+    """``pages/`` holds only the pages ``app.py`` registers (its page registry is
+    ``ui.navigation``); app.py, pages/ and ui/ use no private Streamlit API."""
+    from ui import navigation
+
+    registered = {f"{stem}.py" for entries in navigation.SECTIONS.values()
+                  for stem, _title, _icon in entries}
+    present = {p.name for p in (ROOT / "pages").iterdir() if p.name != "__pycache__"}
+    assert present == registered
+    assert "navigation.registry()" in (ROOT / "app.py").read_text(encoding="utf-8")
+    offenders = {
+        str(path.relative_to(ROOT)): found
+        for path in [ROOT / "app.py", *(ROOT / "pages").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]
+        if (found := _private_streamlit_imports(path))
+    }
+    assert offenders == {}

@@ -7,6 +7,7 @@ and opens it with openpyxl. Screenshots go to ``tests/artifacts/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -69,9 +70,9 @@ def _sales_csv(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def _server(work: Path) -> Iterator[str]:
+    """Start the app on a free local port with its own database in ``work``."""
     port = _free_port()
     env = {**os.environ, "KAM_DB": str(work / "e2e.duckdb")}
     log = (work / "streamlit.log").open("w")
@@ -105,17 +106,38 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str) -> Iterator[object]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium, one per test module."""
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                      accept_downloads=True)
-        pg = context.new_page()
-        pg.set_default_timeout(60_000)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@contextlib.contextmanager
+def _browser_page(browser) -> Iterator[object]:
+    """A page in a fresh browser context (its own cookies, so its own app session)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
         yield pg
+    finally:
         context.close()
-        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _server(tmp_path_factory.mktemp("e2e")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url: str) -> Iterator[object]:
+    with _browser_page(browser) as pg:
+        yield pg
 
 
 def _settle(pg) -> None:
@@ -231,3 +253,30 @@ def test_upload_visit_every_page_change_limit_download(page, app_url: str, tmp_p
                                    "Concentration", "Parameters"]
     ids = {str(row[0].value) for row in book["All customers"].iter_rows(min_row=2)}
     assert {"00017", "00042", "00105", "00230"} <= ids
+
+
+def test_a_bookmarked_page_opened_first_goes_through_the_app(
+    browser, tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The first request of a fresh server opens a page URL directly (a bookmark):
+    the page comes through app.py - its page registry, the shared sidebar and the
+    wide layout - and never as the old file-based page list of the pages folder."""
+    with _server(tmp_path_factory.mktemp("e2e_first")) as url, _browser_page(browser) as pg:
+        pg.goto(f"{url}/concentration")
+        pg.get_by_role("heading", name="Concentration").first.wait_for(timeout=120_000)
+        wait = {"timeout": 60_000}  # a fresh server loads the demo data first
+        nav = pg.locator('[data-testid="stSidebarNav"]')
+        sync_api.expect(nav.get_by_role("link")).to_have_count(len(PAGES), **wait)
+        links = [text.strip().splitlines()[-1]  # the link text after its icon
+                 for text in nav.get_by_role("link").all_inner_texts()]
+        assert links == list(PAGES), links  # app.py's registry, not app / ui / abc xyz ...
+        sync_api.expect(nav).to_contain_text("Analysis")  # the registry's sections
+        sidebar = pg.locator('[data-testid="stSidebar"]')
+        sync_api.expect(sidebar.get_by_role("combobox", name="Dataset")).to_have_value(
+            "Demo wholesale", **wait)
+        sync_api.expect(sidebar.get_by_text("Mask customer names")).to_be_visible(**wait)
+        sync_api.expect(pg).to_have_url(re.compile(r"/concentration\?.*dataset=Demo"), **wait)
+        main = pg.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+        assert main is not None and main["width"] > 1000, main  # layout="wide" (app.py)
+        _no_exception(pg)
+        pg.screenshot(path=str(ARTIFACTS / "first_request_concentration.png"), full_page=True)

@@ -18,7 +18,7 @@ from kam_analysis.analysis import AnalysisParams, Filters, analyze, get_tags
 from kam_analysis.db import Database, get_dataset, list_datasets
 from kam_analysis.demo import DEMO_DATASET
 from kam_analysis.dossier import get_dossier, list_events
-from pages import ui
+from ui import formatting, state
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -57,15 +57,15 @@ def test_overview_shows_the_engines_figures(app_db: Database) -> None:
     result = analyze(app_db, DEMO_DATASET, AnalysisParams())
     c = result.concentration
     assert _metric(at, "Customers") == f"{c.customers:,}"
-    assert _metric(at, "Total") == ui.fmt_money(c.total, info)
+    assert _metric(at, "Total") == formatting.fmt_money(c.total, info)
     assert _metric(at, "Total").startswith("€")
     assert _metric(at, "Key accounts") == f"{int(result.customers['key_account'].sum()):,}"
-    assert _metric(at, "Key accounts' share") == ui.fmt_pct(c.key_share)
-    assert _metric(at, "Largest customer") == ui.fmt_pct(c.top_share)
+    assert _metric(at, "Key accounts' share") == formatting.fmt_pct(c.key_share)
+    assert _metric(at, "Largest customer") == formatting.fmt_pct(c.top_share)
     assert _metric(at, "HHI") == f"{c.hhi:,.0f}"
     summary = " ".join(m.value for m in at.markdown)
     assert "bring 80 % of revenue" in summary
-    assert ui.fmt_pct(c.customers_for_80) in summary
+    assert formatting.fmt_pct(c.customers_for_80) in summary
     # The demo's largest customer is about a fifth of revenue: a named dependency.
     assert "critical dependency" in summary
     assert len(at.get("page_link")) >= 5
@@ -88,12 +88,12 @@ def test_query_params_round_trip(app_db: Database) -> None:
     assert at.session_state["sb_measure"] == "margin"
     assert at.session_state["sb_region"] == ["South"]
     info = get_dataset(app_db, DEMO_DATASET)
-    start, end = ui.window_dates(info, "12m")
+    start, end = state.window_dates(info, "12m")
     params = AnalysisParams(measure="margin", start=start, end=end,
                             filters=Filters(regions=("South",)))
     c = analyze(app_db, DEMO_DATASET, params).concentration
     assert _metric(at, "HHI") == f"{c.hhi:,.0f}"
-    assert _metric(at, "CR1") == ui.fmt_pct(c.cr1)
+    assert _metric(at, "CR1") == formatting.fmt_pct(c.cr1)
     # Changing a choice writes it back to the URL.
     at.radio(key="sb_window").set_value("ytd").run()
     assert at.query_params["window"] in ("ytd", ["ytd"])
@@ -157,7 +157,7 @@ def test_abc_xyz_page_and_limit_form(app_db: Database) -> None:
     next(b for b in at.button if b.label == "Apply limits").click().run()
     assert not at.exception
     computed = analyze(app_db, DEMO_DATASET, AnalysisParams(abc_method="computed"))
-    effort = ui.fmt_pct(computed.computed_limits["A"]["effort"])
+    effort = formatting.fmt_pct(computed.computed_limits["A"]["effort"])
     assert any(effort in i.value and "A/B limit" in i.value for i in at.info)
     # The buying-frequency metric works too.
     at.segmented_control(key="abc_metric").set_value("frequency").run()
@@ -182,7 +182,7 @@ def test_an_empty_selection_explains_itself(app_db: Database, demo_frame, page: 
 def test_pareto_page(app_db: Database) -> None:
     at = _app("pareto")
     c = analyze(app_db, DEMO_DATASET, AnalysisParams()).concentration
-    assert _metric(at, "Top 20 % of customers bring") == ui.fmt_pct(c.top20_share)
+    assert _metric(at, "Top 20 % of customers bring") == formatting.fmt_pct(c.top20_share)
     assert _metric(at, "Customers for 80 %") == f"{c.customers_for_80_k:,}"
     assert len(at.get("plotly_chart")) == 3
     at.number_input(key="par_top_n").set_value(10).run()
@@ -192,9 +192,9 @@ def test_pareto_page(app_db: Database) -> None:
 def test_concentration_page(app_db: Database) -> None:
     at = _app("concentration")
     c = analyze(app_db, DEMO_DATASET, AnalysisParams()).concentration
-    assert _metric(at, "CR3") == ui.fmt_pct(c.cr3)
+    assert _metric(at, "CR3") == formatting.fmt_pct(c.cr3)
     assert _metric(at, "N80") == f"{c.n80:,}"
-    assert _metric(at, "If the top 1 leave") == ui.fmt_money(c.revenue_at_risk[1],
+    assert _metric(at, "If the top 1 leave") == formatting.fmt_money(c.revenue_at_risk[1],
                                                              get_dataset(app_db, DEMO_DATASET))
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert "IFRS 8.34" in text and "Merger Guidelines" in text
@@ -209,7 +209,7 @@ def test_dossier_page_saves_and_keeps_events(app_db: Database) -> None:
     at.switch_page("pages/pareto.py").run()
     assert "customer" not in at.query_params  # only the dossier keeps it
     at.switch_page("pages/dossier.py").run()
-    assert _metric(at, "Share") == ui.fmt_pct(top["share"])
+    assert _metric(at, "Share") == formatting.fmt_pct(top["share"])
     at.text_area(key=f"dos_general_{customer}").input("Three plants, central purchasing")
     at.text_area(key=f"dos_competitors_{customer}").input("Würth")
     at.session_state[f"dos_people_{customer}"] = {
@@ -241,7 +241,7 @@ def test_choices_persist_across_pages(app_db: Database) -> None:
     assert at.session_state["sb_window"] == "ytd"
     assert at.session_state["sb_measure"] == "margin"
     info = get_dataset(app_db, DEMO_DATASET)
-    start, end = ui.window_dates(info, "ytd")
+    start, end = state.window_dates(info, "ytd")
     c = analyze(app_db, DEMO_DATASET, AnalysisParams(measure="margin", start=start,
                                                      end=end)).concentration
     assert _metric(at, "Gini") == f"{c.gini:.3f}"
@@ -281,9 +281,9 @@ def test_dossier_customer_from_the_url(app_db: Database) -> None:
 
 def test_engine_errors_become_messages() -> None:
     def page() -> None:
-        from pages import ui
+        from ui import errors
 
-        with ui.guard():
+        with errors.guard():
             raise ValueError("The window ends before it starts.")
 
     at = AppTest.from_function(page, default_timeout=TIMEOUT).run()

@@ -1,0 +1,181 @@
+"""The shared database and the cached engine calls.
+
+:func:`get_db` is the process's :class:`~kam_analysis.db.Database`
+(``st.cache_resource``: the object is thread-safe, a cursor per operation).
+Engine results are cached with ``st.cache_data`` (bounded by ``max_entries``),
+keyed by the dataset id - which changes on every re-import, so caches
+invalidate themselves - and the frozen analysis parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from kam_analysis import analysis as engine
+from kam_analysis.analysis import AnalysisParams
+from kam_analysis.db import Database, DatasetInfo, default_db_path, list_datasets, open_database
+from kam_analysis.demo import DEMO_DATASET, load_demo
+from kam_analysis.i18n import t
+from kam_analysis.masking import Masker
+from ui.errors import guard
+from ui.masking import mask_analysis, masked, masker, masking, memo, real_id
+
+if TYPE_CHECKING:
+    from ui.state import Context
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> Database:
+    return open_database(path)
+
+
+def _path() -> str:
+    return str(default_db_path())
+
+
+def get_db() -> Database:
+    """Return the shared database of this process (``$KAM_DB`` or ``data/kam.duckdb``)."""
+    return _open(_path())
+
+
+@st.cache_resource(show_spinner=False)
+def _first_start(path: str) -> bool:
+    db = _open(path)
+    if list_datasets(db):
+        return False
+    load_demo(db, DEMO_DATASET)
+    return True
+
+
+def ensure_demo() -> bool:
+    """On the process's first start with an empty database, load the demo dataset.
+
+    Runs once per process and database file (a user who later deletes every
+    dataset is not given the demo back until the app restarts). Returns True
+    if the demo was loaded.
+    """
+    with st.spinner(t("First start: loading the demo dataset...")):
+        return _first_start(str(default_db_path()))
+
+
+# Cache misses (only) show what is being calculated; hits return at once.
+_CALCULATING = t("Calculating...")
+
+
+@st.cache_data(max_entries=32, show_spinner=_CALCULATING)
+def _analysis(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> engine.Analysis:
+    return engine.analyze(_open(path), dataset, params)
+
+
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _trend(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
+    return engine.concentration_trend(_open(path), dataset, params)
+
+
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _migration(path: str, dataset_id: int, dataset: str,
+               params: AnalysisParams) -> engine.Migration:
+    return engine.migration(_open(path), dataset, params)
+
+
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _margin_matrix(path: str, dataset_id: int, dataset: str,
+                   params: AnalysisParams) -> pd.DataFrame | None:
+    return engine.revenue_margin_matrix(_open(path), dataset, params)
+
+
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _sensitivity(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
+                 delta: float) -> pd.DataFrame:
+    return engine.abc_sensitivity(_analysis(path, dataset_id, dataset, params), delta)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[str]]:
+    return engine.filter_values(_open(path), dataset)
+
+
+@st.cache_data(max_entries=64, show_spinner=_CALCULATING)
+def _customer(path: str, kind: str, dataset_id: int, dataset: str, customer_id: str,
+              params: AnalysisParams) -> pd.DataFrame:
+    fn = {"periods": engine.customer_periods, "history": engine.customer_class_history,
+          "products": engine.customer_products}[kind]
+    return fn(_open(path), dataset, customer_id, params)
+
+
+def analysis(ctx: Context) -> engine.Analysis:
+    """Return the (cached) analysis of the context (pseudonymised while masking is on)."""
+    args = (_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    if masking():
+        return memo(("analysis", *args), lambda: mask_analysis(_analysis(*args)))
+    return _analysis(*args)
+
+
+def positive_analysis(ctx: Context) -> engine.Analysis:
+    """Return :func:`analysis`, or explain and stop the page when no customer has a
+    positive value in the selection (nothing to rank, classify or measure)."""
+    with guard():
+        result = analysis(ctx)
+    if result.concentration.customers == 0:
+        st.info(t("No customer has a positive value in this selection. Widen the period or "
+                  "remove filters in the sidebar."))
+        st.stop()
+    return result
+
+
+def trend(ctx: Context) -> pd.DataFrame:
+    """Return the (cached) concentration trend per quarter."""
+    return _trend(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+
+
+def migration(ctx: Context, mask: Masker | None = None) -> engine.Migration:
+    """Return the (cached) class migration: last 12 months vs the 12 before.
+
+    Customers are pseudonymised with ``mask`` if given, else with the session's
+    Masker while masking is on. Code that runs outside the session's script run
+    (a deferred download) passes the Masker it captured, since it cannot read
+    the session.
+    """
+    moves = _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    if mask is None and masking():
+        mask = masker()
+    if mask is not None:
+        return dataclasses.replace(moves, customers=mask.mask_frame(moves.customers))
+    return moves
+
+
+def margin_matrix(ctx: Context) -> pd.DataFrame | None:
+    """Return the (cached) revenue-by-margin class matrix (None without margin)."""
+    return _margin_matrix(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+
+
+def sensitivity(ctx: Context, delta: float = 0.05) -> pd.DataFrame:
+    """Return the (cached) ABC sensitivity table for an A limit moved by ±delta (masked
+    while masking is on)."""
+    return masked(_sensitivity(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params,
+                               delta))
+
+
+def filter_values(dataset: DatasetInfo) -> dict[str, list[str]]:
+    """Return the (cached) filter values of a dataset."""
+    return _filter_values(_path(), dataset.dataset_id, dataset.name)
+
+
+def customer_data(ctx: Context, kind: str, customer_id: str) -> pd.DataFrame:
+    """Return cached per-customer data: kind ``periods``, ``history`` or ``products``.
+
+    ``customer_id`` may be the shown id (a pseudonym while masking is on).
+    """
+    return _customer(_path(), kind, ctx.dataset.dataset_id, ctx.dataset.name,
+                     real_id(customer_id), ctx.params)
+
+
+def clear_caches() -> None:
+    """Forget every cached engine result (after an import or a tag change)."""
+    for fn in (_analysis, _trend, _migration, _margin_matrix, _sensitivity, _filter_values,
+               _customer):
+        fn.clear()
