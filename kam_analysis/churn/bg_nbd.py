@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
+from kam_analysis.churn.grouping import Factorized, factorize
+
 Params = tuple[float, float, float, float]
 
 
@@ -31,16 +33,36 @@ def log_likelihood(params: Params, x: np.ndarray, t_x: np.ndarray,
     numpy.ndarray
         One log-likelihood per customer.
     """
+    return log_likelihood_factorized(params, factorize(x, t_x, T))
+
+
+def log_likelihood_factorized(params: Params, data: Factorized) -> np.ndarray:
+    """:func:`log_likelihood` per row of ``data``, each special function evaluated once
+    per distinct value (see :mod:`kam_analysis.churn.grouping`).
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, a, b)``, all positive.
+    data : Factorized
+        The customers or their distinct triples.
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per row (not yet weighted).
+    """
     r, alpha, a, b = params
-    base = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-            + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x))
-    alive = -(r + x) * np.log(alpha + T)
-    repeat = x > 0
-    dropped = np.full_like(x, -np.inf)
-    xr = x[repeat]
-    dropped[repeat] = (np.log(a) - np.log(b + xr - 1.0)
-                       - (r + xr) * np.log(alpha + t_x[repeat]))
-    return base + np.logaddexp(alive, dropped)
+    xv, xi = data.x_values, data.x_index
+    per_x = (gammaln(r + xv) - gammaln(r) + gammaln(a + b) + gammaln(b + xv) - gammaln(b)
+             - gammaln(a + b + xv))
+    dropout = np.full_like(xv, -np.inf)
+    repeat = xv > 0
+    dropout[repeat] = np.log(a) - np.log(b + xv[repeat] - 1.0)
+    log_alpha_t = np.log(alpha + data.t_values)
+    alive = -(r + data.x) * log_alpha_t[data.age_index]
+    dropped = dropout[xi] - (r + data.x) * log_alpha_t[data.recency_index]
+    return per_x[xi] + r * np.log(alpha) + np.logaddexp(alive, dropped)
 
 
 def _log_death_odds(params: Params, x: np.ndarray, t_x: np.ndarray,

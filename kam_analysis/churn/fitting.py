@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 from scipy.optimize import minimize
 
 from kam_analysis.churn import bg_nbd, pareto_nbd
+from kam_analysis.churn.grouping import Factorized, factorize
 from kam_analysis.churn.summary import check_inputs
 
 ModelName = Literal["pareto_nbd", "bg_nbd"]
@@ -107,51 +108,20 @@ _FIT_CLASSES: dict[str, type[ParetoNBDFit] | type[BGNBDFit]] = {
 _PARAM_NAMES = {"pareto_nbd": ("r", "alpha", "s", "beta"), "bg_nbd": ("r", "alpha", "a", "b")}
 
 
-class _Data(NamedTuple):
-    """Distinct triples with their counts, and Pareto/NBD's distinct (x, t) pairs."""
-
-    x: np.ndarray
-    t_x: np.ndarray
-    T: np.ndarray
-    weights: np.ndarray
-    pair_x: np.ndarray
-    pair_t: np.ndarray
-    at_recency: np.ndarray
-    at_age: np.ndarray
-
-
-def _prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, grouped: bool) -> _Data:
-    if grouped:
-        triples, weights = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
-        x, t_x, T = triples.T
-        pairs, inverse = np.unique(
-            np.column_stack([np.concatenate([x, x]), np.concatenate([t_x, T])]),
-            axis=0, return_inverse=True,
-        )
-        inverse = inverse.ravel()
-        return _Data(x, t_x, T, weights.astype(float), pairs[:, 0], pairs[:, 1],
-                     inverse[: len(x)], inverse[len(x):])
-    n = len(x)
-    return _Data(x, t_x, T, np.ones(n), np.concatenate([x, x]), np.concatenate([t_x, T]),
-                 np.arange(n), np.arange(n, 2 * n))
-
-
 def _log_likelihoods(model: str, params: tuple[float, float, float, float],
-                     data: _Data) -> np.ndarray:
-    if model == "bg_nbd":
-        return bg_nbd.log_likelihood(params, data.x, data.t_x, data.T)
-    terms = pareto_nbd.log_hyp_term(params, data.pair_x, data.pair_t)
-    log_a0 = pareto_nbd.log_a0(terms[data.at_recency], terms[data.at_age])
-    return pareto_nbd.log_likelihood(params, data.x, data.t_x, data.T, log_a0)
+                     data: Factorized) -> np.ndarray:
+    module = pareto_nbd if model == "pareto_nbd" else bg_nbd
+    return module.log_likelihood_factorized(params, data)
 
 
-def _objective(model: str, data: _Data) -> Callable[[np.ndarray], float]:
+def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:
     total = float(data.weights.sum())
 
     def negative_mean_log_likelihood(log_params: np.ndarray) -> float:
         params = tuple(float(v) for v in np.exp(log_params))
         with np.errstate(all="ignore"):
-            value = -float(np.dot(data.weights, _log_likelihoods(model, params, data))) / total
+            log_likelihoods = _log_likelihoods(model, params, data)
+            value = -float(np.sum(data.weights * log_likelihoods)) / total
         return value if np.isfinite(value) else 1e10
 
     return negative_mean_log_likelihood
@@ -204,11 +174,11 @@ def fit_model(
     """
     x, t_x, age = check_inputs(frequency, recency, T)
     _check_fit_data(model, x)
-    data = _prepare(x, t_x, age, group_identical)
+    data = factorize(x, t_x, age, group=group_identical)
     objective = _objective(model, data)
     result = minimize(objective, np.zeros(4), method="L-BFGS-B",
                       bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
-                      options={"maxiter": 500, "ftol": 1e-12, "gtol": 1e-7})
+                      options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
     params = np.exp(result.x)
     names = _PARAM_NAMES[model]
     shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, params, strict=True))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
+from kam_analysis.churn.grouping import Factorized, factorize
+
 Params = tuple[float, float, float, float]
 
 
@@ -70,9 +72,9 @@ def _log_alive_ratio(params: Params, x: np.ndarray, T: np.ndarray,
             + s * np.log(beta + T) + log_a0_)
 
 
-def log_likelihood(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
-                   log_a0_: np.ndarray | None = None) -> np.ndarray:
-    """Log-likelihood of each customer's ``(x, t_x, T)``.
+def log_likelihood(params: Params, x: np.ndarray, t_x: np.ndarray,
+                   T: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each customer's ``(x, t_x, T)`` (Fader & Hardie 2005, eq. 22).
 
     Parameters
     ----------
@@ -80,22 +82,41 @@ def log_likelihood(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
         ``(r, alpha, s, beta)``, all positive.
     x, t_x, T : numpy.ndarray
         Repeat purchases, recency and age in weeks.
-    log_a0_ : numpy.ndarray, optional
-        Precomputed ``log(A_0)`` (the fit evaluates the hypergeometric terms once
-        per distinct ``(x, t)`` pair); computed here if omitted.
 
     Returns
     -------
     numpy.ndarray
         One log-likelihood per customer.
     """
+    return log_likelihood_factorized(params, factorize(x, t_x, T))
+
+
+def log_likelihood_factorized(params: Params, data: Factorized) -> np.ndarray:
+    """:func:`log_likelihood` per row of ``data``, each special function evaluated once
+    per distinct value (see :mod:`kam_analysis.churn.grouping`).
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, s, beta)``, all positive.
+    data : Factorized
+        The customers or their distinct triples.
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per row (not yet weighted).
+    """
     r, alpha, s, beta = params
-    if log_a0_ is None:
-        log_a0_ = log_a0(log_hyp_term(params, x, t_x), log_hyp_term(params, x, T))
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    dead = np.log(s) - np.log(r + s + x) + log_a0_
-    return a1 + np.logaddexp(alive, dead)
+    xv, xi = data.x_values, data.x_index
+    per_x = gammaln(r + xv) - gammaln(r)
+    log_rsx = np.log(r + s + xv)
+    log_alpha_t, log_beta_t = np.log(alpha + data.t_values), np.log(beta + data.t_values)
+    alive = -(r + data.x) * log_alpha_t[data.age_index] - s * log_beta_t[data.age_index]
+    terms = log_hyp_term(params, data.pair_x, data.pair_t)
+    dead = (np.log(s) - log_rsx[xi]
+            + log_a0(terms[data.pair_recency], terms[data.pair_age]))
+    return per_x[xi] + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dead)
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
