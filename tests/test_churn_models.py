@@ -75,8 +75,9 @@ def test_pareto_nbd_matches_the_published_values(pareto: ParetoNBDFit) -> None:
 
 
 @pytest.mark.parametrize("model", ["pareto_nbd", "bg_nbd"])
-def test_grouping_does_not_move_the_optimum(cdnow: pd.DataFrame, model: str) -> None:
-    grouped = fit_model(cdnow["frequency"], cdnow["recency"], cdnow["T"], model)
+def test_grouping_does_not_move_the_optimum(cdnow: pd.DataFrame, model: str,
+                                           request: pytest.FixtureRequest) -> None:
+    grouped = request.getfixturevalue("pareto" if model == "pareto_nbd" else "bgnbd")
     every = fit_model(cdnow["frequency"], cdnow["recency"], cdnow["T"], model,
                       group_identical=False)
     assert every.params == pytest.approx(grouped.params, rel=1e-3)
@@ -115,11 +116,11 @@ def test_every_customer_matches_lifetimes(cdnow: pd.DataFrame, pareto: ParetoNBD
 # --- (2) properties ----------------------------------------------------------------------
 
 PARAMS = [
-    ParetoNBDFit(0.553, 10.58, 0.606, 11.67, 0.0, 0),
-    ParetoNBDFit(2.0, 3.0, 1.0, 20.0, 0.0, 0),
-    ParetoNBDFit(0.3, 30.0, 1.5, 2.0, 0.0, 0),
-    BGNBDFit(0.243, 4.414, 0.793, 2.426, 0.0, 0),
-    BGNBDFit(2.0, 5.0, 1.5, 4.0, 0.0, 0),
+    ParetoNBDFit(r=0.553, alpha=10.58, s=0.606, beta=11.67, log_likelihood=0.0, customers=0),
+    ParetoNBDFit(r=2.0, alpha=3.0, s=1.0, beta=20.0, log_likelihood=0.0, customers=0),
+    ParetoNBDFit(r=0.3, alpha=30.0, s=1.5, beta=2.0, log_likelihood=0.0, customers=0),
+    BGNBDFit(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0, customers=0),
+    BGNBDFit(r=2.0, alpha=5.0, a=1.5, b=4.0, log_likelihood=0.0, customers=0),
 ]
 DAY = 1.0 / 7.0
 

@@ -33,8 +33,17 @@ DEFAULT_HORIZON_WEEKS = 13.0
 LOG_BOUND = 12.0
 
 
-@dataclass(frozen=True)
-class ParetoNBDFit:
+@dataclass(frozen=True, kw_only=True)
+class _Fit:
+    """What every fitted churn model carries besides its parameters."""
+
+    log_likelihood: float
+    customers: int
+    time_unit: str = "week"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParetoNBDFit(_Fit):
     """Fitted Pareto/NBD model: purchase rate ~ Gamma(r, alpha), dropout rate ~
     Gamma(s, beta), in weeks.
 
@@ -56,10 +65,7 @@ class ParetoNBDFit:
     alpha: float
     s: float
     beta: float
-    log_likelihood: float
-    customers: int
     model: str = "pareto_nbd"
-    time_unit: str = "week"
 
     @property
     def params(self) -> tuple[float, float, float, float]:
@@ -67,33 +73,17 @@ class ParetoNBDFit:
         return (self.r, self.alpha, self.s, self.beta)
 
 
-@dataclass(frozen=True)
-class BGNBDFit:
+@dataclass(frozen=True, kw_only=True)
+class BGNBDFit(_Fit):
     """Fitted BG/NBD model: purchase rate ~ Gamma(r, alpha), dropout probability after
-    each purchase ~ Beta(a, b), in weeks.
-
-    Attributes
-    ----------
-    r, alpha, a, b : float
-        Parameters.
-    log_likelihood : float
-        Total log-likelihood at the optimum.
-    customers : int
-        Number of customers fitted.
-    model : str
-        ``"bg_nbd"``.
-    time_unit : str
-        ``"week"``.
-    """
+    each purchase ~ Beta(a, b), in weeks; otherwise as :class:`ParetoNBDFit`
+    (``model`` is ``"bg_nbd"``)."""
 
     r: float
     alpha: float
     a: float
     b: float
-    log_likelihood: float
-    customers: int
     model: str = "bg_nbd"
-    time_unit: str = "week"
 
     @property
     def params(self) -> tuple[float, float, float, float]:
@@ -111,7 +101,7 @@ _PARAM_NAMES = {"pareto_nbd": ("r", "alpha", "s", "beta"), "bg_nbd": ("r", "alph
 def _log_likelihoods(model: str, params: tuple[float, float, float, float],
                      data: Factorized) -> np.ndarray:
     module = pareto_nbd if model == "pareto_nbd" else bg_nbd
-    return module.log_likelihood_factorized(params, data)
+    return module.log_likelihood(params, data)
 
 
 def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
-from kam_analysis.churn.grouping import Factorized, factorize
+from kam_analysis.churn.grouping import Factorized
 
 Params = tuple[float, float, float, float]
 
@@ -72,28 +72,11 @@ def _log_alive_ratio(params: Params, x: np.ndarray, T: np.ndarray,
             + s * np.log(beta + T) + log_a0_)
 
 
-def log_likelihood(params: Params, x: np.ndarray, t_x: np.ndarray,
-                   T: np.ndarray) -> np.ndarray:
-    """Log-likelihood of each customer's ``(x, t_x, T)`` (Fader & Hardie 2005, eq. 22).
+def log_likelihood(params: Params, data: Factorized) -> np.ndarray:
+    """Log-likelihood of each row's ``(x, t_x, T)`` (Fader & Hardie 2005, eq. 22).
 
-    Parameters
-    ----------
-    params : tuple of float
-        ``(r, alpha, s, beta)``, all positive.
-    x, t_x, T : numpy.ndarray
-        Repeat purchases, recency and age in weeks.
-
-    Returns
-    -------
-    numpy.ndarray
-        One log-likelihood per customer.
-    """
-    return log_likelihood_factorized(params, factorize(x, t_x, T))
-
-
-def log_likelihood_factorized(params: Params, data: Factorized) -> np.ndarray:
-    """:func:`log_likelihood` per row of ``data``, each special function evaluated once
-    per distinct value (see :mod:`kam_analysis.churn.grouping`).
+    Each special function is evaluated once per distinct value (see
+    :mod:`kam_analysis.churn.grouping`; ``factorize(x, t_x, T)`` for plain arrays).
 
     Parameters
     ----------
