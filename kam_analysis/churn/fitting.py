@@ -1,0 +1,267 @@
+"""Maximum-likelihood fit of the churn models and the per-customer figures.
+
+Identical ``(frequency, recency, T)`` triples are grouped and the log-likelihood is
+weighted by their counts; for Pareto/NBD the hypergeometric terms are evaluated
+once per distinct ``(frequency, time)`` pair. The parameters are optimised in logs
+with L-BFGS-B (SciPy). Everything is in weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import minimize
+
+from kam_analysis.churn import bg_nbd, pareto_nbd
+from kam_analysis.churn.grouping import Factorized, factorize
+from kam_analysis.churn.summary import check_inputs
+
+ModelName = Literal["pareto_nbd", "bg_nbd"]
+MODELS: tuple[str, ...] = ("pareto_nbd", "bg_nbd")
+DEFAULT_MODEL: ModelName = "pareto_nbd"
+#: Fewest customers a fit accepts.
+MIN_CUSTOMERS = 30
+#: Fewest customers with at least one repeat purchase a fit accepts.
+MIN_REPEAT_CUSTOMERS = 5
+#: Default horizon of the expected purchases, in weeks (a quarter).
+DEFAULT_HORIZON_WEEKS = 13.0
+#: The log-parameters are kept in [-LOG_BOUND, LOG_BOUND]; an optimum on the bound
+#: means the data do not determine the parameter.
+LOG_BOUND = 12.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Fit:
+    """What every fitted churn model carries besides its parameters."""
+
+    log_likelihood: float
+    customers: int
+    time_unit: str = "week"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParetoNBDFit(_Fit):
+    """Fitted Pareto/NBD model: purchase rate ~ Gamma(r, alpha), dropout rate ~
+    Gamma(s, beta), in weeks.
+
+    Attributes
+    ----------
+    r, alpha, s, beta : float
+        Parameters.
+    log_likelihood : float
+        Total log-likelihood at the optimum.
+    customers : int
+        Number of customers fitted.
+    model : str
+        ``"pareto_nbd"``.
+    time_unit : str
+        ``"week"``.
+    """
+
+    r: float
+    alpha: float
+    s: float
+    beta: float
+    model: str = "pareto_nbd"
+
+    @property
+    def params(self) -> tuple[float, float, float, float]:
+        """``(r, alpha, s, beta)``."""
+        return (self.r, self.alpha, self.s, self.beta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BGNBDFit(_Fit):
+    """Fitted BG/NBD model: purchase rate ~ Gamma(r, alpha), dropout probability after
+    each purchase ~ Beta(a, b), in weeks; otherwise as :class:`ParetoNBDFit`
+    (``model`` is ``"bg_nbd"``)."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    model: str = "bg_nbd"
+
+    @property
+    def params(self) -> tuple[float, float, float, float]:
+        """``(r, alpha, a, b)``."""
+        return (self.r, self.alpha, self.a, self.b)
+
+
+ChurnFit = ParetoNBDFit | BGNBDFit
+_FIT_CLASSES: dict[str, type[ParetoNBDFit] | type[BGNBDFit]] = {
+    "pareto_nbd": ParetoNBDFit, "bg_nbd": BGNBDFit,
+}
+_PARAM_NAMES = {"pareto_nbd": ("r", "alpha", "s", "beta"), "bg_nbd": ("r", "alpha", "a", "b")}
+
+
+def _log_likelihoods(model: str, params: tuple[float, float, float, float],
+                     data: Factorized) -> np.ndarray:
+    module = pareto_nbd if model == "pareto_nbd" else bg_nbd
+    return module.log_likelihood(params, data)
+
+
+def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:
+    total = float(data.weights.sum())
+
+    def negative_mean_log_likelihood(log_params: np.ndarray) -> float:
+        params = tuple(float(v) for v in np.exp(log_params))
+        with np.errstate(all="ignore"):
+            log_likelihoods = _log_likelihoods(model, params, data)
+            value = -float(np.sum(data.weights * log_likelihoods)) / total
+        return value if np.isfinite(value) else 1e10
+
+    return negative_mean_log_likelihood
+
+
+def _check_fit_data(model: str, x: np.ndarray) -> None:
+    if model not in MODELS:
+        raise ValueError(f"unknown churn model {model!r}; choose one of {MODELS}")
+    repeaters = int(np.count_nonzero(x > 0))
+    if len(x) < MIN_CUSTOMERS:
+        raise ValueError(f"cannot fit {model}: {len(x)} customers, at least "
+                         f"{MIN_CUSTOMERS} needed")
+    if repeaters < MIN_REPEAT_CUSTOMERS:
+        raise ValueError(f"cannot fit {model}: {repeaters} of {len(x)} customers made a "
+                         f"repeat purchase, at least {MIN_REPEAT_CUSTOMERS} needed")
+
+
+def fit_model(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    T: np.ndarray,
+    model: ModelName = DEFAULT_MODEL,
+    *,
+    group_identical: bool = True,
+) -> ChurnFit:
+    """Fit a churn model by maximum likelihood.
+
+    Parameters
+    ----------
+    frequency, recency, T : array_like
+        Per customer: repeat purchases, recency and age, in weeks (see
+        :func:`kam_analysis.churn.summary.check_inputs`).
+    model : {"pareto_nbd", "bg_nbd"}
+        Which model; Pareto/NBD by default.
+    group_identical : bool
+        Group identical customers and weight by their counts (much faster, same
+        optimum); ``False`` evaluates every customer (the benchmark's baseline).
+
+    Returns
+    -------
+    ParetoNBDFit or BGNBDFit
+        The parameters, the total log-likelihood and the number of customers.
+
+    Raises
+    ------
+    ValueError
+        If the inputs are invalid, there are fewer than :data:`MIN_CUSTOMERS`
+        customers or fewer than :data:`MIN_REPEAT_CUSTOMERS` with a repeat purchase,
+        or the optimiser does not converge (a parameter on its bound included).
+    """
+    x, t_x, age = check_inputs(frequency, recency, T)
+    _check_fit_data(model, x)
+    data = factorize(x, t_x, age, group=group_identical)
+    objective = _objective(model, data)
+    result = minimize(objective, np.zeros(4), method="L-BFGS-B",
+                      bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
+                      options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
+    params = np.exp(result.x)
+    names = _PARAM_NAMES[model]
+    shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, params, strict=True))
+    if not result.success or result.fun >= 1e10:
+        raise ValueError(f"cannot fit {model}: the optimiser did not converge "
+                         f"({result.message}; {shown})")
+    on_bound = [n for n, v in zip(names, result.x, strict=True) if abs(v) >= LOG_BOUND - 1e-6]
+    if on_bound:
+        raise ValueError(f"cannot fit {model}: the data do not determine {on_bound} "
+                         f"(estimate ran to the bound; {shown})")
+    log_likelihood = -float(result.fun) * float(data.weights.sum())
+    values = dict(zip(names, (float(v) for v in params), strict=True))
+    return _FIT_CLASSES[model](**values, log_likelihood=log_likelihood, customers=len(x))
+
+
+def fit_pareto_nbd(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> ParetoNBDFit:
+    """Fit Pareto/NBD; see :func:`fit_model` (same parameters and errors)."""
+    fitted = fit_model(frequency, recency, T, "pareto_nbd")
+    assert isinstance(fitted, ParetoNBDFit)
+    return fitted
+
+
+def fit_bg_nbd(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> BGNBDFit:
+    """Fit BG/NBD; see :func:`fit_model` (same parameters and errors)."""
+    fitted = fit_model(frequency, recency, T, "bg_nbd")
+    assert isinstance(fitted, BGNBDFit)
+    return fitted
+
+
+def p_alive(fit: ChurnFit, frequency: np.ndarray, recency: np.ndarray,
+            T: np.ndarray) -> np.ndarray:
+    """Probability that each customer is still alive at the end of the window.
+
+    Parameters
+    ----------
+    fit : ParetoNBDFit or BGNBDFit
+        A fitted model.
+    frequency, recency, T : array_like
+        Per customer, in weeks.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(alive)`` per customer, in ``[0, 1]``.
+    """
+    x, t_x, age = check_inputs(frequency, recency, T)
+    module = pareto_nbd if fit.model == "pareto_nbd" else bg_nbd
+    return module.p_alive(fit.params, x, t_x, age)
+
+
+def expected_purchases(fit: ChurnFit, frequency: np.ndarray, recency: np.ndarray,
+                       T: np.ndarray, t: float = DEFAULT_HORIZON_WEEKS) -> np.ndarray:
+    """Expected purchases of each customer in the next ``t`` weeks.
+
+    Parameters
+    ----------
+    fit : ParetoNBDFit or BGNBDFit
+        A fitted model.
+    frequency, recency, T : array_like
+        Per customer, in weeks.
+    t : float
+        Horizon in weeks (default 13, a quarter).
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases per customer, ``>= 0``.
+
+    Raises
+    ------
+    ValueError
+        If ``t`` is negative or not finite.
+    """
+    if not (np.isfinite(t) and t >= 0):
+        raise ValueError(f"the horizon t must be a finite number of weeks >= 0, got {t!r}")
+    x, t_x, age = check_inputs(frequency, recency, T)
+    module = pareto_nbd if fit.model == "pareto_nbd" else bg_nbd
+    return module.expected_purchases(fit.params, float(t), x, t_x, age)
+
+
+def value_at_risk(value: np.ndarray, p_alive_: np.ndarray) -> np.ndarray:
+    """Expected value at risk: a customer's recent value times ``1 - P(alive)``.
+
+    Parameters
+    ----------
+    value : array_like
+        Each customer's value in the last 6 months.
+    p_alive_ : array_like
+        Each customer's ``P(alive)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value * (1 - p_alive)`` per customer.
+    """
+    return np.asarray(value, dtype=float) * (1.0 - np.asarray(p_alive_, dtype=float))

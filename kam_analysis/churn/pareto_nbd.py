@@ -1,0 +1,150 @@
+"""Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): the formulas.
+
+While alive a customer buys as a Poisson process with rate ``lambda ~ Gamma(r, alpha)``
+and dies after an exponential lifetime with rate ``mu ~ Gamma(s, beta)``.
+
+The likelihood follows Fader & Hardie, "A Note on Deriving the Pareto/NBD Model and
+Related Expressions" (2005), eq. (22), in logs: the Gaussian hypergeometric terms
+``2F1(r+s+x, b; r+s+x+1; |alpha-beta| / (max(alpha, beta) + t))`` with ``b = s + 1``
+if ``alpha >= beta`` else ``b = r + x``, so that the argument stays in ``[0, 1)``
+(the same stable form as the ``lifetimes`` package). All functions take
+``params = (r, alpha, s, beta)`` and float arrays in weeks, already checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, gammaln, hyp2f1
+
+from kam_analysis.churn.grouping import Factorized
+
+Params = tuple[float, float, float, float]
+
+
+def log_hyp_term(params: Params, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``log(2F1(...) / (max(alpha, beta) + t) ** (r + s + x))``, one half of ``A_0``.
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, s, beta)``.
+    x, t : numpy.ndarray
+        Repeat purchases and a time (recency or age), in weeks.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log term per element.
+    """
+    r, alpha, s, beta = params
+    rsx = r + s + x
+    if alpha >= beta:
+        high, second = alpha, s + 1.0
+    else:
+        high, second = beta, r + x
+    q = high + t
+    return np.log(hyp2f1(rsx, second, rsx + 1.0, abs(alpha - beta) / q)) - rsx * np.log(q)
+
+
+def log_a0(term_recency: np.ndarray, term_age: np.ndarray) -> np.ndarray:
+    """``log(A_0) = log(exp(term_recency) - exp(term_age))``; ``-inf`` when equal.
+
+    Parameters
+    ----------
+    term_recency, term_age : numpy.ndarray
+        :func:`log_hyp_term` at the recency and at the age (never larger).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``log(A_0)`` per customer.
+    """
+    gap = np.minimum(term_age - term_recency, 0.0)
+    with np.errstate(divide="ignore"):
+        return term_recency + np.log(-np.expm1(gap))
+
+
+def _log_alive_ratio(params: Params, x: np.ndarray, T: np.ndarray,
+                     log_a0_: np.ndarray) -> np.ndarray:
+    """``log`` of (dead-before-T part / alive-at-T part) of the likelihood."""
+    r, alpha, s, beta = params
+    return (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T)
+            + s * np.log(beta + T) + log_a0_)
+
+
+def log_likelihood(params: Params, data: Factorized) -> np.ndarray:
+    """Log-likelihood of each row's ``(x, t_x, T)`` (Fader & Hardie 2005, eq. 22).
+
+    Each special function is evaluated once per distinct value (see
+    :mod:`kam_analysis.churn.grouping`; ``factorize(x, t_x, T)`` for plain arrays).
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, s, beta)``, all positive.
+    data : Factorized
+        The customers or their distinct triples.
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per row (not yet weighted).
+    """
+    r, alpha, s, beta = params
+    xv, xi = data.x_values, data.x_index
+    per_x = gammaln(r + xv) - gammaln(r)
+    log_rsx = np.log(r + s + xv)
+    log_alpha_t, log_beta_t = np.log(alpha + data.t_values), np.log(beta + data.t_values)
+    alive = -(r + data.x) * log_alpha_t[data.age_index] - s * log_beta_t[data.age_index]
+    terms = log_hyp_term(params, data.pair_x, data.pair_t)
+    dead = (np.log(s) - log_rsx[xi]
+            + log_a0(terms[data.pair_recency], terms[data.pair_age]))
+    return per_x[xi] + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dead)
+
+
+def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Probability that each customer is still alive at the end of the window.
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, s, beta)``.
+    x, t_x, T : numpy.ndarray
+        Repeat purchases, recency and age in weeks.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(alive | x, t_x, T)`` per customer, in ``[0, 1]``.
+    """
+    log_a0_ = log_a0(log_hyp_term(params, x, t_x), log_hyp_term(params, x, T))
+    return expit(-_log_alive_ratio(params, x, T, log_a0_))
+
+
+def expected_purchases(params: Params, t: float, x: np.ndarray, t_x: np.ndarray,
+                       T: np.ndarray) -> np.ndarray:
+    """Expected purchases of each customer in the next ``t`` weeks.
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, s, beta)``.
+    t : float
+        Horizon in weeks, ``>= 0``.
+    x, t_x, T : numpy.ndarray
+        Repeat purchases, recency and age in weeks.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``E[X(T, T + t) | x, t_x, T]`` per customer
+        (Fader & Hardie 2005, eq. 41: ``P(alive)`` times the expected purchases of
+        a customer alive at ``T``).
+    """
+    r, alpha, s, beta = params
+    log_ratio = np.log((beta + T) / (beta + T + t))  # <= 0
+    if abs(s - 1.0) < 1e-9:
+        lifetime_part = -(beta + T) * log_ratio
+    else:
+        lifetime_part = (beta + T) * -np.expm1((s - 1.0) * log_ratio) / (s - 1.0)
+    return p_alive(params, x, t_x, T) * (r + x) / (alpha + T) * lifetime_part
