@@ -1,0 +1,1 @@
+def render_pptx(pack, progress=None): raise NotImplementedError
