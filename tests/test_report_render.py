@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -112,11 +113,21 @@ def test_pptx_metadata_comes_from_the_meta_only() -> None:
     assert props.title == pack.meta.title
 
 
-def test_masked_pack_adds_no_file_or_library_name() -> None:
-    pack = sample_pack("en", accounts=1, masked=True)
-    data = render_pack(pack, "pdf")
-    for leak in (b"fpdf", b"matplotlib", b"Matplotlib", b"DejaVuSans.ttf", b"/tmp", b"/work"):
-        assert leak not in data
+LEAKS = (b"fpdf", b"pptx", b"matplotlib", b"Matplotlib", b"DejaVuSans.ttf", b"image.png",
+         b"/tmp", b"/work")
+
+
+def test_masked_pdf_adds_no_file_or_library_name() -> None:
+    data = render_pack(sample_pack("en", accounts=1, masked=True), "pdf")
+    assert [leak for leak in LEAKS if leak in data] == []
+
+
+def test_masked_pptx_adds_no_file_or_library_name() -> None:
+    data = render_pack(sample_pack("en", accounts=1, masked=True), "pptx")
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    found = [(name, leak) for name, text in parts.items() for leak in LEAKS if leak in text]
+    assert found == []
 
 
 @pytest.mark.parametrize(("paper", "size_mm"), [("A4", (210, 297)), ("Letter", (215.9, 279.4))])

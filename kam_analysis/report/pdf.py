@@ -87,7 +87,8 @@ def _chart(doc: PdfWriter, page: AccountPage, pack: Pack, chart: MonthlyChart) -
     doc.heading(pack.label("monthly"), x, w)
     y = doc.pdf.get_y()
     h = w * CHART_HEIGHT_IN / CHART_WIDTH_IN
-    doc.pdf.image(chart.image(page.monthly), x=x, y=y, w=w, h=h)
+    doc.pdf.image(chart.image(page.monthly), x=x, y=y, w=w, h=h,
+                  alt_text=pack.label("monthly"))
     doc.pdf.set_y(y + h + 1.5)
 
 

@@ -33,6 +33,7 @@ from kam_analysis.report.model import AccountPage, Pack
 SLIDE_W, SLIDE_H = 13.333, 7.5
 MARGIN = 0.4
 ROW_H = 0.24
+CONTENT_BOTTOM = SLIDE_H - 0.45
 FONT = "Arial"
 INK, GREY, ACCENT = RGBColor(20, 24, 28), RGBColor(96, 104, 112), RGBColor(31, 78, 121)
 HEADER_FILL, ROW_FILL = RGBColor(234, 239, 244), RGBColor(255, 255, 255)
@@ -142,6 +143,10 @@ class _Deck:
               limit: int, size: float = 9) -> float:
         """Add a titled table of at most ``limit`` rows ("+N more" in the last); return y."""
         lab = self.pack.label
+        room = int((CONTENT_BOTTOM - y - 0.25) / ROW_H) - 1  # rows under heading and header
+        if room < 1:
+            return y
+        limit = min(limit, room)
         y = self.heading(slide, table.title, x, y, w)
         if not table.rows:
             return self.text(slide, (lab("none"),), x, y, w, size=size)
@@ -205,7 +210,7 @@ def _portfolio(deck: _Deck, slide: Slide) -> None:
     narrow = full - wide - 0.3
     first, second = deck.split(MARGIN, full, wide, 0.3)
     y = max(below_headlines, 3.1)
-    rows = int((SLIDE_H - 0.55 - y - 0.3) / ROW_H) - 1
+    rows = 99  # as many as fit above the footer
     deck.table(slide, content.key_account_table(pack), first, y, wide, rows)
     lost = content.lost_table(pack)
     lost = Table(lost.title, lost.headers[:2] + lost.headers[3:],
@@ -234,15 +239,21 @@ def _account_left(deck: _Deck, slide: Slide, page: AccountPage, chart: MonthlyCh
     y = deck.text(slide, (cut(history, chars_for(w, 9)),), x, y, w, size=9)
     y = deck.heading(slide, lab("monthly"), x, y + 0.05, w)
     picture_h = w * CHART_H / CHART_W
-    slide.shapes.add_picture(io.BytesIO(chart.png(page.monthly)), Inches(x), Inches(y),
-                             Inches(w), Inches(picture_h))
+    picture = slide.shapes.add_picture(io.BytesIO(chart.png(page.monthly)), Inches(x),
+                                       Inches(y), Inches(w), Inches(picture_h))
+    picture._element.nvPicPr.cNvPr.set("descr", lab("monthly"))  # alt text, not "image.png"
     y += picture_h + 0.08
     half = (w - 0.2) / 2
     rhythm_x, mix_x = deck.split(x, w, half, 0.2)
     top = y
     y = deck.heading(slide, lab("rhythm"), rhythm_x, top, half)
-    deck.text(slide, tuple(cut(line, chars_for(half, 9)) for line in
-                           content.rhythm_lines(page, pack)), rhythm_x, y, half, size=9)
+    y = deck.text(slide, tuple(cut(line, chars_for(half, 9)) for line in
+                               content.rhythm_lines(page, pack)), rhythm_x, y, half, size=9)
+    three = content.three_ps_lines(page, pack)
+    if three:
+        y = deck.heading(slide, lab("three_ps"), rhythm_x, y + 0.08, half)
+        deck.text(slide, tuple(cut(line, chars_for(half, 9)) for line in three), rhythm_x, y,
+                  half, size=9)
     mix = content.mix_table(page, pack)
     if mix is None:
         y = deck.heading(slide, lab("mix"), mix_x, top, half)
@@ -259,11 +270,7 @@ def _account_right(deck: _Deck, slide: Slide, page: AccountPage, x: float, w: fl
     y = deck.wrapped(slide, dossier.competitors or lab("none"), x, y, w, 1)
     y = deck.table(slide, content.decision_table(page, pack), x, y + 0.04, w, 4)
     y = deck.table(slide, content.history_table(page, pack), x, y, w, 4)
-    y = deck.table(slide, content.steps_table(page, pack), x, y, w, 3)
-    three = content.three_ps_lines(page, pack)
-    if three:
-        y = deck.heading(slide, lab("three_ps"), x, y, w)
-        deck.text(slide, tuple(cut(line, chars_for(w, 9)) for line in three), x, y, w, size=9)
+    deck.table(slide, content.steps_table(page, pack), x, y, w, 4)
 
 
 def _account(deck: _Deck, slide: Slide, page: AccountPage, chart: MonthlyChart) -> None:
