@@ -91,16 +91,17 @@ def join(*parts: str) -> str:
     return SEPARATOR.join(p for p in parts if p)
 
 
+def captioned(pack: Pack, *pairs: tuple[str, str]) -> str:
+    """Join ``"caption: value"`` for each ``(label key, value)`` with a value."""
+    return join(*(f"{pack.label(key)}: {value}" if value else "" for key, value in pairs))
+
+
 def footer_text(pack: Pack) -> str:
     """The footer's left part: data date range, window, measure, filters, parameters."""
-    meta, lab = pack.meta, pack.label
-    return join(
-        f"{lab('data')}: {meta.date_range}" if meta.date_range else "",
-        f"{lab('window')}: {meta.window}" if meta.window else "",
-        f"{lab('measure')}: {meta.measure}" if meta.measure else "",
-        f"{lab('filters')}: {meta.filters}" if meta.filters else "",
-        f"{lab('parameters')}: {meta.parameters}" if meta.parameters else "",
-    )
+    meta = pack.meta
+    return captioned(pack, ("data", meta.date_range), ("window", meta.window),
+                     ("measure", meta.measure), ("filters", meta.filters),
+                     ("parameters", meta.parameters))
 
 
 def subtitle(pack: Pack) -> str:
@@ -139,13 +140,9 @@ def lost_table(pack: Pack) -> Table:
 
 def account_line(page: AccountPage, pack: Pack) -> str:
     """The line under the account's name: id, manager, region, types."""
-    head, lab = page.header, pack.label
-    return join(
-        f"{lab('id')}: {head.account_id}" if head.account_id else "",
-        f"{lab('manager')}: {head.manager}" if head.manager else "",
-        f"{lab('region')}: {head.region}" if head.region else "",
-        f"{lab('types')}: {head.account_types}" if head.account_types else "",
-    )
+    head = page.header
+    return captioned(pack, ("id", head.account_id), ("manager", head.manager),
+                     ("region", head.region), ("types", head.account_types))
 
 
 def figure_cells(page: AccountPage, pack: Pack) -> tuple[tuple[str, str], ...]:
