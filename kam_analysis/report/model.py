@@ -1,0 +1,333 @@
+"""The content of a review-meeting pack, computed and formatted by the caller.
+
+Every value the renderer shows is a display string already formatted for the pack's
+language (numbers, dates, percentages); the renderer only lays them out. The one
+exception is the monthly series, which carries numbers because it becomes a chart.
+All classes are frozen dataclasses holding tuples, so a pack can be shared between
+threads and rendered twice with the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PackMeta:
+    """What the pack is about; shown in the header and footer and used as metadata.
+
+    Parameters
+    ----------
+    title : str
+        Document title (also the PDF/PPTX title metadata).
+    dataset : str
+        Dataset name as the caller wants it shown (masked when ``masked``).
+    window : str
+        Analysis window, e.g. ``"Jan 2025 - Dec 2025 vs previous 12 months"``.
+    measure : str
+        Measure label, e.g. ``"Revenue"``.
+    filters : str
+        Active filters as one line, or ``""``.
+    parameters : str
+        Analysis parameters as one line (thresholds, cut-offs).
+    date_range : str
+        First and last date of the data, e.g. ``"2023-01-02 - 2025-12-30"``.
+    language : str
+        Language code of the captions, e.g. ``"en"``, ``"fa"``.
+    right_to_left : bool
+        True for right-to-left languages: text is right-aligned, tables mirrored.
+    generated_at : str
+        When the pack was made, formatted.
+    masked : bool
+        True when names and ids are replaced by the caller; the renderer adds no
+        name, id or file name of its own anywhere, metadata included.
+    author : str
+        Author metadata (e.g. the application or user name); ``""`` for none.
+    """
+
+    title: str
+    dataset: str
+    window: str
+    measure: str
+    filters: str
+    parameters: str
+    date_range: str
+    language: str = "en"
+    right_to_left: bool = False
+    generated_at: str = ""
+    masked: bool = False
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """One headline figure of the portfolio: label, value and its two changes."""
+
+    label: str
+    value: str
+    change_previous: str
+    change_year: str
+
+
+@dataclass(frozen=True)
+class KeyAccountRow:
+    """One key account in the portfolio table."""
+
+    name: str
+    value: str
+    share: str
+    abc_xyz: str
+    change: str
+    flags: str
+
+
+@dataclass(frozen=True)
+class LostAccountRow:
+    """A key account that was lost or is at risk."""
+
+    name: str
+    status: str
+    last_purchase: str
+    value: str
+
+
+@dataclass(frozen=True)
+class PortfolioPage:
+    """The portfolio page.
+
+    Parameters
+    ----------
+    headlines : tuple of HeadlineRow
+        Headline figures (total, customers, key accounts, ...).
+    concentration : tuple of str
+        Concentration lines: HHI band, largest customer, dependency flags.
+    key_accounts : tuple of KeyAccountRow
+        The key-account table, in the caller's order.
+    lost_at_risk : tuple of LostAccountRow
+        Lost and at-risk key accounts.
+    """
+
+    headlines: tuple[HeadlineRow, ...] = ()
+    concentration: tuple[str, ...] = ()
+    key_accounts: tuple[KeyAccountRow, ...] = ()
+    lost_at_risk: tuple[LostAccountRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountHeader:
+    """Who the account is."""
+
+    name: str
+    account_id: str
+    manager: str = ""
+    region: str = ""
+    account_types: str = ""
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """The account's figures; ``class_history`` is ``(quarter, class)`` pairs."""
+
+    value: str
+    share: str
+    rank: str
+    abc_xyz: str
+    change_previous: str
+    change_year: str
+    class_history: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """Monthly values for the chart: the last 24 months and the 24 before them.
+
+    ``current`` and ``previous`` have one value per label (``None`` for no data);
+    ``previous[i]`` is the same month a year earlier than ``current[i]``.
+    """
+
+    labels: tuple[str, ...]
+    current: tuple[float | None, ...]
+    previous: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class PurchaseRhythm:
+    """Purchase rhythm: last purchase, median gap, days since, status and rule."""
+
+    last_purchase: str
+    median_gap: str
+    days_since: str
+    status: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class MixRow:
+    """One product or category in the account's mix."""
+
+    item: str
+    share: str
+    change: str
+
+
+@dataclass(frozen=True)
+class DecisionMaker:
+    """A person in the buying decision."""
+
+    person: str
+    role: str
+    influence: str
+    attitude: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of the relationship history."""
+
+    date: str
+    kind: str
+    note: str
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One agreed next step."""
+
+    step: str
+    owner: str
+    due: str
+
+
+@dataclass(frozen=True)
+class ThreePs:
+    """For perspective accounts: need for the offer, ability to pay, authority."""
+
+    need: str
+    ability_to_pay: str
+    authority: str
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """What the key account manager knows about the account."""
+
+    general: str = ""
+    decision_makers: tuple[DecisionMaker, ...] = ()
+    competitors: str = ""
+    history: tuple[HistoryEntry, ...] = ()
+    next_review: str = ""
+    next_steps: tuple[NextStep, ...] = ()
+    three_ps: ThreePs | None = None
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    """One key account's page; ``mix`` is ``None`` when the data has no products."""
+
+    header: AccountHeader
+    figures: AccountFigures
+    monthly: MonthlySeries
+    rhythm: PurchaseRhythm
+    mix: tuple[MixRow, ...] | None = None
+    dossier: Dossier = field(default_factory=Dossier)
+
+
+DEFAULT_LABELS: Mapping[str, str] = {
+    "portfolio": "Portfolio",
+    "headlines": "Headline figures",
+    "figure": "Figure",
+    "value": "Value",
+    "change_previous": "vs previous period",
+    "change_year": "vs a year earlier",
+    "concentration": "Concentration",
+    "key_accounts": "Key accounts",
+    "name": "Name",
+    "share": "Share",
+    "class": "Class",
+    "change": "Change",
+    "flags": "Flags",
+    "lost_at_risk": "Lost and at-risk key accounts",
+    "status": "Status",
+    "last_purchase": "Last purchase",
+    "none": "None",
+    "id": "ID",
+    "manager": "Manager",
+    "region": "Region",
+    "types": "Account types",
+    "rank": "Rank",
+    "class_history": "Class by quarter",
+    "monthly": "Monthly value, last 24 months",
+    "this_period": "Last 24 months",
+    "year_before": "A year earlier",
+    "rhythm": "Purchase rhythm",
+    "median_gap": "Median gap",
+    "days_since": "Days since",
+    "rule": "Rule",
+    "mix": "Product mix",
+    "item": "Item",
+    "no_mix": "No product data",
+    "dossier": "Dossier",
+    "general": "General information",
+    "decision_makers": "Decision makers",
+    "person": "Person",
+    "role": "Role",
+    "influence": "Influence",
+    "attitude": "Attitude to us",
+    "competitors": "Competitors",
+    "history": "Relationship history",
+    "date": "Date",
+    "kind": "Kind",
+    "note": "Note",
+    "next_review": "Next review",
+    "next_steps": "Next steps",
+    "step": "Step",
+    "owner": "Owner",
+    "due": "Due",
+    "three_ps": "Three P's",
+    "need": "Need for the offer",
+    "ability_to_pay": "Ability to pay",
+    "authority": "Authority to decide",
+    "page": "Page {page} of {pages}",
+    "more": "+{n} more",
+    "data": "Data",
+    "parameters": "Parameters",
+    "filters": "Filters",
+    "window": "Window",
+    "measure": "Measure",
+    "generated": "Generated",
+}
+"""English captions; a pack's ``labels`` override any of them (e.g. translated)."""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A whole pack: meta, the portfolio page, one page per account, the captions.
+
+    Parameters
+    ----------
+    meta : PackMeta
+        Title, dataset, window, language and the footer texts.
+    portfolio : PortfolioPage
+        The first page.
+    accounts : tuple of AccountPage
+        One page each, in this order.
+    labels : Mapping[str, str]
+        Captions by key (see ``DEFAULT_LABELS``); missing keys fall back to English.
+        ``"page"`` takes ``{page}`` and ``{pages}``, ``"more"`` takes ``{n}``.
+    """
+
+    meta: PackMeta
+    portfolio: PortfolioPage
+    accounts: tuple[AccountPage, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, key: str, **values: object) -> str:
+        """Return the caption for ``key``, formatted with ``values`` if any."""
+        text = self.labels.get(key) or DEFAULT_LABELS.get(key, key)
+        return text.format(**values) if values else text
+
+    @property
+    def page_count(self) -> int:
+        """Pages (or slides) the pack renders to: the portfolio plus one per account."""
+        return 1 + len(self.accounts)
