@@ -29,9 +29,13 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import string
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ROLE_VIEWER = "viewer"
 ROLE_EDITOR = "editor"
@@ -155,17 +159,36 @@ def verify_password(stored: str, candidate: str) -> bool:
     candidate : str
         The password typed by the user.
     """
-    try:
-        n, r, p, salt, digest = parse_password_hash(stored)
-    except ValueError:
-        return False
+    return _first_match(candidate, [(True, stored)]) is not None
+
+
+def _first_match(candidate: object, hashes: Iterable[tuple[T, str]]) -> T | None:
+    """Return the tag of the first stored hash ``candidate`` matches, or None.
+
+    Hashes that share scrypt parameters and salt share one derivation; hashes made
+    by :func:`hash_password` each have a fresh salt, so each costs its own (an
+    editor and a team password are two derivations per wrong guess: a common salt
+    would let one offline derivation test a guess against both). Every hash is
+    compared, so the time does not tell which one matched.
+    """
     if not isinstance(candidate, str):
-        return False
-    computed = hashlib.scrypt(
-        candidate.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-        maxmem=_maxmem(n, r, p), dklen=len(digest),
-    )
-    return hmac.compare_digest(computed, digest)
+        return None
+    derived: dict[tuple[int, int, int, bytes, int], bytes] = {}
+    found: T | None = None
+    for tag, stored in hashes:
+        try:
+            n, r, p, salt, digest = parse_password_hash(stored)
+        except ValueError:
+            continue
+        key = (n, r, p, salt, len(digest))
+        if key not in derived:
+            derived[key] = hashlib.scrypt(
+                candidate.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                maxmem=_maxmem(n, r, p), dklen=len(digest),
+            )
+        if hmac.compare_digest(derived[key], digest) and found is None:
+            found = tag
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -173,21 +196,46 @@ def verify_password(stored: str, candidate: str) -> bool:
 # --------------------------------------------------------------------------
 
 
-def normalize_email(email: str | None) -> str | None:
-    """Return the lower-cased e-mail, or None if it is not a plain ``local@domain``.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
+
+def _canonical(text: str) -> str | None:
+    """NFC form with only ASCII letters lower-cased (no Unicode case folding, so
+    ``ß`` stays ``ß``); None if an ASCII capital remains: NFC turns a Kelvin sign
+    into ``K``, which must not pass for ``k``."""
+    text = unicodedata.normalize("NFC", text.strip().translate(_ASCII_LOWER))
+    return None if any("A" <= c <= "Z" for c in text) else text
+
+
+def _canonical_domain(domain: str) -> str | None:
+    """A valid domain in its Unicode form (``xn--`` labels decoded), or None."""
+    labels = []
+    for label in domain.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = _canonical(label[4:].encode("ascii").decode("punycode")) or ""
+            except UnicodeError:
+                return None
+        labels.append(label)
+    text = ".".join(labels)
+    return text if _valid_domain(text) else None
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Return the e-mail in the form compared, or None if it is not a plain ``local@domain``.
+
+    The form is NFC with ASCII letters lower-cased; other letters are compared
+    exactly (``straße`` is not ``strasse``, a Kelvin sign is not ``k``), and
+    ``xn--`` domain labels are decoded so both spellings of a domain match.
     Exactly one ``@``, a non-empty local part, a domain with a dot and no empty
     labels, and no whitespace or control characters: anything else never matches.
     """
-    if not isinstance(email, str):
-        return None
-    text = email.strip().casefold()
+    text = _canonical(email) if isinstance(email, str) else None
     if not text or any(c.isspace() or not c.isprintable() for c in text):
         return None
     local, sep, domain = text.partition("@")
-    if not sep or not local or "@" in domain or not _valid_domain(domain):
-        return None
-    return f"{local}@{domain}"
+    domain = _canonical_domain(domain) if sep and local and "@" not in domain else None
+    return None if domain is None else f"{local}@{domain}"
 
 
 def _valid_domain(domain: str) -> bool:
@@ -199,10 +247,10 @@ def _valid_domain(domain: str) -> bool:
 
 def _normalize_domain(entry: str) -> str:
     """``"@Example.com"`` -> ``"example.com"``; ``"*.example.com"`` stays a wildcard."""
-    text = entry.strip().casefold().removeprefix("@")
+    text = (_canonical(entry) or "").removeprefix("@")
     wildcard = text.startswith("*.")
-    bare = text[2:] if wildcard else text
-    if not _valid_domain(bare):
+    bare = _canonical_domain(text[2:] if wildcard else text)
+    if bare is None:
         raise ValueError(f"{entry!r} is not a domain name (write it like example.com).")
     return f"*.{bare}" if wildcard else bare
 
@@ -350,7 +398,7 @@ class AuthSettings:
         password check, in password mode) is allowed. In oidc mode the e-mail must
         be listed, or its domain must be listed exactly (``example.com`` does not
         admit ``sub.example.com`` unless ``*.example.com`` or ``sub.example.com``
-        is listed), comparing case-insensitively.
+        is listed), comparing as :func:`normalize_email` does.
         """
         if self.mode != MODE_OIDC:
             return True
@@ -412,11 +460,10 @@ class AuthSettings:
         """
         if self.mode != MODE_PASSWORD or self.password_hash is None:
             raise ValueError("The app is not configured for a team password.")
-        if self.editor_password_hash and verify_password(self.editor_password_hash, candidate):
-            return ROLE_EDITOR
-        if verify_password(self.password_hash, candidate):
-            return ROLE_VIEWER if self.editor_password_hash else ROLE_EDITOR
-        return None
+        if not self.editor_password_hash:
+            return _first_match(candidate, [(ROLE_EDITOR, self.password_hash)])
+        return _first_match(candidate, [(ROLE_EDITOR, self.editor_password_hash),
+                                        (ROLE_VIEWER, self.password_hash)])
 
 
 def _email_setting(key: str, entry: str) -> str:
