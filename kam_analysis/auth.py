@@ -35,6 +35,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from kam_analysis.signin_limits import (
+    DEFAULT_LIMITER,
+    IPNetwork,
+    Refusal,
+    SignInLimiter,
+    client_address,
+    parse_networks,
+)
+
 T = TypeVar("T")
 
 ROLE_VIEWER = "viewer"
@@ -300,6 +309,10 @@ class AuthSettings:
         Who is an editor (oidc mode); they may sign in even if not listed above.
     oidc : bool
         True when Streamlit's ``st.login`` is configured (or an allow list is set).
+    trusted_proxies : tuple of ip networks
+        Reverse proxies (``[auth] trusted_proxies``, addresses or networks) whose
+        ``X-Forwarded-For`` header names the client a sign-in attempt is counted
+        under; empty (the default) ignores the header.
     """
 
     password_hash: str | None = None
@@ -309,6 +322,7 @@ class AuthSettings:
     editor_emails: frozenset[str] = frozenset()
     editor_domains: frozenset[str] = frozenset()
     oidc: bool = False
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> AuthSettings:
@@ -372,7 +386,12 @@ class AuthSettings:
                 "[auth] editors applies to OpenID Connect sign-in; with a team password "
                 "use editor_password_hash."
             )
+        try:
+            proxies = parse_networks(_string_list(section, "trusted_proxies"))
+        except ValueError as exc:
+            raise ValueError(f"[auth] trusted_proxies: {exc}") from None
         return cls(
+            trusted_proxies=proxies,
             password_hash=password_hash,
             editor_password_hash=editor_hash,
             allowed_emails=frozenset(allowed_emails),
@@ -471,3 +490,60 @@ def _email_setting(key: str, entry: str) -> str:
     if normal is None:
         raise ValueError(f"[auth] {key}: {entry!r} is not an e-mail address.")
     return normal
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """The outcome of one password sign-in attempt.
+
+    Attributes
+    ----------
+    role : str or None
+        The granted role, or None (wrong password, or refused).
+    retry_after : int or None
+        Set when the attempt was refused without checking the password (too many
+        attempts, or the checks are busy): seconds to wait before trying again.
+    """
+
+    role: str | None
+    retry_after: int | None = None
+
+
+def attempt_sign_in(
+    settings: AuthSettings,
+    candidate: str,
+    *,
+    peer: str | None,
+    forwarded_for: str | None = None,
+    limiter: SignInLimiter | None = None,
+) -> SignInAttempt:
+    """Check a typed password within the process-wide limits on password checks.
+
+    Parameters
+    ----------
+    settings : AuthSettings
+        Settings in password mode.
+    candidate : str
+        The typed password; an empty one is wrong without any check.
+    peer : str or None
+        The connection's address (``st.context.ip_address``; None: this machine).
+    forwarded_for : str or None
+        The ``X-Forwarded-For`` header, used only when ``peer`` is one of
+        ``settings.trusted_proxies``.
+    limiter : SignInLimiter, optional
+        The limits to apply; by default the one shared by the whole process.
+
+    Returns
+    -------
+    SignInAttempt
+        The role granted, or None with ``retry_after`` set when the attempt was
+        refused before checking (even a right password is refused then).
+    """
+    if not candidate:
+        return SignInAttempt(None)
+    address = client_address(peer, forwarded_for, settings.trusted_proxies)
+    outcome = (limiter or DEFAULT_LIMITER).attempt(
+        address, lambda: settings.role_for_password(candidate))
+    if isinstance(outcome, Refusal):
+        return SignInAttempt(None, outcome.retry_after)
+    return SignInAttempt(outcome)

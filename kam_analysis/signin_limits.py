@@ -73,7 +73,7 @@ class Refusal:
 class _Bucket:
     """A token bucket; the caller holds the limiter's lock."""
 
-    __slots__ = ("burst", "rate", "tokens", "stamp")
+    __slots__ = ("burst", "rate", "stamp", "tokens")
 
     def __init__(self, burst: int, per_minute: float, now: float) -> None:
         self.burst, self.rate = float(burst), per_minute / 60.0
@@ -131,7 +131,7 @@ class SignInLimiter:
         self._global = _Bucket(global_burst, global_per_minute, clock())
         self._addresses: dict[str, _Bucket] = {}
 
-    def attempt(self, address: str, check: Callable[[], T | None]) -> T | None | Refusal:
+    def attempt(self, address: str, check: Callable[[], T | None]) -> T | Refusal | None:
         """Run ``check`` within the limits, or refuse it without running it.
 
         Parameters
