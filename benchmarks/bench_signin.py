@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -80,15 +81,29 @@ def _start_server(work: Path, trust_local_proxy: bool) -> tuple[subprocess.Popen
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the app did not start: " + (work / "streamlit.log").read_text()[-2000:])
+    while not _healthy(url):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            log_text = (work / "streamlit.log").read_text()
+            raise SystemExit(f"the app did not start: {log_text[-2000:]}")
+        time.sleep(0.5)
+    return proc, url
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=20)
+    if proc.poll() is None:
+        proc.kill()
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -195,11 +210,7 @@ def main() -> None:
             idle, loaded, outcomes = asyncio.run(_run(args, url))
             peak = _peak_rss_mb(proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop(proc)
     base = _summary("idle", idle)
     under = _summary("loaded", loaded)
     print(f"guessers: {args.guessers} ({'one address' if args.one_address else 'one address each'})"
