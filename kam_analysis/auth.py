@@ -18,20 +18,37 @@ the keys Streamlit's own ``st.login`` reads (``redirect_uri``, ``cookie_secret``
 Roles: ``viewer`` sees every analysis and exports; ``editor`` may also import,
 replace and delete datasets and edit tags and dossiers.
 
-Password hashes are self-describing strings ``scrypt$n$r$p$salt_b64$hash_b64``
-(standard base64), checked in constant time.
+Password hashes (:mod:`kam_analysis.passwords`, re-exported here) are
+self-describing strings ``scrypt$n$r$p$salt_b64$hash_b64``, checked in constant
+time; :func:`attempt_sign_in` checks a typed password within the process-wide
+limits of :mod:`kam_analysis.signin_limits`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import secrets
+import string
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from kam_analysis.passwords import (  # noqa: F401  (re-exported: the API stays auth's)
+    SCRYPT_N,
+    SCRYPT_P,
+    SCRYPT_R,
+    first_match,
+    hash_password,
+    parse_password_hash,
+    verify_password,
+)
+from kam_analysis.signin_limits import (
+    DEFAULT_LIMITER,
+    IPNetwork,
+    Refusal,
+    SignInLimiter,
+    client_address,
+    parse_networks,
+)
 
 ROLE_VIEWER = "viewer"
 ROLE_EDITOR = "editor"
@@ -42,152 +59,52 @@ MODE_PASSWORD = "password"
 MODE_OIDC = "oidc"
 MODES: tuple[str, ...] = (MODE_OPEN, MODE_PASSWORD, MODE_OIDC)
 
-#: scrypt cost used by :func:`hash_password` (about 0.1 s and 32 MiB per check).
-SCRYPT_N = 2**15
-SCRYPT_R = 8
-SCRYPT_P = 1
-
-# Bounds accepted when reading a stored hash, so an edited secrets file cannot
-# make every login burn gigabytes of memory or minutes of CPU.
-_MIN_LOG2_N, _MAX_LOG2_N = 10, 20
-_MAX_R, _MAX_P = 32, 16
-_SALT_BYTES = 16
-_HASH_BYTES = 32
-
-
-# --------------------------------------------------------------------------
-# Password hashes
-# --------------------------------------------------------------------------
-
-
-def _maxmem(n: int, r: int, p: int) -> int:
-    return 128 * r * (n + p + 2) + 1024 * 1024
-
-
-def hash_password(
-    password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P
-) -> str:
-    """Hash a password with scrypt and a fresh random salt.
-
-    Parameters
-    ----------
-    password : str
-        The password; must not be empty.
-    n, r, p : int
-        scrypt cost parameters (``n`` a power of two between 2**10 and 2**20).
-
-    Returns
-    -------
-    str
-        ``"scrypt$n$r$p$salt_b64$hash_b64"``, to store as ``password_hash``.
-
-    Raises
-    ------
-    ValueError
-        If the password is empty or the parameters are out of range.
-    """
-    if not isinstance(password, str) or password == "":
-        raise ValueError("The password is empty.")
-    _check_params(n, r, p)
-    salt = secrets.token_bytes(_SALT_BYTES)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-        maxmem=_maxmem(n, r, p), dklen=_HASH_BYTES,
-    )
-    return "$".join(
-        ["scrypt", str(n), str(r), str(p),
-         base64.b64encode(salt).decode("ascii"), base64.b64encode(digest).decode("ascii")]
-    )
-
-
-def _check_params(n: int, r: int, p: int) -> None:
-    if n < 2**_MIN_LOG2_N or n > 2**_MAX_LOG2_N or n & (n - 1):
-        raise ValueError(
-            f"scrypt n must be a power of two from 2**{_MIN_LOG2_N} to 2**{_MAX_LOG2_N}."
-        )
-    if not 1 <= r <= _MAX_R:
-        raise ValueError(f"scrypt r must be from 1 to {_MAX_R}.")
-    if not 1 <= p <= _MAX_P:
-        raise ValueError(f"scrypt p must be from 1 to {_MAX_P}.")
-
-
-def parse_password_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
-    """Split a stored hash into ``(n, r, p, salt, digest)``.
-
-    Raises
-    ------
-    ValueError
-        If ``stored`` is not a well-formed ``scrypt$n$r$p$salt_b64$hash_b64`` string
-        with parameters in the accepted range.
-    """
-    if not isinstance(stored, str):
-        raise ValueError("The password hash must be text.")
-    parts = stored.strip().split("$")
-    if len(parts) != 6 or parts[0] != "scrypt":
-        raise ValueError(
-            "The password hash is not of the form scrypt$n$r$p$salt$hash; "
-            "make one with: python -m kam_analysis hash-password"
-        )
-    try:
-        n, r, p = (int(x) for x in parts[1:4])
-        salt = base64.b64decode(parts[4], validate=True)
-        digest = base64.b64decode(parts[5], validate=True)
-    except (ValueError, binascii.Error):
-        raise ValueError("The password hash has a malformed number or base64 field.") from None
-    if not all(x.isdigit() for x in parts[1:4]):
-        raise ValueError("The password hash has a malformed number field.")
-    _check_params(n, r, p)
-    if len(salt) < 8 or len(digest) < 16:
-        raise ValueError("The password hash has a too short salt or hash.")
-    return n, r, p, salt, digest
-
-
-def verify_password(stored: str, candidate: str) -> bool:
-    """Return True if ``candidate`` is the password behind ``stored``.
-
-    The comparison is constant-time. A malformed or tampered hash string, or a
-    candidate that is not text, never matches (returns False) rather than raising.
-
-    Parameters
-    ----------
-    stored : str
-        A hash made by :func:`hash_password`.
-    candidate : str
-        The password typed by the user.
-    """
-    try:
-        n, r, p, salt, digest = parse_password_hash(stored)
-    except ValueError:
-        return False
-    if not isinstance(candidate, str):
-        return False
-    computed = hashlib.scrypt(
-        candidate.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-        maxmem=_maxmem(n, r, p), dklen=len(digest),
-    )
-    return hmac.compare_digest(computed, digest)
-
 
 # --------------------------------------------------------------------------
 # E-mail and domain matching
 # --------------------------------------------------------------------------
 
 
-def normalize_email(email: str | None) -> str | None:
-    """Return the lower-cased e-mail, or None if it is not a plain ``local@domain``.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
+
+def _canonical(text: str) -> str | None:
+    """NFC form with only ASCII letters lower-cased (no Unicode case folding, so
+    ``ß`` stays ``ß``); None if an ASCII capital remains: NFC turns a Kelvin sign
+    into ``K``, which must not pass for ``k``."""
+    text = unicodedata.normalize("NFC", text.strip().translate(_ASCII_LOWER))
+    return None if any("A" <= c <= "Z" for c in text) else text
+
+
+def _canonical_domain(domain: str) -> str | None:
+    """A valid domain in its Unicode form (``xn--`` labels decoded), or None."""
+    labels = []
+    for label in domain.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = _canonical(label[4:].encode("ascii").decode("punycode")) or ""
+            except UnicodeError:
+                return None
+        labels.append(label)
+    text = ".".join(labels)
+    return text if _valid_domain(text) else None
+
+
+def normalize_email(email: str | None) -> str | None:
+    """Return the e-mail in the form compared, or None if it is not a plain ``local@domain``.
+
+    The form is NFC with ASCII letters lower-cased; other letters are compared
+    exactly (``straße`` is not ``strasse``, a Kelvin sign is not ``k``), and
+    ``xn--`` domain labels are decoded so both spellings of a domain match.
     Exactly one ``@``, a non-empty local part, a domain with a dot and no empty
     labels, and no whitespace or control characters: anything else never matches.
     """
-    if not isinstance(email, str):
-        return None
-    text = email.strip().casefold()
+    text = _canonical(email) if isinstance(email, str) else None
     if not text or any(c.isspace() or not c.isprintable() for c in text):
         return None
     local, sep, domain = text.partition("@")
-    if not sep or not local or "@" in domain or not _valid_domain(domain):
-        return None
-    return f"{local}@{domain}"
+    domain = _canonical_domain(domain) if sep and local and "@" not in domain else None
+    return None if domain is None else f"{local}@{domain}"
 
 
 def _valid_domain(domain: str) -> bool:
@@ -199,10 +116,10 @@ def _valid_domain(domain: str) -> bool:
 
 def _normalize_domain(entry: str) -> str:
     """``"@Example.com"`` -> ``"example.com"``; ``"*.example.com"`` stays a wildcard."""
-    text = entry.strip().casefold().removeprefix("@")
+    text = (_canonical(entry) or "").removeprefix("@")
     wildcard = text.startswith("*.")
-    bare = text[2:] if wildcard else text
-    if not _valid_domain(bare):
+    bare = _canonical_domain(text[2:] if wildcard else text)
+    if bare is None:
         raise ValueError(f"{entry!r} is not a domain name (write it like example.com).")
     return f"*.{bare}" if wildcard else bare
 
@@ -252,6 +169,10 @@ class AuthSettings:
         Who is an editor (oidc mode); they may sign in even if not listed above.
     oidc : bool
         True when Streamlit's ``st.login`` is configured (or an allow list is set).
+    trusted_proxies : tuple of ip networks
+        Reverse proxies (``[auth] trusted_proxies``, addresses or networks) whose
+        ``X-Forwarded-For`` header names the client a sign-in attempt is counted
+        under; empty (the default) ignores the header.
     """
 
     password_hash: str | None = None
@@ -261,6 +182,7 @@ class AuthSettings:
     editor_emails: frozenset[str] = frozenset()
     editor_domains: frozenset[str] = frozenset()
     oidc: bool = False
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> AuthSettings:
@@ -324,7 +246,12 @@ class AuthSettings:
                 "[auth] editors applies to OpenID Connect sign-in; with a team password "
                 "use editor_password_hash."
             )
+        try:
+            proxies = parse_networks(_string_list(section, "trusted_proxies"))
+        except ValueError as exc:
+            raise ValueError(f"[auth] trusted_proxies: {exc}") from None
         return cls(
+            trusted_proxies=proxies,
             password_hash=password_hash,
             editor_password_hash=editor_hash,
             allowed_emails=frozenset(allowed_emails),
@@ -350,7 +277,7 @@ class AuthSettings:
         password check, in password mode) is allowed. In oidc mode the e-mail must
         be listed, or its domain must be listed exactly (``example.com`` does not
         admit ``sub.example.com`` unless ``*.example.com`` or ``sub.example.com``
-        is listed), comparing case-insensitively.
+        is listed), comparing as :func:`normalize_email` does.
         """
         if self.mode != MODE_OIDC:
             return True
@@ -412,11 +339,10 @@ class AuthSettings:
         """
         if self.mode != MODE_PASSWORD or self.password_hash is None:
             raise ValueError("The app is not configured for a team password.")
-        if self.editor_password_hash and verify_password(self.editor_password_hash, candidate):
-            return ROLE_EDITOR
-        if verify_password(self.password_hash, candidate):
-            return ROLE_VIEWER if self.editor_password_hash else ROLE_EDITOR
-        return None
+        if not self.editor_password_hash:
+            return first_match(candidate, [(ROLE_EDITOR, self.password_hash)])
+        return first_match(candidate, [(ROLE_EDITOR, self.editor_password_hash),
+                                        (ROLE_VIEWER, self.password_hash)])
 
 
 def _email_setting(key: str, entry: str) -> str:
@@ -424,3 +350,60 @@ def _email_setting(key: str, entry: str) -> str:
     if normal is None:
         raise ValueError(f"[auth] {key}: {entry!r} is not an e-mail address.")
     return normal
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """The outcome of one password sign-in attempt.
+
+    Attributes
+    ----------
+    role : str or None
+        The granted role, or None (wrong password, or refused).
+    retry_after : int or None
+        Set when the attempt was refused without checking the password (too many
+        attempts, or the checks are busy): seconds to wait before trying again.
+    """
+
+    role: str | None
+    retry_after: int | None = None
+
+
+def attempt_sign_in(
+    settings: AuthSettings,
+    candidate: str,
+    *,
+    peer: str | None,
+    forwarded_for: str | None = None,
+    limiter: SignInLimiter | None = None,
+) -> SignInAttempt:
+    """Check a typed password within the process-wide limits on password checks.
+
+    Parameters
+    ----------
+    settings : AuthSettings
+        Settings in password mode.
+    candidate : str
+        The typed password; an empty one is wrong without any check.
+    peer : str or None
+        The connection's address (``st.context.ip_address``; None: this machine).
+    forwarded_for : str or None
+        The ``X-Forwarded-For`` header, used only when ``peer`` is one of
+        ``settings.trusted_proxies``.
+    limiter : SignInLimiter, optional
+        The limits to apply; by default the one shared by the whole process.
+
+    Returns
+    -------
+    SignInAttempt
+        The role granted, or None with ``retry_after`` set when the attempt was
+        refused before checking (even a right password is refused then).
+    """
+    if not candidate:
+        return SignInAttempt(None)
+    address = client_address(peer, forwarded_for, settings.trusted_proxies)
+    outcome = (limiter or DEFAULT_LIMITER).attempt(
+        address, lambda: settings.role_for_password(candidate))
+    if isinstance(outcome, Refusal):
+        return SignInAttempt(None, outcome.retry_after)
+    return SignInAttempt(outcome)

@@ -137,6 +137,21 @@ def test_password_mode_asks_and_refuses_a_wrong_password(
     assert not at.metric
 
 
+def test_too_many_attempts_refuse_even_the_right_password(
+    app_db: Database, password_secrets: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kam_analysis import auth
+    from kam_analysis.signin_limits import SignInLimiter
+
+    monkeypatch.setattr(auth, "DEFAULT_LIMITER", SignInLimiter(address_burst=1, clock=lambda: 0.0))
+    at = _ok(_new(password_secrets).run())
+    _sign_in(at, "guess")
+    assert [e.value for e in at.error] == ["Wrong password."]
+    _sign_in(at, VIEWER_PW)
+    assert [e.value for e in at.error] == ["Too many sign-in attempts; try again in 12 seconds."]
+    assert "auth_role" not in at.session_state and "Sign in" in _buttons(at)
+
+
 def test_viewer_password_reads_but_cannot_change(app_db: Database,
                                                   password_secrets: dict) -> None:
     at = _ok(_new(password_secrets).run())

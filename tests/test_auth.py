@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -12,11 +15,14 @@ from hypothesis import strategies as st
 
 from kam_analysis.auth import (
     AuthSettings,
+    SignInAttempt,
+    attempt_sign_in,
     hash_password,
     normalize_email,
     parse_password_hash,
     verify_password,
 )
+from kam_analysis.signin_limits import SignInLimiter, client_address
 from tests.conftest import ROOT
 
 FAST = {"n": 2**10, "r": 8, "p": 1}  # cheap scrypt for tests; the format is the same
@@ -211,6 +217,23 @@ def test_listed_subdomains_and_wildcards(oidc: AuthSettings) -> None:
     assert oidc.role_for("other@gmail.com") is None
 
 
+def test_unicode_is_compared_exactly_not_case_folded() -> None:
+    s = AuthSettings.from_mapping({"auth": {
+        "redirect_uri": "https://kam.example.com/oauth2callback",
+        "allowed_emails": ["strasse@example.com", "kate@example.com", "jörg@example.com"],
+        "allowed_domains": ["bücher.example"],
+    }})
+    assert s.is_allowed("strasse@example.com") and not s.is_allowed("straße@example.com")
+    assert s.is_allowed("KATE@Example.com")
+    assert not s.is_allowed("\u212aate@example.com")    # Kelvin sign is not k
+    assert normalize_email("\u212aate@example.com") is None
+    assert s.is_allowed("jo\u0308rg@example.com")       # NFC: o + combining diaeresis
+    assert s.is_allowed("anna@xn--bcher-kva.example")   # the same domain, IDNA-encoded
+    assert not s.is_allowed("anna@xn--bcher-kva.example.evil")
+    with pytest.raises(ValueError):
+        AuthSettings.from_mapping({"auth": {"allowed_emails": ["\u212aate@example.com"]}})
+
+
 def test_normalize_email() -> None:
     assert normalize_email(" A.B@Example.COM ") == "a.b@example.com"
     assert normalize_email("a b@example.com") is None
@@ -270,3 +293,180 @@ def test_example_secrets_file_works_once_filled_in() -> None:
     assert s.role_for("anna@example.com") == "viewer"
     assert s.role_for("anna@sales.example.com") is None
     assert s.role_for("bob@kam-team.example.com") == "editor"
+
+
+# ---- limits on password checks ------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def two_passwords(stored: str) -> AuthSettings:
+    editor = hash_password("editors only please", **FAST)
+    return AuthSettings.from_mapping({"auth": {"password_hash": stored,
+                                               "editor_password_hash": editor}})
+
+
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts scrypt derivations (one entry per call)."""
+    calls: list[int] = []
+    original = hashlib.scrypt
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    return calls
+
+
+def _in_parallel(count: int, work: Callable[[int], object]) -> list[object]:
+    results: list[object] = [None] * count
+
+    def run(i: int) -> None:
+        results[i] = work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def test_parallel_guesses_run_at_most_k_checks_at_once(
+    two_passwords: AuthSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limiter = SignInLimiter(global_burst=1000, max_concurrent=2, wait_seconds=0)
+    lock, release = threading.Lock(), threading.Event()
+    active, peak, refused = [0], [0], [0]
+    original = hashlib.scrypt
+
+    def blocking(*args, **kwargs):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        release.wait(timeout=30)  # held until every other guess has come back
+        with lock:
+            active[0] -= 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", blocking)
+
+    def guess(i: int) -> object:
+        attempt = attempt_sign_in(two_passwords, f"guess {i}", peer=f"198.51.100.{i}",
+                                  limiter=limiter)
+        if attempt.retry_after is not None:
+            with lock:
+                refused[0] += 1
+                if refused[0] == 22:
+                    release.set()
+        return attempt
+
+    results = _in_parallel(24, guess)
+    assert peak[0] == 2
+    assert refused[0] == 22  # refused at once: "Too many sign-in attempts; try again in 1 s"
+    assert sum(a.retry_after is None for a in results) == 2
+    assert all(a.role is None for a in results)
+
+
+def test_parallel_guesses_stay_within_the_global_budget(
+    two_passwords: AuthSettings, derivations: list[int]
+) -> None:
+    clock = _Clock()
+    limiter = SignInLimiter(global_per_minute=5, global_burst=5, address_burst=100,
+                            max_concurrent=2, wait_seconds=30, clock=clock)
+    results = _in_parallel(20, lambda i: attempt_sign_in(
+        two_passwords, f"guess {i}", peer=f"198.51.100.{i}", limiter=limiter))
+    assert len(derivations) == 5 * 2  # 5 checks of two different salts; no more
+    refusals = [a.retry_after for a in results if a.retry_after is not None]
+    assert len(refusals) == 15 and set(refusals) == {12}  # one token back per 12 s
+    clock.now += 12
+    assert attempt_sign_in(two_passwords, "x", peer="192.0.2.1", limiter=limiter).retry_after \
+        is None
+    assert attempt_sign_in(two_passwords, "y", peer="192.0.2.2", limiter=limiter).retry_after \
+        == 12
+    assert len(derivations) == 6 * 2  # the refused guesses ran no scrypt
+
+
+def test_a_throttled_address_is_refused_even_with_the_right_password(
+    two_passwords: AuthSettings, derivations: list[int]
+) -> None:
+    clock = _Clock()
+    limiter = SignInLimiter(address_per_minute=3, address_burst=3, clock=clock)
+    home = "203.0.113.9"
+    for i in range(3):
+        assert attempt_sign_in(two_passwords, f"guess {i}", peer=home,
+                               limiter=limiter) == SignInAttempt(None)
+    used = len(derivations)
+    attempt = attempt_sign_in(two_passwords, "correct horse battery", peer=home, limiter=limiter)
+    # The user sees: "Too many sign-in attempts; try again in 20 seconds."
+    assert attempt.role is None and attempt.retry_after == 20
+    assert len(derivations) == used  # refused before any scrypt
+    other = attempt_sign_in(two_passwords, "correct horse battery", peer="203.0.113.10",
+                            limiter=limiter)
+    assert other.role == "viewer" and other.retry_after is None  # another address is not
+    clock.now += 19
+    assert attempt_sign_in(two_passwords, "editors only please", peer=home,
+                           limiter=limiter).retry_after == 1
+    clock.now += 1  # the window has passed: one attempt is back
+    assert attempt_sign_in(two_passwords, "editors only please", peer=home,
+                           limiter=limiter).role == "editor"
+    # a right password gives its token back: the next attempt is checked too
+    assert attempt_sign_in(two_passwords, "correct horse battery", peer=home,
+                           limiter=limiter).role == "viewer"
+    assert attempt_sign_in(two_passwords, "", peer=home, limiter=limiter) == SignInAttempt(None)
+
+
+def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(
+    stored: str, derivations: list[int]
+) -> None:
+    proxy = "10.0.0.2"
+    assert client_address(proxy, "198.51.100.7") == "10.0.0.2"
+    direct = AuthSettings.from_mapping({"auth": {"password_hash": stored}})
+    limiter = SignInLimiter(address_burst=2, clock=_Clock())
+    for i in range(2):  # a client cannot get fresh budgets by inventing addresses
+        attempt_sign_in(direct, "guess", peer=proxy, forwarded_for=f"192.0.2.{i}",
+                        limiter=limiter)
+    assert attempt_sign_in(direct, "guess", peer=proxy, forwarded_for="192.0.2.99",
+                           limiter=limiter).retry_after is not None
+
+    behind = AuthSettings.from_mapping({"auth": {"password_hash": stored,
+                                                 "trusted_proxies": ["10.0.0.0/8", "::1"]}})
+    nets = behind.trusted_proxies
+    assert client_address(proxy, "198.51.100.7", nets) == "198.51.100.7"
+    # the right-most address the trusted proxies did not write: not the client's own claim
+    assert client_address(proxy, "192.0.2.66, 198.51.100.7, 10.0.0.5", nets) == "198.51.100.7"
+    assert client_address(proxy, "not an address", nets) == "10.0.0.2"
+    assert client_address("198.51.100.8", "192.0.2.1", nets) == "198.51.100.8"
+    assert client_address(None, "192.0.2.1", nets) == "127.0.0.1"  # loopback not listed
+    assert client_address("::1", "2001:db8:1:2:3::4", nets) == "2001:db8:1:2::/64"
+    limiter = SignInLimiter(address_burst=2, clock=_Clock())
+    for i in range(3):
+        assert attempt_sign_in(behind, "guess", peer=proxy, forwarded_for=f"192.0.2.{i}",
+                               limiter=limiter).retry_after is None
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        AuthSettings.from_mapping({"auth": {"password_hash": stored,
+                                            "trusted_proxies": ["proxy.example.com"]}})
+
+
+def test_hashes_sharing_a_salt_share_one_derivation(stored: str, derivations: list[int]) -> None:
+    n, r, p, salt_b64, _ = stored.split("$")[1:]
+    salt = base64.b64decode(salt_b64)
+    other = hashlib.scrypt(b"editors only please", salt=salt, n=int(n), r=int(r), p=int(p),
+                           dklen=32)
+    editor = "$".join(["scrypt", n, r, p, salt_b64, base64.b64encode(other).decode()])
+    s = AuthSettings.from_mapping({"auth": {"password_hash": stored,
+                                            "editor_password_hash": editor}})
+    derivations.clear()
+    assert s.role_for_password("wrong guess") is None and len(derivations) == 1
+    assert s.role_for_password("editors only please") == "editor"
+    assert s.role_for_password("correct horse battery") == "viewer"

@@ -23,6 +23,7 @@ from kam_analysis.auth import (
     ROLE_VIEWER,
     ROLES,
     AuthSettings,
+    attempt_sign_in,
 )
 from kam_analysis.i18n import t
 from ui.masking import K_MASK, keep_choice
@@ -110,7 +111,14 @@ def _password_gate(settings: AuthSettings) -> str:
         password = st.text_input(t("Password"), type="password")
         submitted = st.form_submit_button(t("Sign in"), type="primary")
     if submitted:
-        granted = settings.role_for_password(password) if password else None
+        attempt = attempt_sign_in(
+            settings, password, peer=st.context.ip_address,
+            forwarded_for=", ".join(st.context.headers.get_all("X-Forwarded-For")) or None)
+        if attempt.retry_after is not None:  # a process-wide or per-address limit
+            st.error(t("Too many sign-in attempts; try again in {seconds} seconds.",
+                       seconds=attempt.retry_after))
+            st.stop()
+        granted = attempt.role
         if granted is not None:
             st.session_state[K_ROLE] = granted
             st.session_state[K_ROLE_FOR] = fingerprint

@@ -1,0 +1,225 @@
+"""Sign-in flood benchmark: a signed-in user's page time while others guess passwords.
+
+Starts the app (``streamlit run app.py``) on a free local port with its own
+temporary database and a team password (real scrypt cost), then drives real
+browser sessions (Playwright + Debian's Chromium):
+
+* one user signs in and switches between two pages; each switch is timed from
+  the click until the new page's heading is shown and the app is idle;
+* ``idle``: these times with nobody else connected;
+* ``loaded``: the same while ``--guessers`` browser pages (default 48) submit
+  wrong passwords as fast as the sign-in form lets them, each from its own
+  client address (``X-Forwarded-For``, believed because the benchmark sets
+  ``trusted_proxies = ["127.0.0.1"]``: the hardest case for the limits, which
+  then cannot simply throttle the one address; ``--one-address`` drops it).
+
+Prints the median and maximum page time of both phases, their ratio (target:
+the loaded median within 2x of idle), how the guesses ended (wrong password,
+refused for too many attempts) and the server's peak RSS. Stops by itself
+within about two minutes.
+
+Usage: python benchmarks/bench_signin.py [--guessers 48] [--seconds 40] [--one-address]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
+
+from kam_analysis.auth import hash_password  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+PASSWORD = "benchmark team password"
+PAGES = (("Pareto", "Pareto"), ("Overview", "Overview"))  # nav label, heading
+STATUS = '[data-testid="stStatusWidget"]'
+TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(work: Path, trust_local_proxy: bool) -> tuple[subprocess.Popen, str]:
+    """Run the app with cwd ``work``, whose .streamlit holds the config and a password."""
+    settings = work / ".streamlit"
+    settings.mkdir()
+    shutil.copy(ROOT / ".streamlit" / "config.toml", settings / "config.toml")
+    proxies = 'trusted_proxies = ["127.0.0.1"]\n' if trust_local_proxy else ""
+    (settings / "secrets.toml").write_text(
+        f'[auth]\npassword_hash = "{hash_password(PASSWORD)}"\n{proxies}', encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "KAM_DB": str(work / "bench.duckdb"),
+           "PYTHONPATH": str(ROOT)}
+    log = (work / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not _healthy(url):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            log_text = (work / "streamlit.log").read_text()
+            raise SystemExit(f"the app did not start: {log_text[-2000:]}")
+        time.sleep(0.5)
+    return proc, url
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=20)
+    if proc.poll() is None:
+        proc.kill()
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _idle(page: Page) -> None:
+    """Wait until the app has finished its run (the running indicator is gone)."""
+    await page.wait_for_timeout(50)
+    await page.locator(STATUS).wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+
+async def _sign_in(page: Page, url: str) -> None:
+    await page.goto(url)
+    await page.locator('input[type="password"]').fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("heading", name="Overview").first.wait_for(timeout=TIMEOUT_MS)
+    await _idle(page)
+
+
+async def _page_times(page: Page, seconds: float) -> list[float]:
+    """Switch between two pages for ``seconds``; return each switch's time in seconds."""
+    times: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for label, heading in PAGES:
+            started = time.perf_counter()
+            await page.get_by_role("link", name=label).first.click()
+            await page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+            await _idle(page)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+async def _guesser(browser: Browser, url: str, index: int, distinct: bool,
+                   stop: asyncio.Event, outcomes: dict[str, int]) -> None:
+    headers = {"X-Forwarded-For": f"10.{index // 250}.{index % 250}.7"} if distinct else {}
+    context = await browser.new_context(extra_http_headers=headers)
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        await page.goto(url)
+        box = page.locator('input[type="password"]')
+        n = 0
+        while not stop.is_set():
+            n += 1
+            await box.fill(f"wrong guess {index}-{n}")
+            await page.get_by_role("button", name="Sign in").click()
+            await _idle(page)
+            text = await page.locator('[data-testid="stAlert"]').all_inner_texts()
+            kind = "refused" if any("Too many" in t for t in text) else "wrong"
+            outcomes[kind] = outcomes.get(kind, 0) + 1
+    except Exception as exc:  # a page closed at the end, or a timeout under load
+        if not stop.is_set():
+            outcomes["errors"] = outcomes.get("errors", 0) + 1
+            print(f"guesser {index}: {type(exc).__name__}", file=sys.stderr)
+    finally:
+        await context.close()
+
+
+def _summary(name: str, times: list[float]) -> float:
+    median = statistics.median(times)
+    print(f"{name:7s} page switches: {len(times):3d}  median {median:6.2f} s  "
+          f"max {max(times):6.2f} s")
+    return median
+
+
+async def _run(args: argparse.Namespace, url: str) -> tuple[list[float], list[float], dict]:
+    outcomes: dict[str, int] = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        user = await (await browser.new_context(viewport={"width": 1400, "height": 1000})
+                      ).new_page()
+        user.set_default_timeout(TIMEOUT_MS)
+        await _sign_in(user, url)
+        await _page_times(user, 3)  # warm the caches
+        idle = await _page_times(user, args.seconds / 2)
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(_guesser(browser, url, i, not args.one_address,
+                                              stop, outcomes))
+                 for i in range(args.guessers)]
+        await asyncio.sleep(5)  # let the guessers open their pages and start
+        loaded = await _page_times(user, args.seconds)
+        stop.set()
+        await asyncio.wait(tasks, timeout=20)
+        await browser.close()
+    return idle, loaded, outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--guessers", type=int, default=48)
+    parser.add_argument("--seconds", type=float, default=40,
+                        help="time under load (the idle phase takes half of it)")
+    parser.add_argument("--one-address", action="store_true",
+                        help="all guessers from one address (no X-Forwarded-For)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kam-bench-signin-") as tmp:
+        proc, url = _start_server(Path(tmp), trust_local_proxy=not args.one_address)
+        try:
+            idle, loaded, outcomes = asyncio.run(_run(args, url))
+            peak = _peak_rss_mb(proc.pid)
+        finally:
+            _stop(proc)
+    base = _summary("idle", idle)
+    under = _summary("loaded", loaded)
+    print(f"guessers: {args.guessers} ({'one address' if args.one_address else 'one address each'})"
+          f"; guesses: {outcomes}")
+    ratio = under / base
+    print(f"ratio loaded/idle (median): {ratio:.2f}x  (target: within 2x) "
+          f"{'OK' if ratio <= 2 else 'MISSED'}")
+    print(f"server peak RSS: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
