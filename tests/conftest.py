@@ -69,7 +69,7 @@ def navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 
     Streamlit 1.67 treats an app with a ``pages/`` folder as an old-style
     multipage app until ``st.navigation`` has run once in the process;
-    ``ui.navigation.enter`` then calls ``st.navigation`` and reruns once. A server does that once per
+    ``ui.navigation.enter`` then calls ``st.navigation`` and reruns. A server does that once per
     process, but AppTest forgets the mode before every ``run()``, and the
     rerun would swallow each button click. A test that checks the switch itself
     calls ``monkeypatch.undo()``.

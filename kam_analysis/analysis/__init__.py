@@ -1,10 +1,9 @@
 """The analysis engine: ABC/XYZ, key accounts, concentration, Pareto, Lorenz, migration.
 
-Every figure follows ``analysis-definitions.md`` (the project's specification);
-the choices that page leaves open are written down in
-``docs/definitions-decisions.md``. Sums run in DuckDB (the analysis queries of
-:mod:`kam_analysis.db.queries`); this package ranks and classifies the per-customer
-results with pandas/numpy. Each public function reads in one ``db.read()``
+Every figure follows ``docs/definitions.md`` (the project's specification,
+with a figure index naming the function and the test of each figure). Sums run
+in DuckDB (the analysis queries of :mod:`kam_analysis.db.queries`); this package
+ranks and classifies the per-customer results with pandas/numpy. Each public function reads in one ``db.read()``
 snapshot (:func:`~kam_analysis.analysis.snapshot.read_snapshot`).
 
 Module map (each module imports only the ones above it):
