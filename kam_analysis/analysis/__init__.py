@@ -3,8 +3,9 @@
 Every figure follows ``docs/definitions.md`` (the project's specification,
 with a figure index naming the function and the test of each figure). Sums run
 in DuckDB (the analysis queries of :mod:`kam_analysis.db.queries`); this package
-ranks and classifies the per-customer results with pandas/numpy. Each public function reads in one ``db.read()``
-snapshot (:func:`~kam_analysis.analysis.snapshot.read_snapshot`).
+ranks and classifies the per-customer results with pandas/numpy. Each public
+function reads in one ``db.read()`` snapshot
+(:func:`~kam_analysis.analysis.snapshot.read_snapshot`).
 
 Module map (each module imports only the ones above it):
 
