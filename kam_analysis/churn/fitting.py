@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from scipy.optimize import minimize
@@ -40,6 +40,16 @@ class _Fit:
     log_likelihood: float
     customers: int
     time_unit: str = "week"
+    r: float
+    alpha: float
+    #: The names of the four parameters, in the order of :attr:`params`.
+    param_names: ClassVar[tuple[str, str, str, str]]
+
+    @property
+    def params(self) -> tuple[float, float, float, float]:
+        """The four parameters in the order of :attr:`param_names`."""
+        r, alpha, third, fourth = (float(getattr(self, n)) for n in self.param_names)
+        return (r, alpha, third, fourth)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,16 +71,10 @@ class ParetoNBDFit(_Fit):
         ``"week"``.
     """
 
-    r: float
-    alpha: float
     s: float
     beta: float
     model: str = "pareto_nbd"
-
-    @property
-    def params(self) -> tuple[float, float, float, float]:
-        """``(r, alpha, s, beta)``."""
-        return (self.r, self.alpha, self.s, self.beta)
+    param_names: ClassVar[tuple[str, str, str, str]] = ("r", "alpha", "s", "beta")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,23 +83,16 @@ class BGNBDFit(_Fit):
     each purchase ~ Beta(a, b), in weeks; otherwise as :class:`ParetoNBDFit`
     (``model`` is ``"bg_nbd"``)."""
 
-    r: float
-    alpha: float
     a: float
     b: float
     model: str = "bg_nbd"
-
-    @property
-    def params(self) -> tuple[float, float, float, float]:
-        """``(r, alpha, a, b)``."""
-        return (self.r, self.alpha, self.a, self.b)
+    param_names: ClassVar[tuple[str, str, str, str]] = ("r", "alpha", "a", "b")
 
 
 ChurnFit = ParetoNBDFit | BGNBDFit
 _FIT_CLASSES: dict[str, type[ParetoNBDFit] | type[BGNBDFit]] = {
     "pareto_nbd": ParetoNBDFit, "bg_nbd": BGNBDFit,
 }
-_PARAM_NAMES = {"pareto_nbd": ("r", "alpha", "s", "beta"), "bg_nbd": ("r", "alpha", "a", "b")}
 
 
 def _log_likelihoods(model: str, params: tuple[float, float, float, float],
@@ -170,7 +167,7 @@ def fit_model(
                       bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
                       options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
     params = np.exp(result.x)
-    names = _PARAM_NAMES[model]
+    names = _FIT_CLASSES[model].param_names
     shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, params, strict=True))
     if not result.success or result.fun >= 1e10:
         raise ValueError(f"cannot fit {model}: the optimiser did not converge "

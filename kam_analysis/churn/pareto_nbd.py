@@ -73,22 +73,10 @@ def _log_alive_ratio(params: Params, x: np.ndarray, T: np.ndarray,
 
 
 def log_likelihood(params: Params, data: Factorized) -> np.ndarray:
-    """Log-likelihood of each row's ``(x, t_x, T)`` (Fader & Hardie 2005, eq. 22).
+    """Log-likelihood of each row (Fader & Hardie 2005, eq. 22), not yet weighted.
 
-    Each special function is evaluated once per distinct value (see
-    :mod:`kam_analysis.churn.grouping`; ``factorize(x, t_x, T)`` for plain arrays).
-
-    Parameters
-    ----------
-    params : tuple of float
-        ``(r, alpha, s, beta)``, all positive.
-    data : Factorized
-        The customers or their distinct triples.
-
-    Returns
-    -------
-    numpy.ndarray
-        One log-likelihood per row (not yet weighted).
+    As :func:`kam_analysis.churn.bg_nbd.log_likelihood`, with ``params = (r, alpha, s,
+    beta)``, all positive.
     """
     r, alpha, s, beta = params
     xv, xi = data.x_values, data.x_index
@@ -103,19 +91,9 @@ def log_likelihood(params: Params, data: Factorized) -> np.ndarray:
 
 
 def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """Probability that each customer is still alive at the end of the window.
+    """``P(alive | x, t_x, T)`` per customer, in ``[0, 1]``.
 
-    Parameters
-    ----------
-    params : tuple of float
-        ``(r, alpha, s, beta)``.
-    x, t_x, T : numpy.ndarray
-        Repeat purchases, recency and age in weeks.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``P(alive | x, t_x, T)`` per customer, in ``[0, 1]``.
+    As :func:`kam_analysis.churn.bg_nbd.p_alive`, with ``params = (r, alpha, s, beta)``.
     """
     log_a0_ = log_a0(log_hyp_term(params, x, t_x), log_hyp_term(params, x, T))
     return expit(-_log_alive_ratio(params, x, T, log_a0_))
@@ -123,23 +101,12 @@ def p_alive(params: Params, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np
 
 def expected_purchases(params: Params, t: float, x: np.ndarray, t_x: np.ndarray,
                        T: np.ndarray) -> np.ndarray:
-    """Expected purchases of each customer in the next ``t`` weeks.
+    """Expected purchases ``E[X(T, T + t) | x, t_x, T]`` of each customer in the next
+    ``t`` weeks (Fader & Hardie 2005, eq. 41: ``P(alive)`` times the expected purchases
+    of a customer alive at ``T``).
 
-    Parameters
-    ----------
-    params : tuple of float
-        ``(r, alpha, s, beta)``.
-    t : float
-        Horizon in weeks, ``>= 0``.
-    x, t_x, T : numpy.ndarray
-        Repeat purchases, recency and age in weeks.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``E[X(T, T + t) | x, t_x, T]`` per customer
-        (Fader & Hardie 2005, eq. 41: ``P(alive)`` times the expected purchases of
-        a customer alive at ``T``).
+    As :func:`kam_analysis.churn.bg_nbd.expected_purchases`, with
+    ``params = (r, alpha, s, beta)``.
     """
     r, alpha, s, beta = params
     log_ratio = np.log((beta + T) / (beta + T + t))  # <= 0
