@@ -4,7 +4,7 @@ windows, revenue and margin, one customer's periods and products, filter values.
 The analysis engine (:mod:`kam_analysis.analysis`) calls these with the cursor of
 its one ``db.read()`` snapshot. Measures and period units are validated against
 :mod:`kam_analysis.vocabulary`; every value is a bound (named) parameter. Each
-query is a template run by :func:`_frame` (or :func:`_bind` for Arrow), which
+query is a template bound by :func:`_bind` (and run by :func:`_frame`), which
 validates the measure and period, binds the filters and picks the source rows.
 """
 
@@ -28,6 +28,9 @@ from kam_analysis.db.figures_sql import (
 from kam_analysis.db.sources import FILTERS_SQL, filter_params, source_sql
 from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
 from kam_analysis.vocabulary import FILTER_FIELDS, MEASURES, PERIODS
+
+#: The optional filters of a query: field -> accepted values.
+_Filters = dict[str, Iterable[str]] | None
 
 # Placeholders of every template below: {src} the filtered source rows, {col}
 # the validated measure column, {filters} the filters on the transactions.
@@ -184,18 +187,9 @@ def _bind(
     return sql, params
 
 
-def _frame(
-    cur: duckdb.DuckDBPyConnection,
-    template: str,
-    dataset_id: int,
-    values: dict[str, Any],
-    filters: dict[str, Iterable[str]] | None,
-    *,
-    measure: str | None = None,
-    period: str | None = None,
-) -> pd.DataFrame:
-    """Run ``template`` (see :func:`_bind`) and return its rows as a DataFrame."""
-    sql, params = _bind(template, dataset_id, values, filters, measure=measure, period=period)
+def _frame(cur: duckdb.DuckDBPyConnection, bound: tuple[str, dict[str, Any]]) -> pd.DataFrame:
+    """Run a query bound by :func:`_bind` and return its rows as a DataFrame."""
+    sql, params = bound
     return cur.execute(sql, params).df()
 
 
@@ -259,100 +253,54 @@ def analysis_customer_stats(
     return cur.sql(sql, params=params).to_arrow_table()
 
 
-def analysis_period_values(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    measure: str,
-    start: date,
-    end: date,
-    period: str,
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
-    """Value of every customer in every period of [start, end] that has rows.
-
-    Returns
-    -------
-    DataFrame
-        customer_id, period (date of period start), value.
+def analysis_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
+                           start: date, end: date, period: str,
+                           filters: _Filters = None) -> pd.DataFrame:
+    """Value of every customer in every period of [start, end] that has rows; columns
+    customer_id, period (date of period start), value.
     """
-    return _frame(cur, _PERIOD_VALUES_SQL, dataset_id, {"start": start, "end": end}, filters,
-                  measure=measure, period=period)
+    return _frame(cur, _bind(_PERIOD_VALUES_SQL, dataset_id, {"start": start, "end": end},
+                             filters, measure=measure, period=period))
 
 
-def analysis_two_windows(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    measure: str,
-    first: tuple[date, date],
-    second: tuple[date, date],
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
-    """Each customer's value and row count in two windows (customers with rows in either).
-
-    Returns
-    -------
-    DataFrame
-        customer_id, customer_name, value_first, rows_first, value_second, rows_second.
+def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
+                         first: tuple[date, date], second: tuple[date, date],
+                         filters: _Filters = None) -> pd.DataFrame:
+    """Each customer's value and row count in two windows (customers with rows in
+    either); columns customer_id, customer_name, value_first, rows_first,
+    value_second, rows_second.
     """
     windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
-    return _frame(cur, _TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure)
+    return _frame(cur, _bind(_TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure))
 
 
-def analysis_revenue_margin(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    start: date,
-    end: date,
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
-    """Each customer's revenue and margin in [start, end] (customers with rows in it).
-
-    Returns
-    -------
-    DataFrame
-        customer_id, revenue, margin.
+def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
+                            filters: _Filters = None) -> pd.DataFrame:
+    """Each customer's revenue and margin in [start, end] (customers with rows in it); columns
+    customer_id, revenue, margin.
     """
-    return _frame(cur, _REVENUE_MARGIN_SQL, dataset_id, {"start": start, "end": end}, filters)
+    window = {"start": start, "end": end}
+    return _frame(cur, _bind(_REVENUE_MARGIN_SQL, dataset_id, window, filters))
 
 
-def customer_period_values(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    customer_id: str,
-    start: date,
-    end: date,
-    period: str,
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
-    """One customer's sums per period of [start, end] (periods with rows only).
-
-    Returns
-    -------
-    DataFrame
-        period, revenue, margin, quantity, rows.
+def customer_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, customer_id: str,
+                           start: date, end: date, period: str,
+                           filters: _Filters = None) -> pd.DataFrame:
+    """One customer's sums per period of [start, end] (periods with rows only); columns
+    period, revenue, margin, quantity, rows.
     """
-    return _frame(cur, _CUSTOMER_PERIODS_SQL, dataset_id,
-                  {"start": start, "end": end, "cid": customer_id}, filters, period=period)
+    values = {"start": start, "end": end, "cid": customer_id}
+    return _frame(cur, _bind(_CUSTOMER_PERIODS_SQL, dataset_id, values, filters, period=period))
 
 
-def customer_product_values(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    customer_id: str,
-    measure: str,
-    start: date,
-    end: date,
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
-    """One customer's products in [start, end], by value descending.
-
-    Returns
-    -------
-    DataFrame
-        category, product, value, quantity, rows, last_purchase.
+def customer_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, customer_id: str,
+                            measure: str, start: date, end: date,
+                            filters: _Filters = None) -> pd.DataFrame:
+    """One customer's products in [start, end], by value descending; columns
+    category, product, value, quantity, rows, last_purchase.
     """
-    return _frame(cur, _CUSTOMER_PRODUCTS_SQL, dataset_id,
-                  {"start": start, "end": end, "cid": customer_id}, filters, measure=measure)
+    values = {"start": start, "end": end, "cid": customer_id}
+    return _frame(cur, _bind(_CUSTOMER_PRODUCTS_SQL, dataset_id, values, filters, measure=measure))
 
 
 def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:
