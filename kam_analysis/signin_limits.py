@@ -55,15 +55,10 @@ LOCAL_ADDRESS = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Refusal:
-    """A guess refused without checking it.
-
-    Attributes
-    ----------
-    reason : str
-        ``"global"`` (process budget used up), ``"address"`` (this address's
-        budget used up) or ``"busy"`` (no turn among the concurrent checks).
-    retry_after : int
-        Whole seconds (at least 1) after which a new attempt may be checked.
+    """A guess refused without checking it: the ``reason`` is ``"global"`` (process
+    budget used up), ``"address"`` (this address's budget used up) or ``"busy"`` (no
+    turn among the concurrent checks); a new attempt may be checked after
+    ``retry_after`` whole seconds (at least 1).
     """
 
     reason: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -95,10 +96,9 @@ _FIT_CLASSES: dict[str, type[ParetoNBDFit] | type[BGNBDFit]] = {
 }
 
 
-def _log_likelihoods(model: str, params: tuple[float, float, float, float],
-                     data: Factorized) -> np.ndarray:
-    module = pareto_nbd if model == "pareto_nbd" else bg_nbd
-    return module.log_likelihood(params, data)
+def _formulas(model: str) -> ModuleType:
+    """The module with the formulas of ``model``."""
+    return pareto_nbd if model == "pareto_nbd" else bg_nbd
 
 
 def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:
@@ -107,7 +107,7 @@ def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:
     def negative_mean_log_likelihood(log_params: np.ndarray) -> float:
         params = tuple(float(v) for v in np.exp(log_params))
         with np.errstate(all="ignore"):
-            log_likelihoods = _log_likelihoods(model, params, data)
+            log_likelihoods = _formulas(model).log_likelihood(params, data)
             value = -float(np.sum(data.weights * log_likelihoods)) / total
         return value if np.isfinite(value) else 1e10
 
@@ -212,8 +212,7 @@ def p_alive(fit: ChurnFit, frequency: np.ndarray, recency: np.ndarray,
         ``P(alive)`` per customer, in ``[0, 1]``.
     """
     x, t_x, age = check_inputs(frequency, recency, T)
-    module = pareto_nbd if fit.model == "pareto_nbd" else bg_nbd
-    return module.p_alive(fit.params, x, t_x, age)
+    return _formulas(fit.model).p_alive(fit.params, x, t_x, age)
 
 
 def expected_purchases(fit: ChurnFit, frequency: np.ndarray, recency: np.ndarray,
@@ -222,10 +221,8 @@ def expected_purchases(fit: ChurnFit, frequency: np.ndarray, recency: np.ndarray
 
     Parameters
     ----------
-    fit : ParetoNBDFit or BGNBDFit
-        A fitted model.
-    frequency, recency, T : array_like
-        Per customer, in weeks.
+    fit, frequency, recency, T
+        As in :func:`p_alive`.
     t : float
         Horizon in weeks (default 13, a quarter).
 
@@ -242,8 +239,7 @@ def expected_purchases(fit: ChurnFit, frequency: np.ndarray, recency: np.ndarray
     if not (np.isfinite(t) and t >= 0):
         raise ValueError(f"the horizon t must be a finite number of weeks >= 0, got {t!r}")
     x, t_x, age = check_inputs(frequency, recency, T)
-    module = pareto_nbd if fit.model == "pareto_nbd" else bg_nbd
-    return module.expected_purchases(fit.params, float(t), x, t_x, age)
+    return _formulas(fit.model).expected_purchases(fit.params, float(t), x, t_x, age)
 
 
 def value_at_risk(value: np.ndarray, p_alive_: np.ndarray) -> np.ndarray:

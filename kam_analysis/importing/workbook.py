@@ -186,23 +186,7 @@ def list_sheets(path: str | Path, filename: str | None = None) -> tuple[str, ...
     """Return the names of the worksheets of an XLSX workbook, in workbook order.
 
     Chart sheets (which hold no cells) are left out; hidden worksheets are included.
-
-    Parameters
-    ----------
-    path : str or Path
-        The XLSX file.
-    filename : str, optional
-        The user's original file name, for messages.
-
-    Returns
-    -------
-    tuple of str
-        Worksheet names.
-
-    Raises
-    ------
-    UnsupportedFile
-        If the file is not a safe XLSX workbook.
+    ``path``, ``filename`` and the errors are those of :func:`sheet_infos`.
     """
     return tuple(s.name for s in sheet_infos(path, filename) if s.kind == "worksheet")
 
