@@ -12,7 +12,7 @@ from kam_analysis.i18n import t
 from kam_analysis.importing.errors import ImportFailed
 from kam_analysis.importing.headers import suggest_mapping
 from kam_analysis.importing.options import DEFAULT_OPTIONS, ImportOptions
-from kam_analysis.importing.sources import _open_source, _Source
+from kam_analysis.importing.sources import SourceLayout, _open_source, _Source
 from kam_analysis.importing.values import (
     _cell_text,
     _column_values,
@@ -27,8 +27,8 @@ from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
 PREVIEW_ROWS = 20
 
 
-@dataclass(frozen=True)
-class FilePreview:
+@dataclass(frozen=True, kw_only=True)
+class FilePreview(SourceLayout):
     """What :func:`inspect_file` found in a file.
 
     Attributes
@@ -57,13 +57,6 @@ class FilePreview:
     """
 
     filename: str
-    format: str
-    encoding: str | None
-    delimiter: str | None
-    sheets: tuple[str, ...]
-    sheet: str | None
-    header_line: int
-    headers: tuple[str, ...]
     mapping: dict[str, str]
     missing_required: tuple[str, ...]
     date_order_ambiguous: bool
@@ -139,13 +132,7 @@ def _preview(source: _Source, options: ImportOptions, filename: str) -> FilePrev
     missing = tuple(f for f in REQUIRED_FIELDS if f not in mapping)
     return FilePreview(
         filename=filename,
-        format=source.format,
-        encoding=source.encoding,
-        delimiter=source.delimiter,
-        sheets=source.sheets,
-        sheet=source.sheet,
-        header_line=source.header_line,
-        headers=source.headers,
+        **source.layout(),
         mapping=mapping,
         missing_required=missing,
         date_order_ambiguous=bool(shape and shape.ambiguous),

@@ -10,7 +10,7 @@ import csv
 import io
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +97,10 @@ def _sniff_csv(text: str, delimiter: str | None, filename: str) -> tuple[str, in
     return choice
 
 
-@dataclass
-class _Source:
-    """A file prepared for import: headers, sample rows and how to read it all."""
+@dataclass(frozen=True)
+class SourceLayout:
+    """Where the table of a file is: format, CSV encoding and delimiter, XLSX sheets
+    and the sheet read, the 1-based header line and the (unique) headers."""
 
     format: str
     encoding: str | None
@@ -108,6 +109,16 @@ class _Source:
     sheet: str | None
     header_line: int
     headers: tuple[str, ...]
+
+    def layout(self) -> dict[str, Any]:
+        """The :class:`SourceLayout` fields of this object by name."""
+        return {f.name: getattr(self, f.name) for f in fields(SourceLayout)}
+
+
+@dataclass(frozen=True)
+class _Source(SourceLayout):
+    """A file prepared for import: headers, sample rows and how to read it all."""
+
     sample_rows: list[list[Any]]  # raw cells of the first data rows
     csv_path: Path | None = None  # UTF-8 file DuckDB reads
     temp_files: list[Path] = field(default_factory=list)
@@ -164,10 +175,9 @@ def _open_csv(path: Path, options: ImportOptions, filename: str, full: bool) -> 
     if full:
         codec = codecs.lookup(encoding).name
         if codec in ("utf-8", "utf-8-sig"):
-            source.csv_path = path
-        else:
-            source.csv_path = _transcode(path, encoding)
-            source.temp_files.append(source.csv_path)
+            return replace(source, csv_path=path)
+        csv_path = _transcode(path, encoding)
+        return replace(source, csv_path=csv_path, temp_files=[csv_path])
     return source
 
 
@@ -206,8 +216,7 @@ def _open_xlsx(path: Path, options: ImportOptions, filename: str, full: bool) ->
             except UnsupportedFile as exc:
                 raise ImportFailed(str(exc)) from None
 
-        source.table_rows = data_rows
-        source.table_first_line = header_idx + 2
+        return replace(source, table_rows=data_rows, table_first_line=header_idx + 2)
     return source
 
 
