@@ -155,10 +155,8 @@ def save_dossier(
 
     Parameters
     ----------
-    db : Database
-        The database.
-    customer_id : str
-        The customer id.
+    db, customer_id
+        As in :func:`get_dossier`.
     general, competitors, next_steps : str
         Free texts (at most 20,000 characters each).
     decision_makers : iterable of mappings
@@ -219,10 +217,8 @@ def add_event(
 
     Parameters
     ----------
-    db : Database
-        The database.
-    customer_id : str
-        The customer id.
+    db, customer_id
+        As in :func:`get_dossier`.
     event_date : date
         When it happened.
     kind : str

@@ -101,13 +101,8 @@ def _delete_dataset_rows(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> Non
 
 
 def delete_dataset(db: Database, name: str) -> None:
-    """Delete the dataset called ``name`` and all its rows.
-
-    Raises
-    ------
-    DatasetNotFoundError
-        If there is no such dataset.
-    """
+    """Delete the dataset called ``name`` and all its rows (raises
+    :class:`DatasetNotFoundError` as :func:`get_dataset` does)."""
     with db.write() as cur:
         info = dataset_in(cur, name)
         _delete_dataset_rows(cur, info.dataset_id)

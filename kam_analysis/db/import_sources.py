@@ -22,12 +22,10 @@ class ImportColumn:
 
     Attributes
     ----------
-    field : str
-        Canonical field name (one of :data:`kam_analysis.vocabulary.FIELD_NAMES`).
-    index : int
-        0-based position of the source column.
-    header : str
-        The source header, used only inside messages (a bound value).
+    field, index, header
+        The canonical field name (one of :data:`kam_analysis.vocabulary.FIELD_NAMES`),
+        the 0-based position of the source column and its header (used only inside
+        messages, as a bound value).
     decimal : str
         Numbers: the decimal separator, ``","`` or ``"."``.
     date_formats : tuple of str

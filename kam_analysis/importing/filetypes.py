@@ -80,20 +80,22 @@ _BOMS = (
 )
 
 
-# magic -> (what it is, what to do)
-_MAGICS: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF", "a PDF document", "export the data from the source system as CSV or XLSX"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image", "upload the data as CSV or XLSX instead"),
-    (b"\xff\xd8\xff", "a JPEG image", "upload the data as CSV or XLSX instead"),
-    (b"GIF87a", "a GIF image", "upload the data as CSV or XLSX instead"),
-    (b"GIF89a", "a GIF image", "upload the data as CSV or XLSX instead"),
-    (b"II*\x00", "a TIFF image", "upload the data as CSV or XLSX instead"),
-    (b"MM\x00*", "a TIFF image", "upload the data as CSV or XLSX instead"),
-    (b"\x1f\x8b", "a gzip-compressed file", "decompress it and upload the CSV or XLSX inside"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and upload the CSV or XLSX inside"),
-    (b"Rar!\x1a\x07", "a RAR archive", "extract it and upload the CSV or XLSX inside"),
-    (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it and upload the CSV or XLSX inside"),
-    (b"SQLite format 3\x00", "an SQLite database", "export the table as CSV and upload that"),
+_AS_TABLE = "upload the data as CSV or XLSX instead"
+_DECOMPRESS = "decompress it and upload the CSV or XLSX inside"
+_EXTRACT = "extract it and upload the CSV or XLSX inside"
+
+# (magics, what it is, what to do)
+_MAGICS: tuple[tuple[tuple[bytes, ...], str, str], ...] = (
+    ((b"%PDF",), "a PDF document", "export the data from the source system as CSV or XLSX"),
+    ((b"\x89PNG\r\n\x1a\n",), "a PNG image", _AS_TABLE),
+    ((b"\xff\xd8\xff",), "a JPEG image", _AS_TABLE),
+    ((b"GIF87a", b"GIF89a"), "a GIF image", _AS_TABLE),
+    ((b"II*\x00", b"MM\x00*"), "a TIFF image", _AS_TABLE),
+    ((b"\x1f\x8b",), "a gzip-compressed file", _DECOMPRESS),
+    ((b"7z\xbc\xaf\x27\x1c",), "a 7-Zip archive", _EXTRACT),
+    ((b"Rar!\x1a\x07",), "a RAR archive", _EXTRACT),
+    ((b"\xfd7zXZ\x00",), "an xz-compressed file", _DECOMPRESS),
+    ((b"SQLite format 3\x00",), "an SQLite database", "export the table as CSV and upload that"),
 )
 
 
@@ -152,13 +154,11 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
         return "xlsx"
     if head.startswith(_CFB_MAGIC):
         raise _cfb_refusal(path, name)
-    for magic, what, todo in _MAGICS:
-        if head.startswith(magic):
+    for magics, what, todo in _MAGICS:
+        if head.startswith(magics):
             raise _refuse(name, what, todo)
     if _BZIP2.match(head):
-        raise _refuse(
-            name, "a bzip2-compressed file", "decompress it and upload the CSV or XLSX inside"
-        )
+        raise _refuse(name, "a bzip2-compressed file", _DECOMPRESS)
     _check_text(head, name)
     return "csv"
 

@@ -95,15 +95,9 @@ class _Plan:
     line_map: LineMapper | None
 
 
-def import_file(
-    db: Database,
-    path: str | Path,
-    dataset: str,
-    options: ImportOptions = DEFAULT_OPTIONS,
-    *,
-    filename: str | None = None,
-    progress: Progress | None = None,
-) -> ImportResult:
+def import_file(db: Database, path: str | Path, dataset: str,
+                options: ImportOptions = DEFAULT_OPTIONS, *, filename: str | None = None,
+                progress: Progress | None = None) -> ImportResult:
     """Import a sales file as dataset ``dataset`` (replacing one of that name atomically).
 
     Parameters

@@ -52,13 +52,8 @@ def _convert_row(row: list[object]) -> list[object]:
     return out
 
 
-def iter_sheet_rows(
-    path: str | Path,
-    sheet: str | None = None,
-    *,
-    max_rows: int | None = None,
-    filename: str | None = None,
-) -> Iterator[list[object]]:
+def iter_sheet_rows(path: str | Path, sheet: str | None = None, *, max_rows: int | None = None,
+                    filename: str | None = None) -> Iterator[list[object]]:
     """Yield the rows of one worksheet, after the safety checks (see :func:`read_sheet`).
 
     The reader keeps the sheet in its compact native form (32 bytes per cell);
