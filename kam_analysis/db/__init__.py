@@ -19,9 +19,9 @@ from kam_analysis.db.datasets import (
 from kam_analysis.db.errors import DatabaseLockedError, DatasetNotFoundError, StorageError
 from kam_analysis.db.schema import SCHEMA_VERSION
 
-__all__ = [
+__all__ = (
     "SCHEMA_VERSION", "Database", "DatabaseLockedError", "DatasetInfo", "DatasetNotFoundError",
     "StorageError", "default_db_path", "delete_dataset", "get_dataset", "import_rejects",
     "list_datasets", "open_database", "replace_dataset", "schema_version",
     "validate_dataset_name",
-]
+)
