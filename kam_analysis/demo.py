@@ -16,6 +16,7 @@ manager meets in real ERP exports:
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,37 @@ def generate_demo(
     start = date(end.year - years, end.month, 1) + timedelta(days=32)
     start = start.replace(day=1)
     days = (end - start).days + 1
+    people = _customers(rng, customers)
+    categories = list(_CATEGORIES)
+    cat_pref = rng.dirichlet(np.ones(len(categories)) * 0.6, size=customers)
+    prices = {p: float(rng.uniform(8, 400)) for c in categories for p in _CATEGORIES[c][1]}
 
+    frames = []
+    doc_no = 500000
+    for i in range(customers):
+        behaviour = people["behaviour"][i]
+        for off in _order_days(rng, behaviour, start, days):
+            doc_no += 1
+            n_lines = int(rng.integers(1, 6))
+            cats = rng.choice(categories, size=n_lines, p=cat_pref[i])
+            for cat in cats:
+                product = str(rng.choice(_CATEGORIES[cat][1]))
+                qty = float(max(1, round(rng.gamma(2.0, 4.0 * people["size"][i]))))
+                revenue = round(qty * prices[product] * rng.uniform(0.9, 1.1), 2)
+                rate = _CATEGORIES[cat][0] + rng.normal(0, 0.04)
+                frames.append(
+                    (people["ids"][i], people["names"][i], start + timedelta(days=int(off)),
+                     revenue, round(revenue * rate, 2), qty, product, cat,
+                     people["region"][i], people["manager"][i], f"INV-{doc_no}")
+                )
+    columns = ["customer_id", "customer_name", "order_date", "revenue", "margin", "quantity",
+               "product", "category", "region", "manager", "document_id"]
+    df = pd.DataFrame.from_records(frames, columns=columns)
+    return _with_credit_notes(df, seed, end)
+
+
+def _customers(rng: np.random.Generator, customers: int) -> dict[str, Any]:
+    """Ids, names, size, behaviour, region and manager of every customer."""
     ids = [f"{10001 + i:06d}" for i in range(customers)]
     names = _customer_names(rng, customers)
     # Size: lognormal long tail, with customer 0 made dominant.
@@ -84,52 +115,41 @@ def generate_demo(
     behaviour[0] = "steady"
     region = rng.choice(_REGIONS, size=customers)
     manager = rng.choice(_MANAGERS, size=customers)
+    return {"ids": ids, "names": names, "size": size, "behaviour": behaviour,
+            "region": region, "manager": manager}
 
-    categories = list(_CATEGORIES)
-    cat_pref = rng.dirichlet(np.ones(len(categories)) * 0.6, size=customers)
-    prices = {p: float(rng.uniform(8, 400)) for c in categories for p in _CATEGORIES[c][1]}
 
-    frames = []
-    doc_no = 500000
-    for i in range(customers):
-        first, last = 0, days - 1
-        if behaviour[i] == "new":
-            first = int(rng.integers(days - 150, days - 20))
-        elif behaviour[i] == "stopped":
-            last = int(rng.integers(days // 4, days - 300))
-        else:
-            first = int(rng.integers(0, days // 3)) if rng.random() < 0.3 else 0
-        span = max(last - first + 1, 1)
-        orders_per_year = {"steady": 18, "seasonal": 10, "irregular": 4, "new": 14, "stopped": 10}
-        n_orders = max(1, int(rng.poisson(orders_per_year[behaviour[i]] * span / 365 + 0.5)))
-        if behaviour[i] == "steady":
-            offsets = np.linspace(first, last, n_orders) + rng.normal(0, 4, n_orders)
-        elif behaviour[i] == "seasonal":
-            candidates = np.arange(first, last + 1)
-            month = np.array([(start + timedelta(days=int(d))).month for d in candidates])
-            weight = np.where(np.isin(month, (3, 4, 5, 9, 10)), 6.0, 0.3)
-            offsets = rng.choice(candidates, size=n_orders, p=weight / weight.sum())
-        else:
-            offsets = rng.uniform(first, last + 1, n_orders)
-        offsets = np.clip(np.round(offsets), first, last).astype(int)
-        for off in np.sort(offsets):
-            doc_no += 1
-            n_lines = int(rng.integers(1, 6))
-            cats = rng.choice(categories, size=n_lines, p=cat_pref[i])
-            for cat in cats:
-                product = str(rng.choice(_CATEGORIES[cat][1]))
-                qty = float(max(1, round(rng.gamma(2.0, 4.0 * size[i]))))
-                revenue = round(qty * prices[product] * rng.uniform(0.9, 1.1), 2)
-                rate = _CATEGORIES[cat][0] + rng.normal(0, 0.04)
-                frames.append(
-                    (ids[i], names[i], start + timedelta(days=int(off)), revenue,
-                     round(revenue * rate, 2), qty, product, cat, region[i], manager[i],
-                     f"INV-{doc_no}")
-                )
-    columns = ["customer_id", "customer_name", "order_date", "revenue", "margin", "quantity",
-               "product", "category", "region", "manager", "document_id"]
-    df = pd.DataFrame.from_records(frames, columns=columns)
-    # A few credit notes: returns are negative rows that stay negative.
+#: Orders per year of each behaviour.
+_ORDERS_PER_YEAR = {"steady": 18, "seasonal": 10, "irregular": 4, "new": 14, "stopped": 10}
+
+
+def _order_days(rng: np.random.Generator, behaviour: str, start: date,
+                days: int) -> np.ndarray:
+    """The sorted day offsets (from ``start``) of one customer's orders."""
+    first, last = 0, days - 1
+    if behaviour == "new":
+        first = int(rng.integers(days - 150, days - 20))
+    elif behaviour == "stopped":
+        last = int(rng.integers(days // 4, days - 300))
+    else:
+        first = int(rng.integers(0, days // 3)) if rng.random() < 0.3 else 0
+    span = max(last - first + 1, 1)
+    n_orders = max(1, int(rng.poisson(_ORDERS_PER_YEAR[behaviour] * span / 365 + 0.5)))
+    if behaviour == "steady":
+        offsets = np.linspace(first, last, n_orders) + rng.normal(0, 4, n_orders)
+    elif behaviour == "seasonal":
+        candidates = np.arange(first, last + 1)
+        month = np.array([(start + timedelta(days=int(d))).month for d in candidates])
+        weight = np.where(np.isin(month, (3, 4, 5, 9, 10)), 6.0, 0.3)
+        offsets = rng.choice(candidates, size=n_orders, p=weight / weight.sum())
+    else:
+        offsets = rng.uniform(first, last + 1, n_orders)
+    return np.sort(np.clip(np.round(offsets), first, last).astype(int))
+
+
+def _with_credit_notes(df: pd.DataFrame, seed: int, end: date) -> pd.DataFrame:
+    """Add a few credit notes (returns: negative rows that stay negative), sort the
+    rows and number their ``source_line``."""
     returns = df.sample(frac=0.01, random_state=seed).copy()
     returns["revenue"] = -returns["revenue"].round(2)
     returns["margin"] = -returns["margin"]
