@@ -23,7 +23,13 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kam_analysis.analysis import analyze
-from kam_analysis.db import DatasetNotFoundError, open_database, replace_dataset
+from kam_analysis.db import (
+    Database,
+    DatasetNotFoundError,
+    list_datasets,
+    open_database,
+    replace_dataset,
+)
 
 
 def _frame(rows: int, seed: int, customers: int = 3_000) -> pd.DataFrame:
@@ -49,7 +55,7 @@ def _mib(n: float) -> str:
     return f"{n / 2**20:8.1f} MiB"
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replacements", type=int, default=100)
     parser.add_argument("--rows", type=int, default=200_000)
@@ -57,14 +63,93 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=0,
                         help="threads running analyze() on the dataset meanwhile, like "
                              "app sessions open during the re-imports")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def _baseline(db: Database, versions: list[pd.DataFrame]) -> list[float]:
+    """analyze() with no import running, in the same process: ten durations."""
+    replace_dataset(db, "Sales", [versions[0]])
+    baseline = []
+    for _ in range(10):
+        t0 = time.perf_counter()
+        analyze(db, "Sales")
+        baseline.append(time.perf_counter() - t0)
+    return baseline
+
+
+def _start_readers(db: Database, n: int, stop: threading.Event,
+                   durations: list[float]) -> list[threading.Thread]:
+    """Start ``n`` threads running analyze() until ``stop``, noting each duration."""
+    def reader() -> None:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                analyze(db, "Sales")
+                durations.append(time.perf_counter() - t0)
+            except DatasetNotFoundError:
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=reader, daemon=True) for _ in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def _replace_many(db: Database, versions: list[pd.DataFrame], args: argparse.Namespace,
+                  path: Path) -> list[tuple[int, int, int]]:
+    """Replace "Sales" ``args.replacements`` times; print and return (i, file size, RSS)
+    every ``args.every`` replacements."""
+    proc = psutil.Process()
+    wal = Path(f"{path}.wal")
+    figures = []
+    last = time.perf_counter()
+    for i in range(1, args.replacements + 1):
+        replace_dataset(db, "Sales", [versions[i % 2]], source=f"export-{i}.csv")
+        if i % args.every == 0:
+            gc.collect()
+            now = time.perf_counter()
+            size = path.stat().st_size
+            wal_size = wal.stat().st_size if wal.exists() else 0
+            rss = proc.memory_info().rss
+            figures.append((i, size, rss))
+            print(f"{i:>6} {_mib(size)} {_mib(wal_size)} {_mib(rss)} "
+                  f"{(now - last) / args.every:>10.2f}", flush=True)
+            last = now
+    return figures
+
+
+def _print_readers(readers: int, baseline: list[float], durations: list[float],
+                   seconds_per_import: float) -> None:
+    base = float(np.median(baseline))
+    during = np.array(durations)
+    print(f"{readers} reader threads ran analyze() {len(during)} times meanwhile")
+    print(f"analyze() alone: median {base:.3f} s; during the imports: median "
+          f"{np.median(during):.3f} s ({np.median(during) / base:.1f}x), "
+          f"p95 {np.percentile(during, 95):.3f} s, max {during.max():.3f} s "
+          f"({during.max() / base:.1f}x); an import takes "
+          f"{seconds_per_import:.2f} s")
+
+
+def _print_growth(figures: list[tuple[int, int, int]]) -> None:
+    first_i, first_size, first_rss = figures[0]
+    _, last_size, last_rss = figures[-1]
+    half = figures[len(figures) // 2]
+    print(f"file size: after {first_i}: {_mib(first_size).strip()}, after "
+          f"{half[0]}: {_mib(half[1]).strip()}, after {figures[-1][0]}: "
+          f"{_mib(last_size).strip()}  (last/first = {last_size / first_size:.2f}, "
+          f"last/middle = {last_size / half[1]:.2f})")
+    print(f"RSS:       after {first_i}: {_mib(first_rss).strip()}, after "
+          f"{half[0]}: {_mib(half[2]).strip()}, after {figures[-1][0]}: "
+          f"{_mib(last_rss).strip()}  (last/first = {last_rss / first_rss:.2f}, "
+          f"last/middle = {last_rss / half[2]:.2f})")
+
+
+def main() -> None:
+    args = _parse_args()
     # Two versions, alternating, like a weekly re-import of a slightly different export.
     versions = [_frame(args.rows, 1), _frame(args.rows, 2)]
-    proc = psutil.Process()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "soak.duckdb"
-        wal = Path(f"{path}.wal")
         db = open_database(path)
         replace_dataset(db, "Other dataset", [versions[0].head(20_000)])  # must survive
         print(f"soak: {args.replacements} replacements of {args.rows:,} rows, "
@@ -72,70 +157,20 @@ def main() -> None:
         print(f"{'after':>6} {'file':>13} {'wal':>13} {'rss':>13} {'s/replace':>10}")
         stop = threading.Event()
         durations: list[float] = []
-        baseline: list[float] = []
-        if args.readers:
-            # Baseline: analyze() with no import running, in the same process.
-            replace_dataset(db, "Sales", [versions[0]])
-            for _ in range(10):
-                t0 = time.perf_counter()
-                analyze(db, "Sales")
-                baseline.append(time.perf_counter() - t0)
-
-        def reader() -> None:
-            while not stop.is_set():
-                t0 = time.perf_counter()
-                try:
-                    analyze(db, "Sales")
-                    durations.append(time.perf_counter() - t0)
-                except DatasetNotFoundError:
-                    time.sleep(0.01)
-
-        threads = [threading.Thread(target=reader, daemon=True) for _ in range(args.readers)]
-        for t in threads:
-            t.start()
-        figures = []
+        baseline = _baseline(db, versions) if args.readers else []
+        threads = _start_readers(db, args.readers, stop, durations)
         started = time.perf_counter()
-        last = started
-        for i in range(1, args.replacements + 1):
-            replace_dataset(db, "Sales", [versions[i % 2]], source=f"export-{i}.csv")
-            if i % args.every == 0:
-                gc.collect()
-                now = time.perf_counter()
-                size = path.stat().st_size
-                wal_size = wal.stat().st_size if wal.exists() else 0
-                rss = proc.memory_info().rss
-                figures.append((i, size, rss))
-                print(f"{i:>6} {_mib(size)} {_mib(wal_size)} {_mib(rss)} "
-                      f"{(now - last) / args.every:>10.2f}", flush=True)
-                last = now
+        figures = _replace_many(db, versions, args, path)
         stop.set()
         for t in threads:
             t.join()
         if args.readers:
-            base = float(np.median(baseline))
-            during = np.array(durations)
-            print(f"{args.readers} reader threads ran analyze() {len(during)} times meanwhile")
-            print(f"analyze() alone: median {base:.3f} s; during the imports: median "
-                  f"{np.median(during):.3f} s ({np.median(during) / base:.1f}x), "
-                  f"p95 {np.percentile(during, 95):.3f} s, max {during.max():.3f} s "
-                  f"({during.max() / base:.1f}x); an import takes "
-                  f"{(time.perf_counter() - started) / args.replacements:.2f} s")
-        from kam_analysis.db import list_datasets
-
+            _print_readers(args.readers, baseline, durations,
+                           (time.perf_counter() - started) / args.replacements)
         names = [d.name for d in list_datasets(db)]
         db.close()
         assert names == ["Other dataset", "Sales"], names
-        first_i, first_size, first_rss = figures[0]
-        _, last_size, last_rss = figures[-1]
-        half = figures[len(figures) // 2]
-        print(f"file size: after {first_i}: {_mib(first_size).strip()}, after "
-              f"{half[0]}: {_mib(half[1]).strip()}, after {figures[-1][0]}: "
-              f"{_mib(last_size).strip()}  (last/first = {last_size / first_size:.2f}, "
-              f"last/middle = {last_size / half[1]:.2f})")
-        print(f"RSS:       after {first_i}: {_mib(first_rss).strip()}, after "
-              f"{half[0]}: {_mib(half[2]).strip()}, after {figures[-1][0]}: "
-              f"{_mib(last_rss).strip()}  (last/first = {last_rss / first_rss:.2f}, "
-              f"last/middle = {last_rss / half[2]:.2f})")
+        _print_growth(figures)
         print(f"total {time.perf_counter() - started:.1f} s")
 
 
