@@ -226,3 +226,39 @@ def test_pages_holds_only_registered_pages_and_no_private_streamlit_api() -> Non
         if (found := _private_streamlit_imports(path))
     }
     assert offenders == {}
+
+
+#: The most lines a module, and a function, may have (the project's guide).
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def _code_files() -> list[Path]:
+    """Every module of the engine, the UI, the pages, the entry point and the benchmarks."""
+    folders = ("kam_analysis", "ui", "pages", "benchmarks")
+    files = [ROOT / "app.py", *(p for folder in folders for p in (ROOT / folder).rglob("*.py"))]
+    return sorted(p for p in files if "__pycache__" not in p.parts)
+
+
+def test_no_module_over_600_lines() -> None:
+    """Each module at most :data:`MAX_MODULE_LINES` lines."""
+    offenders = {
+        str(path.relative_to(ROOT)): n
+        for path in _code_files()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not offenders, f"modules over {MAX_MODULE_LINES} lines: {offenders}"
+
+
+def test_no_function_over_80_lines() -> None:
+    """Each function (or method) at most :data:`MAX_FUNCTION_LINES` lines, decorators
+    not counted: ``end_lineno - lineno + 1``."""
+    offenders = {}
+    for path in _code_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    name = f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+                    offenders[name] = length
+    assert not offenders, f"functions over {MAX_FUNCTION_LINES} lines: {offenders}"
