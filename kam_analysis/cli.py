@@ -13,8 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from kam_analysis.analysis import AnalysisParams
+from kam_analysis.analysis import Analysis, AnalysisParams, KeyRule
 from kam_analysis.db import StorageError, list_datasets, open_database
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import MEASURES
@@ -89,7 +90,19 @@ def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
         xyz_metric=args.xyz_metric,
         xyz_limits=_parse_pair(args.xyz, "--xyz") if args.xyz else None,
         period=args.period,
+        key_rule=KeyRule(capacity=args.capacity),
     )
+
+
+def _capacity(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            t("--capacity needs a whole number >= 0, got {text!r}.", text=text))
+    return value
 
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +125,30 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                                "frequency)"))
     parser.add_argument("--period", default="month", choices=("week", "month", "quarter"),
                         help=t("XYZ period (default: month)"))
+    parser.add_argument("--capacity", type=_capacity, default=KeyRule().capacity,
+                        help=t("at most this many key accounts (default 50, 0 = no limit)"))
+
+
+def _computed_limits(result: Analysis) -> dict[str, float] | None:
+    """The computed ABC limits as effort and yield (``None`` when the fixed ones applied)."""
+    points = result.computed_limits
+    if points is None:
+        return None
+    return {"a_effort": points["A"]["effort"], "a_yield": points["A"]["yield"],
+            "b_effort": points["C"]["effort"], "b_yield": points["C"]["yield"]}
+
+
+def _print_notes(result: Analysis) -> None:
+    """Print the computed ABC limits and the capacity note, when there are any."""
+    from kam_analysis.analysis import capacity_text
+
+    limits = _computed_limits(result)
+    if limits is not None:
+        print(t("Computed ABC limits: A up to {a_effort} of the customers ({a_yield} of the "
+                "value), B up to {b_effort} ({b_yield}).",
+                **{k: f"{v:.1%}" for k, v in limits.items()}))
+    if result.capacity_note is not None:
+        print(capacity_text(result.capacity_note))
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -127,8 +164,43 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if not args.all:
         customers = customers[customers["key_account"].to_numpy(dtype=bool)]
     write_table(customers[list(EXPORT_COLUMNS)], out)
-    print(t("{n} customers written to {path}.", n=len(customers), path=str(out)))
+    print(t("{n} customers written to {path}.", n=f"{len(customers):,}", path=str(out)))
+    _print_notes(result)
     return 0
+
+
+def concentration_figures(result: Analysis) -> dict[str, Any]:
+    """The figures ``concentration`` prints: the concentration over P, the customers with
+    rows in the window, the net total, the key accounts and (computed method) the limits.
+
+    Parameters
+    ----------
+    result : Analysis
+        A result of :func:`kam_analysis.analysis.analyze`.
+
+    Returns
+    -------
+    dict
+        JSON-ready figures (names as in ``docs/definitions.md``).
+    """
+    c = result.customers
+    figures = result.concentration.to_dict()
+    figures.update({
+        "customers_all": len(c),
+        "non_positive": int(c["non_positive"].sum()),
+        "net_total": float(c["value"].sum()),
+        "key_accounts": int(c["key_account"].sum()),
+        "key_wanted": result.key_wanted,
+        "capacity": result.params.key_rule.capacity,
+        "capacity_note": (None if result.capacity_note is None
+                          else result.capacity_note.to_dict()),
+    })
+    if result.params.abc_method == "computed":
+        figures["abc_limits"] = _computed_limits(result)
+    figures["window_start"] = result.window[0].isoformat()
+    figures["window_end"] = result.window[1].isoformat()
+    figures["measure"] = result.params.measure
+    return figures
 
 
 def cmd_concentration(args: argparse.Namespace) -> int:
@@ -136,21 +208,23 @@ def cmd_concentration(args: argparse.Namespace) -> int:
     from kam_analysis.analysis import analyze
 
     result = analyze(open_database(args.db), args.dataset, _analysis_params(args))
-    figures = result.concentration.to_dict()
-    figures["window_start"] = result.window[0].isoformat()
-    figures["window_end"] = result.window[1].isoformat()
-    figures["measure"] = result.params.measure
+    figures = concentration_figures(result)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
     for key, value in figures.items():
+        if key in ("capacity_note", "abc_limits"):
+            continue  # printed in words below
         if isinstance(value, float):
             value = f"{value:,.4f}"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
         elif isinstance(value, list):
             value = ", ".join(value) or "-"
         elif isinstance(value, dict):
             value = ", ".join(f"top {k}: {v:,.2f}" for k, v in value.items())
         print(f"{key:<20} {value}")
+    _print_notes(result)
     return 0
 
 

@@ -189,6 +189,42 @@ def _export_frame(customers: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _parameters(analysis: Analysis) -> list[tuple[str, Any]]:
+    """The rows of the "Parameters" sheet: what the analysis ran with and found limits."""
+    from kam_analysis.analysis.key_accounts import capacity_text
+
+    p = analysis.params
+    prm: list[tuple[str, Any]] = [
+        ("dataset", analysis.dataset.name),
+        ("window_start", analysis.window[0].isoformat()),
+        ("window_end", analysis.window[1].isoformat()),
+        ("measure", p.measure),
+        ("regions", ", ".join(p.filters.regions)),
+        ("managers", ", ".join(p.filters.managers)),
+        ("categories", ", ".join(p.filters.categories)),
+        ("products", ", ".join(p.filters.products)),
+        ("abc_method", p.abc_method),
+        ("abc_limit_a", analysis.abc_limits[0]),
+        ("abc_limit_b", analysis.abc_limits[1]),
+        ("xyz_metric", p.xyz_metric),
+        ("xyz_limits", "" if p.xyz_limits is None else f"{p.xyz_limits[0]} / {p.xyz_limits[1]}"),
+        ("period", p.period),
+        ("key_rule", repr(p.key_rule)),
+        ("key_capacity", p.key_rule.capacity),
+        ("key_wanted", analysis.key_wanted),
+        ("key_accounts", int(analysis.customers["key_account"].sum())),
+        ("capacity_note", "" if analysis.capacity_note is None
+         else capacity_text(analysis.capacity_note)),
+        ("lost_after_days", p.lost_after_days),
+        ("lost_gap_factor", p.lost_gap_factor),
+    ]
+    if analysis.computed_limits:
+        for point, fig in analysis.computed_limits.items():
+            prm.append((f"computed_{point}_effort", fig["effort"]))
+            prm.append((f"computed_{point}_yield", fig["yield"]))
+    return prm
+
+
 def workbook_bytes(analysis: Analysis, migration: Migration | None = None) -> bytes:
     """Return a formatted XLSX of an analysis.
 
@@ -218,31 +254,7 @@ def workbook_bytes(analysis: Analysis, migration: Migration | None = None) -> by
     rows = [(k, v) for k, v in conc.items()]
     rows += [(f"revenue_at_risk_top{k}", v) for k, v in risk.items()]
     book.pairs(t("Concentration"), rows)
-    p = analysis.params
-    prm: list[tuple[str, Any]] = [
-        ("dataset", analysis.dataset.name),
-        ("window_start", analysis.window[0].isoformat()),
-        ("window_end", analysis.window[1].isoformat()),
-        ("measure", p.measure),
-        ("regions", ", ".join(p.filters.regions)),
-        ("managers", ", ".join(p.filters.managers)),
-        ("categories", ", ".join(p.filters.categories)),
-        ("products", ", ".join(p.filters.products)),
-        ("abc_method", p.abc_method),
-        ("abc_limit_a", analysis.abc_limits[0]),
-        ("abc_limit_b", analysis.abc_limits[1]),
-        ("xyz_metric", p.xyz_metric),
-        ("xyz_limits", "" if p.xyz_limits is None else f"{p.xyz_limits[0]} / {p.xyz_limits[1]}"),
-        ("period", p.period),
-        ("key_rule", repr(p.key_rule)),
-        ("lost_after_days", p.lost_after_days),
-        ("lost_gap_factor", p.lost_gap_factor),
-    ]
-    if analysis.computed_limits:
-        for point, fig in analysis.computed_limits.items():
-            prm.append((f"computed_{point}_effort", fig["effort"]))
-            prm.append((f"computed_{point}_yield", fig["yield"]))
-    book.pairs(t("Parameters"), prm)
+    book.pairs(t("Parameters"), _parameters(analysis))
     if migration is not None:
         book.table(t("Migration"), migration.matrix)
     book.close()

@@ -79,7 +79,8 @@ KEY_REASONS: tuple[str, ...] = ("share", "cumulative", "annual_value", "top_n", 
 #: Account types: the computed ones, then the hand-set ones.
 ACCOUNT_TYPES: tuple[str, ...] = ("breadwinner", "perspective", *MANUAL_TAGS)
 #: Per-customer flags.
-CUSTOMER_FLAGS: tuple[str, ...] = ("non_positive", "short_history", "lost", "at_risk")
+CUSTOMER_FLAGS: tuple[str, ...] = ("non_positive", "short_history", "lost", "at_risk",
+                                   "over_capacity")
 #: Single-customer dependency flags of the concentration analysis.
 DEPENDENCY_FLAGS: tuple[str, ...] = ("major_customer", "critical_dependency", "mono_client")
 
@@ -103,6 +104,7 @@ CODE_LABELS: dict[str, str] = {
     "short_history": "short history",
     "lost": "lost",
     "at_risk": "at risk",
+    "over_capacity": "over the key-account capacity",
     # concentration flags
     "major_customer": "major customer (≥ 10 %)",
     "critical_dependency": "critical dependency (> 20 %)",

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.analysis import KeyRule, get_tags, set_tags
+from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import MANUAL_TAGS
 from ui import access, calls, errors, masking, navigation, sidebar, state
@@ -47,6 +47,11 @@ with st.expander(t("Key-account rule"), expanded=False), st.form("ka_rule_form")
                                  key="ka_annual")
         use_top = st.checkbox(t("Top N customers"), rule.top_n is not None, key="ka_use_top")
         top_n = st.number_input(t("N"), 1, 100_000, int(rule.top_n or 20), 1, key="ka_top")
+        capacity = st.number_input(
+            t("Capacity: at most this many key accounts (0 = no limit)"), 0, 100_000,
+            int(rule.capacity), 10, key="ka_capacity",
+            help=t("When the rule selects more, only the highest-ranked are key accounts; a "
+                   "customer with 10 % or more of the value always is."))
         lost_days = st.number_input(t("Lost after days without purchase"), 1, 3650,
                                     int(settings["lost_after_days"]), 30, key="ka_lost_days")
         gap_factor = st.number_input(t("... or after this many usual gaps"), 1.0, 20.0,
@@ -59,6 +64,7 @@ if applied:
         annual_value=float(annual) if use_annual else None,
         top_n=int(top_n) if use_top else None,
         class_a=bool(use_class_a),
+        capacity=int(capacity),
     )
     shared.update_settings(key_rule=new_rule, lost_after_days=int(lost_days),
                        lost_gap_factor=float(gap_factor))
@@ -81,6 +87,8 @@ m[0].metric(t("Key accounts"), f"{len(keys):,}")
 m[1].metric(t("Their share"), fmt.fmt_pct(c.key_share), help=t("Healthy: 30-55 %."))
 m[1].caption(fmt.label(c.key_share_band))
 m[2].metric(t("Their value"), fmt.fmt_value(keys["value"].sum(), ctx))
+if result.capacity_note is not None:
+    st.warning(capacity_text(result.capacity_note), icon=":material/groups:")
 
 
 def _table(frame: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:

@@ -156,7 +156,7 @@ def test_flag_columns_by_hand(portfolio) -> None:
         "G7": (True, True, False, False),
     }
     flags = ["non_positive", "short_history", "lost", "at_risk"]
-    assert list(CUSTOMER_FLAGS) == flags
+    assert list(CUSTOMER_FLAGS) == [*flags, "over_capacity"]  # over_capacity: issue 12
     for col in flags:
         assert c[col].dtype == bool
     got = {cid: tuple(bool(v) for v in row) for cid, row in c[flags].iterrows()}

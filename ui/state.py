@@ -16,6 +16,7 @@ from kam_analysis.analysis import AnalysisParams
 from kam_analysis.analysis.window import add_months
 from kam_analysis.db import DatasetInfo
 from kam_analysis.vocabulary import MEASURES, SIDEBAR_FILTERS
+from ui import settings
 
 # Session-state keys (all prefixed: sb_ = sidebar)
 K_DATASET = "sb_dataset"
@@ -36,7 +37,8 @@ WINDOW_LABELS: dict[str, str] = {
 }
 
 #: The URL query parameters the sidebar owns (pages may add their own, e.g. ``customer``).
-QUERY_KEYS: tuple[str, ...] = ("dataset", "window", "start", "end", "measure", *K_FILTER)
+QUERY_KEYS: tuple[str, ...] = ("dataset", "window", "start", "end", "measure", *K_FILTER,
+                               settings.QUERY_RULE)
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,18 @@ def read_query_params(datasets: list[DatasetInfo]) -> None:
         values = [v for v in qp.get_all(field) if v]
         if values:
             st.session_state[key] = values
+    settings.read_rule_from_url()
 
 
 def write_query_params(values: dict[str, str | list[str]]) -> None:
-    """Make the sidebar's URL parameters equal ``values`` (only changed keys are written)."""
+    """Make the sidebar's URL parameters equal ``values`` (only changed keys are written).
+
+    The key-account rule of the page settings is added when it is not the default.
+    """
     qp = st.query_params
+    rule = settings.rule_query_value()
+    if rule is not None and values:
+        values = {**values, settings.QUERY_RULE: rule}
     for key in [k for k in qp if k in QUERY_KEYS and k not in values]:
         del qp[key]
     for key, value in values.items():

@@ -11,7 +11,7 @@ Module map (each module imports only the ones above it):
 
 =================  ==================================================================
 ``params``         AnalysisParams, Filters, KeyRule, ABC/XYZ presets, validation, EPS
-``results``        Analysis, Concentration, Migration, CUSTOMER_COLUMNS
+``results``        Analysis, CapacityNote, Concentration, Migration, CUSTOMER_COLUMNS
 ``window``         the analysis window, whole-month arithmetic, period starts
 ``snapshot``       the read prelude: snapshot, dataset, validated params, window
 ``ranking``        rank order of P, shares and cumulative shares
@@ -19,7 +19,7 @@ Module map (each module imports only the ones above it):
 ``abc``            the ABC class rule (fixed and computed limits), ABC sensitivity
 ``xyz``            XYZ metric and classes, the ABC-XYZ matrix, recommendations
 ``recency``        short history, lost and at-risk customers
-``key_accounts``   the key rule and its reasons, account types
+``key_accounts``   the key rule, its reasons and capacity, account types
 ``concentration``  HHI, Gini, CR, N50/N80, dependency flags, Pareto and Lorenz curves
 ``facts``          the per-customer facts of the window (from the database)
 ``classify``       the customers frame: every per-customer definition put together
@@ -40,6 +40,7 @@ from kam_analysis.analysis.customer import (
     customer_products,
 )
 from kam_analysis.analysis.engine import analyze, filter_values
+from kam_analysis.analysis.key_accounts import capacity_text
 from kam_analysis.analysis.migration import migration, revenue_margin_matrix
 from kam_analysis.analysis.params import (
     ABC_PRESETS,
@@ -49,7 +50,7 @@ from kam_analysis.analysis.params import (
     KeyRule,
 )
 from kam_analysis.analysis.results import CUSTOMER_COLUMNS as CUSTOMER_COLUMNS
-from kam_analysis.analysis.results import Analysis, Concentration, Migration
+from kam_analysis.analysis.results import Analysis, CapacityNote, Concentration, Migration
 from kam_analysis.analysis.tags import get_tags, set_tags
 from kam_analysis.analysis.trend import concentration_trend
 from kam_analysis.analysis.xyz import RECOMMENDATIONS
@@ -62,12 +63,14 @@ __all__ = [
     "XYZ_PRESETS",
     "Analysis",
     "AnalysisParams",
+    "CapacityNote",
     "Concentration",
     "Filters",
     "KeyRule",
     "Migration",
     "abc_sensitivity",
     "analyze",
+    "capacity_text",
     "concentration_trend",
     "customer_class_history",
     "customer_periods",

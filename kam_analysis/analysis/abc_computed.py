@@ -8,8 +8,8 @@ The method is the one of R's ``ABCanalysis`` and PyPI's ``abc-analysis``:
    their fraction of the total, sampled on a grid of 101 points (fewer than
    101 items) or 1001 points;
 2. the Pareto point: the curve point nearest to (0, 1);
-3. the break-even point: where the curve's slope dy/dx is 1 (the last such
-   grid point);
+3. the break-even point: where the curve's slope dy/dx crosses 1 (the grid
+   point nearest to it; on integer data at the edge of a run of equal values);
 4. the A/B limit is the one of the two with the smaller effort, the other is
    point B (the two are swapped if needed);
 5. the B/C limit: the curve point nearest to (x_B, 1).
@@ -85,13 +85,15 @@ def computed_limits(values: np.ndarray) -> ComputedLimits:
 
     # Pareto point: nearest to (0, 1).
     pareto = int(np.argmin(np.hypot(grid, curve - 1.0)))
-    # Break-even point: slope closest to 1, last such grid point. The slope on
-    # the segment ((k-1)/n, k/n] is n * v_k / total; at grid point t use the
-    # segment ending at or after t (t = 0 uses the first segment).
-    seg = np.clip(np.ceil(grid * n - 1e-9).astype(int), 1, n)
-    slope = n * v[seg - 1] / total
-    gap = np.abs(slope - 1.0)
-    breakeven = int(np.flatnonzero(gap == gap.min())[-1])
+    # Break-even point: where the slope crosses 1. The slope on the segment
+    # ((k-1)/n, k/n] is n * v_k / total and falls with k, so it crosses 1 at the
+    # end of the last segment with a slope >= 1 (k* = customers with a value of at
+    # least the mean); the grid point nearest to k*/n, the later one on a tie. On
+    # integer data a run of equal values has one slope: the crossing is at the
+    # run's edge, never at its far end.
+    k_star = max(1, int(np.count_nonzero(v * n >= total * (1.0 - 1e-12))))
+    pos = k_star / n * (len(grid) - 1)
+    breakeven = min(int(np.floor(pos + 0.5 + 1e-9)), len(grid) - 1)
 
     exchanged = grid[breakeven] < grid[pareto]
     a_idx, b_idx = (breakeven, pareto) if exchanged else (pareto, breakeven)

@@ -11,7 +11,12 @@ import pandas as pd
 import pyarrow as pa
 
 from kam_analysis.analysis.abc import resolve_abc
-from kam_analysis.analysis.key_accounts import account_types, key_account, key_reasons
+from kam_analysis.analysis.key_accounts import (
+    account_types,
+    apply_capacity,
+    key_account,
+    key_reasons,
+)
 from kam_analysis.analysis.params import AnalysisParams
 from kam_analysis.analysis.ranking import Ranking, rank
 from kam_analysis.analysis.recency import recency, short_history
@@ -54,8 +59,9 @@ def _in_rank_order(stats: dict[str, Any], r: Ranking) -> dict[str, Any]:
 
 def classify(stats: dict[str, Any], params: AnalysisParams, window: tuple[date, date],
              tags: dict[str, tuple[str, ...]], has_margin: bool
-             ) -> tuple[pd.DataFrame, tuple[float, float], dict | None]:
-    """The customers frame in rank order, the ABC limits used and computed-limit points.
+             ) -> tuple[pd.DataFrame, tuple[float, float], dict | None, int]:
+    """The customers frame in rank order, the ABC limits used, computed-limit points and
+    how many key accounts the rule selected before the capacity.
 
     ``stats`` are the per-customer facts of :func:`~.facts.customer_facts`.
     """
@@ -71,10 +77,13 @@ def classify(stats: dict[str, Any], params: AnalysisParams, window: tuple[date, 
                                         s["value_last_6m"], s["value_prev_6m"], window[1],
                                         params)
     reasons = key_reasons(r, abc_idx, window, params.key_rule)
+    wanted = key_account(reasons, len(r.values))
+    key, over = apply_capacity(wanted, r.share, params.key_rule.capacity)
+    reasons = {code: mask & key for code, mask in reasons.items()}
     types = account_types(s["margin"] if has_margin else s["revenue"], s["first_purchase"],
                           s["customer_id"], abc_idx, r.positive, window[1], tags)
     flags = {"non_positive": ~r.positive, "short_history": short, "lost": lost,
-             "at_risk": at_risk}
+             "at_risk": at_risk, "over_capacity": over}
     columns: dict[str, Any] = {
         "customer_id": _text(s["customer_id"]), "customer_name": _text(s["customer_name"]),
         "region": _text(s["region"]), "manager": _text(s["manager"]), "value": r.values,
@@ -87,10 +96,11 @@ def classify(stats: dict[str, Any], params: AnalysisParams, window: tuple[date, 
         "last_purchase": s["last_purchase"].astype(object),
         "days_since_last": days_since, "median_gap": s["median_gap"],
         "value_last_6m": s["value_last_6m"], "value_prev_6m": s["value_prev_6m"],
-        "key_account": key_account(reasons, len(r.values)),
+        "key_account": key,
         "key_reasons": _text(code_strings(reasons)),
         "account_types": _text(code_strings(types)),
         "flags": _text(code_strings({code: flags[code] for code in CUSTOMER_FLAGS})),
         **{code: np.asarray(flags[code], dtype=bool) for code in CUSTOMER_FLAGS},
     }
-    return pd.DataFrame(columns, columns=list(CUSTOMER_COLUMNS)), abc_limits, computed
+    frame = pd.DataFrame(columns, columns=list(CUSTOMER_COLUMNS))
+    return frame, abc_limits, computed, int(wanted.sum())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kam_analysis.analysis.classify import classify
 from kam_analysis.analysis.concentration import concentration, lorenz_curve, pareto_curve
 from kam_analysis.analysis.facts import customer_facts
+from kam_analysis.analysis.key_accounts import capacity_note
 from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
 from kam_analysis.analysis.results import Analysis
 from kam_analysis.analysis.snapshot import read_snapshot
@@ -42,14 +43,17 @@ def analyze(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS)
         info, window = snap.info, snap.window
         stats = customer_facts(snap.cur, info, params, window)
         tags = notes.account_tags_in(snap.cur)
-    df, abc_limits, computed = classify(stats, params, window, tags, info.has_margin)
+    df, abc_limits, computed, wanted = classify(stats, params, window, tags, info.has_margin)
     conc = concentration(df)
     ranked_values = df["value"].to_numpy(dtype=float)[: conc.customers]
+    note = capacity_note(wanted, int(df["key_account"].sum()), params.key_rule.capacity,
+                         ranked_values)
     return Analysis(
         dataset=info, params=params, window=window, customers=df,
         matrix=abc_xyz_matrix(df, conc.total), abc_limits=abc_limits, computed_limits=computed,
         concentration=conc, pareto=pareto_curve(ranked_values),
         lorenz=lorenz_curve(ranked_values), has_margin=info.has_margin,
+        key_wanted=wanted, capacity_note=note,
     )
 
 

@@ -11,10 +11,14 @@ import pyarrow.compute as pc
 
 from kam_analysis.analysis.params import EPS, ROUND, KeyRule
 from kam_analysis.analysis.ranking import Ranking
+from kam_analysis.analysis.results import CapacityNote
+from kam_analysis.i18n import t
 from kam_analysis.vocabulary import ACCOUNT_TYPES, KEY_REASONS, MANUAL_TAGS
 
 #: A customer whose first purchase lies within this many days of the window end is new.
 PERSPECTIVE_DAYS = 180
+#: A customer with at least this share is always a key account, whatever the capacity.
+ALWAYS_KEY_SHARE = 0.10
 #: A breadwinner brings at least this share of the margin (or revenue without margin).
 BREADWINNER_SHARE = 0.10
 
@@ -44,6 +48,67 @@ def key_reasons(r: Ranking, abc_idx: np.ndarray, window: tuple[date, date], rule
 def key_account(reasons: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Whether any key reason holds."""
     return np.logical_or.reduce(list(reasons.values())) if n else np.zeros(n, dtype=bool)
+
+
+def apply_capacity(wanted: np.ndarray, share: np.ndarray, capacity: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Keep at most ``capacity`` key accounts (0 = no limit).
+
+    Parameters
+    ----------
+    wanted : array of bool
+        The customers the rule selects, in rank order.
+    share : array of float
+        Their shares of the total of P.
+    capacity : int
+        The capacity; 0 means no limit.
+
+    Returns
+    -------
+    key, over_capacity : arrays of bool
+        The key accounts: the ``capacity`` highest-ranked of ``wanted`` and any
+        wanted customer with a share of at least :data:`ALWAYS_KEY_SHARE`; and
+        the wanted customers the capacity left out.
+    """
+    wanted = np.asarray(wanted, dtype=bool)
+    cap = int(capacity)
+    if cap <= 0 or int(wanted.sum()) <= cap:
+        return wanted, np.zeros(len(wanted), dtype=bool)
+    position = np.cumsum(wanted)  # 1-based position among the wanted, in rank order
+    big = np.round(np.asarray(share, dtype=float), ROUND) >= ALWAYS_KEY_SHARE - EPS
+    key = wanted & ((position <= cap) | big)
+    return key, wanted & ~key
+
+
+def capacity_note(wanted: int, kept: int, capacity: int, positive_values_desc: np.ndarray
+                  ) -> CapacityNote | None:
+    """What the capacity did, when it left customers out (else ``None``).
+
+    ``positive_values_desc`` are the values of P in rank order; the note says how
+    many customers the first half of the value needs (and their share of P).
+    """
+    if kept >= wanted:
+        return None
+    values = np.asarray(positive_values_desc, dtype=float)
+    cum = np.cumsum(values) / values.sum()
+    first_half = int(np.argmax(cum >= 0.5 - EPS)) + 1
+    return CapacityNote(code="mass_market", wanted=int(wanted), capacity=int(capacity),
+                        key_accounts=int(kept), first_half=first_half,
+                        first_half_share=first_half / len(values))
+
+
+def capacity_text(note: CapacityNote) -> str:
+    """The capacity note as a sentence for pages and the CLI (through ``t``)."""
+    return t(
+        "The rule selected {wanted} customers, more than the capacity of {capacity}: only "
+        "the {kept} highest-ranked are key accounts, the others are flagged as over the "
+        "capacity. The first half of the value needs {first_half} customers ({share} of the "
+        "customers with a positive value): such a customer base looks like a mass market, "
+        "which key account management alone does not fit; segment it instead.",
+        wanted=f"{note.wanted:,}", capacity=f"{note.capacity:,}",
+        kept=f"{note.key_accounts:,}", first_half=f"{note.first_half:,}",
+        share=f"{note.first_half_share:.1%}",
+    )
 
 
 def account_types(base: np.ndarray, first_purchase: np.ndarray, customer_ids: Any,

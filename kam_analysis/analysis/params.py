@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from kam_analysis.db import DatasetInfo
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
@@ -72,6 +74,10 @@ class KeyRule:
         ``rank <= top_n`` -> reason ``top_n``.
     class_a : bool
         ``abc == "A"`` -> reason ``class_a``.
+    capacity : int
+        At most this many key accounts (0 = no limit): when the rules select
+        more, only the ``capacity`` highest-ranked are key (a customer with a
+        share of 10 % or more always is); the others carry ``over_capacity``.
     """
 
     min_share: float | None = 0.10
@@ -79,6 +85,7 @@ class KeyRule:
     annual_value: float | None = None
     top_n: int | None = None
     class_a: bool = False
+    capacity: int = 50
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,10 @@ def validate(params: AnalysisParams, info: DatasetInfo) -> None:
     rule = params.key_rule
     if rule.top_n is not None and int(rule.top_n) < 1:
         raise ValueError(f"Key rule top N must be at least 1, got {rule.top_n!r}.")
+    if isinstance(rule.capacity, bool) or not isinstance(rule.capacity, int | np.integer) \
+            or rule.capacity < 0:
+        raise ValueError(
+            f"Key-account capacity must be a whole number >= 0, got {rule.capacity!r}.")
     if params.lost_after_days < 0:
         raise ValueError(f"lost_after_days must be >= 0, got {params.lost_after_days!r}.")
     if params.lost_gap_factor < 0:

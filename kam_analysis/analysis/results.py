@@ -59,6 +59,39 @@ class Concentration:
 
 
 @dataclass(frozen=True)
+class CapacityNote:
+    """What the key-account capacity did when the rule selected more customers.
+
+    Attributes
+    ----------
+    code : str
+        ``"mass_market"``: the rule wanted more key accounts than a team can manage.
+    wanted : int
+        Customers the rule selected (before the capacity).
+    capacity : int
+        The capacity.
+    key_accounts : int
+        Key accounts kept (the capacity, plus any customer with a share of 10 % or more
+        beyond it).
+    first_half : int
+        Customers the first half of the value needs (``n50``).
+    first_half_share : float
+        ``first_half`` as a fraction of the customers with a positive value.
+    """
+
+    code: str
+    wanted: int
+    capacity: int
+    key_accounts: int
+    first_half: int
+    first_half_share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return all fields as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Result of :func:`kam_analysis.analysis.analyze`."""
 
@@ -73,6 +106,10 @@ class Analysis:
     pareto: pd.DataFrame = field(repr=False)
     lorenz: pd.DataFrame = field(repr=False)
     has_margin: bool
+    #: Customers the key rule selected before the capacity.
+    key_wanted: int = 0
+    #: What the capacity did (``None`` when it left nobody out).
+    capacity_note: CapacityNote | None = None
 
 
 @dataclass(frozen=True)

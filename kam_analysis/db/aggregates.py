@@ -42,6 +42,32 @@ _XYZ_BY_UNIT_SQL = ",".join(
 _XYZ_COLUMNS_SQL = ", ".join(f"sd_{u}.* EXCLUDE (customer_id)" for u in PERIODS)
 _XYZ_JOINS_SQL = "\n            ".join(f"JOIN sd_{u} USING (customer_id)" for u in PERIODS)
 
+# The customer's name: the name on its latest date with a name; on a tie the name
+# with the most rows (in the whole dataset), then the first in text order, so the
+# file's row order never decides.
+_CUSTOMERS_SQL = """INSERT INTO customers
+           WITH names AS (
+               SELECT customer_id, customer_name, max(order_date) AS last_date,
+                      count(*) AS n_rows
+               FROM transactions
+               WHERE dataset_id = $ds AND customer_name IS NOT NULL
+               GROUP BY customer_id, customer_name
+           ),
+           chosen AS (
+               SELECT customer_id, customer_name FROM names
+               QUALIFY row_number() OVER (PARTITION BY customer_id
+                   ORDER BY last_date DESC, n_rows DESC, customer_name ASC) = 1
+           ),
+           facts AS (
+               SELECT customer_id, min(order_date) AS first_purchase,
+                      max(order_date) AS last_purchase, count(*) AS row_count
+               FROM transactions WHERE dataset_id = $ds
+               GROUP BY customer_id
+           )
+           SELECT $ds, f.customer_id, c.customer_name, f.first_purchase, f.last_purchase,
+                  f.row_count
+           FROM facts f LEFT JOIN chosen c USING (customer_id)"""
+
 _CUSTOMER_FACTS_SQL = f"""INSERT INTO customer_facts BY NAME
             WITH src AS (
                 SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
@@ -98,15 +124,7 @@ def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
            GROUP BY customer_id, order_date, region, manager""",
         {"ds": dataset_id},
     )
-    cur.execute(
-        """INSERT INTO customers
-           SELECT $ds, customer_id,
-                  arg_max(customer_name, order_date) FILTER (WHERE customer_name IS NOT NULL),
-                  min(order_date), max(order_date), count(*)
-           FROM transactions WHERE dataset_id = $ds
-           GROUP BY customer_id""",
-        {"ds": dataset_id},
-    )
+    cur.execute(_CUSTOMERS_SQL, {"ds": dataset_id})
     _build_customer_facts(cur, dataset_id)
 
 
