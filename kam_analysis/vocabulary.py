@@ -80,6 +80,8 @@ KEY_REASONS: tuple[str, ...] = ("share", "cumulative", "annual_value", "top_n", 
 ACCOUNT_TYPES: tuple[str, ...] = ("breadwinner", "perspective", *MANUAL_TAGS)
 #: Per-customer flags.
 CUSTOMER_FLAGS: tuple[str, ...] = ("non_positive", "short_history", "lost", "at_risk")
+#: Churn-model status of a customer (from P(alive); see docs/definitions.md).
+CHURN_STATUSES: tuple[str, ...] = ("likely_active", "probably_lost")
 #: Single-customer dependency flags of the concentration analysis.
 DEPENDENCY_FLAGS: tuple[str, ...] = ("major_customer", "critical_dependency", "mono_client")
 
@@ -103,6 +105,9 @@ CODE_LABELS: dict[str, str] = {
     "short_history": "short history",
     "lost": "lost",
     "at_risk": "at risk",
+    # churn-model status
+    "likely_active": "likely still active",
+    "probably_lost": "probably lost",
     # concentration flags
     "major_customer": "major customer (≥ 10 %)",
     "critical_dependency": "critical dependency (> 20 %)",

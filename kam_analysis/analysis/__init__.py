@@ -28,12 +28,14 @@ Module map (each module imports only the ones above it):
 ``migration``      ABC migration between two windows, revenue x margin classes
 ``customer``       one customer's periods, class history and products
 ``tags``           hand-set account types
+``churn``          P(alive) and expected purchases (Pareto/NBD, BG/NBD) per customer
 =================  ==================================================================
 """
 
 from __future__ import annotations
 
 from kam_analysis.analysis.abc import abc_sensitivity
+from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
 from kam_analysis.analysis.customer import (
     customer_class_history,
     customer_periods,
@@ -62,12 +64,14 @@ __all__ = [
     "XYZ_PRESETS",
     "Analysis",
     "AnalysisParams",
+    "ChurnResult",
     "Concentration",
     "Filters",
     "KeyRule",
     "Migration",
     "abc_sensitivity",
     "analyze",
+    "churn",
     "concentration_trend",
     "customer_class_history",
     "customer_periods",
@@ -77,4 +81,5 @@ __all__ = [
     "migration",
     "revenue_margin_matrix",
     "set_tags",
+    "with_churn",
 ]
