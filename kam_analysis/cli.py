@@ -92,15 +92,19 @@ def _analysis_params(args: argparse.Namespace) -> AnalysisParams:
     )
 
 
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+def _add_dataset_window(parser: argparse.ArgumentParser) -> None:
     _add_db(parser)
     parser.add_argument("--dataset", required=True, help=t("dataset name"))
-    parser.add_argument("--measure", default="revenue", choices=MEASURES,
-                        help=t("measure to analyse (default: revenue)"))
     parser.add_argument("--from", dest="date_from", default=None,
                         help=t("window start YYYY-MM-DD (default: first date)"))
     parser.add_argument("--to", dest="date_to", default=None,
                         help=t("window end YYYY-MM-DD (default: last date)"))
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    _add_dataset_window(parser)
+    parser.add_argument("--measure", default="revenue", choices=MEASURES,
+                        help=t("measure to analyse (default: revenue)"))
     parser.add_argument("--abc", default=None,
                         help=t("fixed ABC limits as A,B cumulative shares (default 0.8,0.95)"))
     parser.add_argument("--abc-method", default="fixed", choices=("fixed", "computed"),
@@ -296,12 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("churn", help=t("fit the churn model (P(alive)) and print its "
                                        "parameters"))
-    _add_db(p)
-    p.add_argument("--dataset", required=True, help=t("dataset name"))
-    p.add_argument("--from", dest="date_from", default=None,
-                   help=t("window start YYYY-MM-DD (default: first date)"))
-    p.add_argument("--to", dest="date_to", default=None,
-                   help=t("window end YYYY-MM-DD, the scoring date (default: last date)"))
+    _add_dataset_window(p)
     p.add_argument("--model", default="pareto-nbd", choices=("pareto-nbd", "bg-nbd"),
                    help=t("Pareto/NBD (default) or BG/NBD"))
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
