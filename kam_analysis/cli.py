@@ -105,15 +105,19 @@ def _capacity(text: str) -> int:
     return value
 
 
-def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+def _add_dataset_window(parser: argparse.ArgumentParser) -> None:
     _add_db(parser)
     parser.add_argument("--dataset", required=True, help=t("dataset name"))
-    parser.add_argument("--measure", default="revenue", choices=MEASURES,
-                        help=t("measure to analyse (default: revenue)"))
     parser.add_argument("--from", dest="date_from", default=None,
                         help=t("window start YYYY-MM-DD (default: first date)"))
     parser.add_argument("--to", dest="date_to", default=None,
                         help=t("window end YYYY-MM-DD (default: last date)"))
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    _add_dataset_window(parser)
+    parser.add_argument("--measure", default="revenue", choices=MEASURES,
+                        help=t("measure to analyse (default: revenue)"))
     parser.add_argument("--abc", default=None,
                         help=t("fixed ABC limits as A,B cumulative shares (default 0.8,0.95)"))
     parser.add_argument("--abc-method", default="fixed", choices=("fixed", "computed"),
@@ -152,15 +156,21 @@ def _print_notes(result: Analysis) -> None:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    """Write the key-account list (or every customer with --all) to CSV or XLSX."""
-    from kam_analysis.analysis import analyze
+    """Write the key-account list (or every customer with --all) to CSV or XLSX, with
+    P(alive) and the expected purchases of the default churn model (empty when it
+    cannot be fitted)."""
+    from kam_analysis.analysis import analyze, churn, with_churn
     from kam_analysis.export import EXPORT_COLUMNS, write_table
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise ValueError(t("--out must end in .csv or .xlsx, got {path}.", path=args.out))
-    result = analyze(open_database(args.db), args.dataset, _analysis_params(args))
-    customers = result.customers
+    db, params = open_database(args.db), _analysis_params(args)
+    result = analyze(db, args.dataset, params)
+    alive = churn(db, args.dataset, params)
+    if not alive.fitted:
+        print(t("note: {message}", message=alive.message), file=sys.stderr)
+    customers = with_churn(result.customers, alive)
     if not args.all:
         customers = customers[customers["key_account"].to_numpy(dtype=bool)]
     write_table(customers[list(EXPORT_COLUMNS)], out)
@@ -225,6 +235,30 @@ def cmd_concentration(args: argparse.Namespace) -> int:
             value = ", ".join(f"top {k}: {v:,.2f}" for k, v in value.items())
         print(f"{key:<20} {value}")
     _print_notes(result)
+    return 0
+
+
+def cmd_churn(args: argparse.Namespace) -> int:
+    """Fit the churn model as of the window's end and print its parameters."""
+    from kam_analysis.analysis import churn
+
+    params = AnalysisParams(
+        start=_parse_date(args.date_from) if args.date_from else None,
+        end=_parse_date(args.date_to) if args.date_to else None,
+    )
+    result = churn(open_database(args.db), args.dataset, params, args.model)
+    if result.fit is None:
+        raise ValueError(result.message or t("The churn model cannot be fitted."))
+    figures = result.to_dict()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return 0
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v:.4g}" for k, v in value.items())
+        elif isinstance(value, float):
+            value = f"{value:,.2f}"
+        print(f"{key:<16} {value}")
     return 0
 
 
@@ -337,6 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
     p.set_defaults(func=cmd_concentration)
+
+    p = sub.add_parser("churn", help=t("fit the churn model (P(alive)) and print its "
+                                       "parameters"))
+    _add_dataset_window(p)
+    p.add_argument("--model", default="pareto-nbd", choices=("pareto-nbd", "bg-nbd"),
+                   help=t("Pareto/NBD (default) or BG/NBD"))
+    p.add_argument("--json", action="store_true", help=t("print one JSON object"))
+    p.set_defaults(func=cmd_churn)
 
     p = sub.add_parser("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
     p.add_argument("file", help=t("the file to import"))

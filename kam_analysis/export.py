@@ -23,9 +23,10 @@ import xlsxwriter
 from kam_analysis.i18n import t
 
 if TYPE_CHECKING:
-    from kam_analysis.analysis import Analysis, Migration
+    from kam_analysis.analysis import Analysis, ChurnResult, Migration
 
 __all__ = [
+    "CHURN_EXPORT_COLUMNS",
     "EXPORT_COLUMNS",
     "MAX_XLSX_ROWS",
     "ExportTooLarge",
@@ -40,8 +41,10 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "customer_id", "customer_name", "region", "manager", "value", "share",
     "cumulative_share", "rank", "abc", "xyz", "abc_xyz", "cov", "periods", "active_periods",
     "first_purchase", "last_purchase", "days_since_last", "median_gap", "key_account",
-    "key_reasons", "account_types", "flags",
+    "key_reasons", "account_types", "flags", "p_alive", "expected_purchases_13w",
 )
+#: The churn-model columns of the exports (empty when the model was not fitted).
+CHURN_EXPORT_COLUMNS: tuple[str, ...] = ("p_alive", "expected_purchases_13w")
 
 #: Rows an XLSX sheet can hold (header included).
 MAX_XLSX_ROWS = 1_048_576
@@ -184,6 +187,9 @@ class _Book:
 def _export_frame(customers: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in EXPORT_COLUMNS if c in customers.columns]
     out = customers[columns].copy()
+    for col in CHURN_EXPORT_COLUMNS:  # the churn figures, empty without a fitted model
+        if col not in out.columns:
+            out[col] = np.nan
     if "rank" in out.columns:
         out["rank"] = out["rank"].astype(object).where(out["rank"].notna(), None)
     return out
@@ -225,19 +231,27 @@ def _parameters(analysis: Analysis) -> list[tuple[str, Any]]:
     return prm
 
 
-def workbook_bytes(analysis: Analysis, migration: Migration | None = None) -> bytes:
+def workbook_bytes(analysis: Analysis, migration: Migration | None = None,
+                   churn: ChurnResult | None = None) -> bytes:
     """Return a formatted XLSX of an analysis.
 
     Sheets: "Key accounts", "All customers", "ABC-XYZ matrix", "Concentration",
     "Parameters" (and "Migration" when ``migration`` is given). Money and
-    percentages are formatted, headers frozen and filterable.
+    percentages are formatted, headers frozen and filterable. The customer
+    sheets carry ``p_alive`` and ``expected_purchases_13w`` from ``churn`` (or
+    from ``analysis.customers`` when it has them); empty otherwise.
 
     Raises
     ------
     ExportTooLarge
         If a sheet would exceed 1,048,576 rows (export CSV instead).
     """
-    customers = _export_frame(analysis.customers)
+    if churn is not None:
+        from kam_analysis.analysis.churn import with_churn
+
+        customers = _export_frame(with_churn(analysis.customers, churn))
+    else:
+        customers = _export_frame(analysis.customers)
     key = customers[analysis.customers["key_account"].to_numpy(dtype=bool)]
     if len(customers) + 1 > MAX_XLSX_ROWS:
         raise ExportTooLarge(t(

@@ -81,6 +81,8 @@ ACCOUNT_TYPES: tuple[str, ...] = ("breadwinner", "perspective", *MANUAL_TAGS)
 #: Per-customer flags.
 CUSTOMER_FLAGS: tuple[str, ...] = ("non_positive", "short_history", "lost", "at_risk",
                                    "over_capacity")
+#: Churn-model status of a customer (from P(alive); see docs/definitions.md).
+CHURN_STATUSES: tuple[str, ...] = ("likely_active", "probably_lost")
 #: Single-customer dependency flags of the concentration analysis.
 DEPENDENCY_FLAGS: tuple[str, ...] = ("major_customer", "critical_dependency", "mono_client")
 
@@ -105,6 +107,9 @@ CODE_LABELS: dict[str, str] = {
     "lost": "lost",
     "at_risk": "at risk",
     "over_capacity": "over the key-account capacity",
+    # churn-model status
+    "likely_active": "likely still active",
+    "probably_lost": "probably lost",
     # concentration flags
     "major_customer": "major customer (≥ 10 %)",
     "critical_dependency": "critical dependency (> 20 %)",

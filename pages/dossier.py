@@ -10,10 +10,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from kam_analysis.analysis import with_churn
 from kam_analysis.dossier import ATTITUDES, EVENT_KINDS, add_event, get_dossier, list_events
 from kam_analysis.dossier import save_dossier as store_dossier
 from kam_analysis.i18n import t
 from ui import access, calls, errors, masking, navigation, sidebar
+from ui import churn as churn_view
 from ui import formatting as fmt
 
 navigation.enter()
@@ -21,7 +23,8 @@ ctx = sidebar.require_context()
 st.title(t("Account dossier"))
 with errors.guard():
     result = calls.analysis(ctx)
-customers = result.customers
+    alive = calls.churn(ctx)
+customers = with_churn(result.customers, alive)
 if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters."))
     st.stop()
@@ -70,6 +73,13 @@ if row["account_types"]:
 if row["flags"]:
     details.append(t("flags: {flags}", flags=fmt.labels(row["flags"])))
 st.caption(" · ".join(str(d) for d in details))
+if alive.fitted and not pd.isna(row["p_alive"]):
+    a = st.columns(3)
+    a[0].metric(churn_view.P_ALIVE, fmt.fmt_pct(row["p_alive"]), help=churn_view.explanation())
+    a[1].metric(churn_view.EXPECTED, f"{float(row['expected_purchases_13w']):,.1f}")
+    a[2].metric(churn_view.STATUS, fmt.label(row["churn_status"]))
+else:
+    churn_view.show_status(alive)
 
 # ---- Sales per period and class over time ------------------------------------------
 with errors.guard():

@@ -10,10 +10,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags
+from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags, with_churn
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import MANUAL_TAGS
 from ui import access, calls, errors, masking, navigation, sidebar, state
+from ui import churn as churn_view
 from ui import formatting as fmt
 from ui import settings as shared
 
@@ -74,7 +75,8 @@ params = shared.apply_settings(ctx.params)
 ctx = state.Context(ctx.dataset, params)
 with errors.guard():
     result = calls.analysis(ctx)
-customers = result.customers
+    alive = calls.churn(ctx)
+customers = with_churn(result.customers, alive)
 if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters in "
               "the sidebar."))
@@ -119,8 +121,11 @@ else:
         t("Why key"): keys["key_reasons"].map(fmt.labels),
         t("Account types"): keys["account_types"].map(fmt.labels),
         t("Flags"): keys["flags"].map(fmt.labels),
+        **(churn_view.columns(keys) if alive.fitted else {}),
     }), hide_index=True, key="ka_table",
-        column_config={t("Value"): MONEY, t("Share"): PCT})
+        column_config={t("Value"): MONEY, t("Share"): PCT, **churn_view.COLUMN_CONFIG})
+    churn_view.show_status(alive)
+    churn_view.alive_chart(keys, "ka_alive_chart")
 
 # ---- Downloads --------------------------------------------------------------------
 stamp = date.today().isoformat()
@@ -146,7 +151,7 @@ else:
             moves = calls.migration(ctx, mask)
         except ValueError:
             moves = None
-        return export.workbook_bytes(result, moves)
+        return export.workbook_bytes(result, moves, alive)
 
     d2.download_button(t("Full workbook (XLSX)"), data=_xlsx, file_name=f"kam_{base}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -216,9 +221,13 @@ else:
         t("6 months before"): watch["value_prev_6m"].round(0),
         t("Change"): change * 100,
         t("Manager"): watch["manager"],
+        **(churn_view.columns(watch) if alive.fitted else {}),
     }), hide_index=True, key="ka_watch_table", column_config={
         t("Last 6 months"): MONEY, t("6 months before"): MONEY, t("Change"): PCT,
+        **churn_view.COLUMN_CONFIG,
     })
+    churn_view.show_status(alive)
+    churn_view.alive_chart(watch, "ka_watch_alive_chart")
 
 # ---- Class migration -----------------------------------------------------------------
 st.subheader(t("Class migration"))

@@ -10,6 +10,7 @@
 * :mod:`ui.settings` - the page settings shared by every page;
 * :mod:`ui.access` - the sign-in gate and roles;
 * :mod:`ui.masking` - pseudonyms instead of customer names (one Masker per session).
+* :mod:`ui.churn` - P(alive) and expected purchases: table columns, explanation, chart.
 
 Every user-facing text goes through :func:`kam_analysis.i18n.t`.
 """

@@ -94,6 +94,12 @@ def _sensitivity(path: str, dataset_id: int, dataset: str, params: AnalysisParam
     return engine.abc_sensitivity(_analysis(path, dataset_id, dataset, params), delta)
 
 
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _churn(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
+           model: str) -> engine.ChurnResult:
+    return engine.churn(_open(path), dataset, params, model)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[str]]:
     return engine.filter_values(_open(path), dataset)
@@ -160,6 +166,25 @@ def sensitivity(ctx: Context, delta: float = 0.05) -> pd.DataFrame:
                                delta))
 
 
+def churn(ctx: Context, model: str = "pareto-nbd") -> engine.ChurnResult:
+    """Return the (cached) churn figures of the context (masked while masking is on).
+
+    The cache key holds only what the figures depend on: the dataset version, the
+    window, the measure and the filters (not the key rule or the ABC settings).
+    """
+    p = ctx.params
+    key = AnalysisParams(measure=p.measure, start=p.start, end=p.end, filters=p.filters)
+    args = (_path(), ctx.dataset.dataset_id, ctx.dataset.name, key, model)
+    if not masking():
+        return _churn(*args)
+
+    def _masked() -> engine.ChurnResult:
+        found = _churn(*args)
+        return dataclasses.replace(found, customers=masker().mask_frame(found.customers))
+
+    return memo(("churn", *args), _masked)
+
+
 def filter_values(dataset: DatasetInfo) -> dict[str, list[str]]:
     """Return the (cached) filter values of a dataset."""
     return _filter_values(_path(), dataset.dataset_id, dataset.name)
@@ -177,5 +202,5 @@ def customer_data(ctx: Context, kind: str, customer_id: str) -> pd.DataFrame:
 def clear_caches() -> None:
     """Forget every cached engine result (after an import or a tag change)."""
     for fn in (_analysis, _trend, _migration, _margin_matrix, _sensitivity, _filter_values,
-               _customer):
+               _customer, _churn):
         fn.clear()

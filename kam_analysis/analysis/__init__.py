@@ -28,12 +28,14 @@ Module map (each module imports only the ones above it):
 ``migration``      ABC migration between two windows, revenue x margin classes
 ``customer``       one customer's periods, class history and products
 ``tags``           hand-set account types
+``churn``          P(alive) and expected purchases (Pareto/NBD, BG/NBD) per customer
 =================  ==================================================================
 """
 
 from __future__ import annotations
 
 from kam_analysis.analysis.abc import abc_sensitivity
+from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
 from kam_analysis.analysis.customer import (
     customer_class_history,
     customer_periods,
@@ -64,6 +66,7 @@ __all__ = [
     "Analysis",
     "AnalysisParams",
     "CapacityNote",
+    "ChurnResult",
     "Concentration",
     "Filters",
     "KeyRule",
@@ -71,6 +74,7 @@ __all__ = [
     "abc_sensitivity",
     "analyze",
     "capacity_text",
+    "churn",
     "concentration_trend",
     "customer_class_history",
     "customer_periods",
@@ -80,4 +84,5 @@ __all__ = [
     "migration",
     "revenue_margin_matrix",
     "set_tags",
+    "with_churn",
 ]

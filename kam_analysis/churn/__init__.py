@@ -2,7 +2,8 @@
 
 Pareto/NBD (default) and BG/NBD fitted by maximum likelihood with SciPy, per-customer
 ``P(alive)`` and expected purchases, in weeks. Pure functions over numpy arrays and
-pandas frames; no database, no Streamlit. Definitions: ``docs/churn.md``.
+pandas frames; no database, no Streamlit. Definitions: ``docs/definitions.md``
+("Churn probability").
 """
 
 from kam_analysis.churn.fitting import (

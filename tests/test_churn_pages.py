@@ -1,0 +1,68 @@
+"""P(alive) on the Key accounts and Account dossier pages equals the engine's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kam_analysis.analysis import AnalysisParams, analyze, churn
+from kam_analysis.db import Database
+from kam_analysis.demo import DEMO_DATASET
+from tests.conftest import APP, APP_TIMEOUT
+from ui import formatting
+
+pytestmark = pytest.mark.usefixtures("navigation_mode")
+
+# The demo's Pareto/NBD fit as of this end converges; as of its last date it does not.
+WINDOW = {"window": "custom", "start": "2025-07-01", "end": "2026-06-30"}
+PARAMS = AnalysisParams(start=date(2025, 7, 1), end=date(2026, 6, 30))
+
+
+def _app(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_key_accounts_and_dossier_show_the_engines_p_alive(app_db: Database) -> None:
+    alive = churn(app_db, DEMO_DATASET, PARAMS)
+    assert alive.fitted
+    by_id = alive.customers.set_index("customer_id")
+    at = _app("key_accounts", WINDOW)
+    for column in ("Why key", "Usual gap, days"):  # the key-account and win-back lists
+        shown = next(df.value for df in at.dataframe if column in df.value.columns)
+        np.testing.assert_allclose(shown["P(alive)"].to_numpy(dtype=float),
+                                   by_id.loc[shown["ID"], "p_alive"].to_numpy(), rtol=1e-12)
+        np.testing.assert_allclose(
+            shown["Expected purchases, 13 weeks"].to_numpy(dtype=float),
+            by_id.loc[shown["ID"], "expected_purchases_13w"].to_numpy(), rtol=1e-12)
+        words = {"likely_active": "likely still active", "probably_lost": "probably lost"}
+        assert list(shown["Model says"]) == [words[s] for s in by_id.loc[shown["ID"],
+                                                                         "churn_status"]]
+    assert any("P(alive): the probability" in c.value for c in at.caption)
+
+    top = analyze(app_db, DEMO_DATASET, PARAMS).customers.iloc[0]["customer_id"]
+    at = _app("dossier", {**WINDOW, "customer": str(top)})
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["P(alive)"] == formatting.fmt_pct(by_id.loc[top, "p_alive"])
+    assert labels["Expected purchases, 13 weeks"] == (
+        f"{by_id.loc[top, 'expected_purchases_13w']:,.1f}")
+
+
+def test_pages_explain_when_the_model_cannot_be_fitted(app_db: Database) -> None:
+    alive = churn(app_db, DEMO_DATASET, AnalysisParams())
+    assert not alive.fitted
+    for page in ("key_accounts", "dossier"):
+        at = _app(page)
+        assert any(alive.message == i.value for i in at.info), [i.value for i in at.info]
+        assert "P(alive)" not in [m.label for m in at.metric]
+    shown = at.dataframe  # the dossier's tables carry no churn column
+    assert all("P(alive)" not in getattr(d.value, "columns", ()) for d in shown)
