@@ -96,3 +96,30 @@ def test_plan_survives_reimport(db) -> None:
     saved = _save(db, customer)
     replace_dataset(db, "Sales", [frame])
     assert get_dossier(db, customer) == saved
+
+
+@pytest.mark.usefixtures("navigation_mode")
+def test_viewer_sees_the_plan_but_cannot_edit(app_db) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from kam_analysis.auth import hash_password
+    from tests.test_pages import APP, TIMEOUT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"password_hash": hash_password("viewer-secret-1", n=2**10),
+                          "editor_password_hash": hash_password("editor-secret-2", n=2**10)}
+    at.run()
+    at.text_input[0].input("viewer-secret-1")
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert at.session_state["auth_role"] == "viewer"
+    at.switch_page("pages/dossier.py").run()
+    assert not at.exception
+    customer = at.selectbox(key="dos_customer").value
+    _save(app_db, customer)
+    at.run()
+    assert "Save dossier" not in [b.label for b in at.button] and not at.text_area
+    views = [df.value for df in at.dataframe]
+    assert any("Influence on the decision" in v.columns and len(v) == 2 for v in views)
+    assert any("Owner" in v.columns and list(v["Owner"]) == ["Anna", "Ben"] for v in views)
+    assert any("Budget approved" in md.value for md in at.markdown)
