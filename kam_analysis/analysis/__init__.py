@@ -27,6 +27,7 @@ Module map (each module imports only the ones above it):
 ``trend``          concentration per quarter
 ``migration``      ABC migration between two windows, revenue x margin classes
 ``customer``       one customer's periods, class history and products
+``comparison``     the window against the previous period and a year earlier
 ``tags``           hand-set account types
 =================  ==================================================================
 """
@@ -34,6 +35,7 @@ Module map (each module imports only the ones above it):
 from __future__ import annotations
 
 from kam_analysis.analysis.abc import abc_sensitivity
+from kam_analysis.analysis.comparison import Comparison, compare, comparison_windows
 from kam_analysis.analysis.customer import (
     customer_class_history,
     customer_periods,
@@ -62,12 +64,15 @@ __all__ = [
     "XYZ_PRESETS",
     "Analysis",
     "AnalysisParams",
+    "Comparison",
     "Concentration",
     "Filters",
     "KeyRule",
     "Migration",
     "abc_sensitivity",
     "analyze",
+    "compare",
+    "comparison_windows",
     "concentration_trend",
     "customer_class_history",
     "customer_periods",
