@@ -24,6 +24,7 @@ from kam_analysis.dossier import save_dossier as store_dossier
 from kam_analysis.i18n import t
 from ui import access, calls, errors, masking, navigation, sidebar
 from ui import formatting as fmt
+from ui.pack import review_pack
 
 navigation.enter()
 ctx = sidebar.require_context()
@@ -132,6 +133,9 @@ else:
             t("Lines"): products["rows"], t("Last purchase"): products["last_purchase"],
         }), hide_index=True, key="dos_products", height=300, column_config={
             t("Value"): st.column_config.NumberColumn(format="localized")})
+
+with st.expander(t("Review pack of this account"), icon=":material/picture_as_pdf:"):
+    review_pack(ctx, [masking.real_id(cid)], "dos_pack")
 
 # ---- Dossier (stored per customer id) -------------------------------------------------
 st.divider()
