@@ -68,11 +68,23 @@ class _Context:
                    else self.comparison.year_covered)
         if customer_id not in self.changes.index:
             return fmt.fmt_change(None, covered)
-        return fmt.fmt_change(self.changes.at[customer_id, f"change_{which}"], covered)
+        row = self.changes.loc[customer_id]
+        if covered and row[f"value_{which}"] == 0 and row["value"] > 0:
+            return t("new")
+        return fmt.fmt_change(row[f"change_{which}"], covered)
 
 
 def _window_text(window: tuple[date, date]) -> str:
     return f"{fmt.fmt_date(window[0])} – {fmt.fmt_date(window[1])}"
+
+
+def _comparison_text(window: tuple[date, date], comparison: Comparison) -> str:
+    if comparison.previous == comparison.year_earlier:  # a 12-month window
+        return t("{window}, compared with {previous} (the previous period is a year earlier)",
+                 window=_window_text(window), previous=_window_text(comparison.previous))
+    return t("{window}, compared with {previous} and a year earlier {year}",
+             window=_window_text(window), previous=_window_text(comparison.previous),
+             year=_window_text(comparison.year_earlier))
 
 
 def _meta(ctx: _Context, language: str, now: datetime) -> m.PackMeta:
@@ -87,10 +99,7 @@ def _meta(ctx: _Context, language: str, now: datetime) -> m.PackMeta:
     return m.PackMeta(
         title=t("Account review"),
         dataset=t("Dataset (masked)") if ctx.masker else info.name,
-        window=t("{window}, compared with {previous} and {year}",
-                 window=_window_text(a.window),
-                 previous=_window_text(ctx.comparison.previous),
-                 year=_window_text(ctx.comparison.year_earlier)),
+        window=_comparison_text(a.window, ctx.comparison),
         measure=t(MEASURE_LABELS.get(p.measure, p.measure)), filters=filters,
         parameters=parameters,
         date_range=f"{fmt.fmt_date(info.first_date)} – {fmt.fmt_date(info.last_date)}",
@@ -195,10 +204,13 @@ def _mix(ctx: _Context, customer_id: str) -> tuple[m.MixRow, ...] | None:
     rows = []
     for item, value in now.head(MIX_ITEMS).items():
         base = float(before.get(item, 0.0))
-        change = value / base - 1 if base > 0 else None
+        change = (fmt.fmt_change(value / base - 1 if base > 0 else None,
+                                 ctx.comparison.previous_covered)
+                  if base > 0 or value <= 0 or not ctx.comparison.previous_covered
+                  else t("new"))
         rows.append(m.MixRow(item=str(item) if isinstance(item, str) else t("(none)"),
                              share=fmt.fmt_pct(value / total if total else None),
-                             change=fmt.fmt_change(change, ctx.comparison.previous_covered)))
+                             change=change))
     return tuple(rows)
 
 
