@@ -37,9 +37,12 @@ from __future__ import annotations
 from kam_analysis.analysis.abc import abc_sensitivity
 from kam_analysis.analysis.comparison import Comparison, compare, comparison_windows
 from kam_analysis.analysis.customer import (
+    customer_class_histories,
     customer_class_history,
     customer_periods,
     customer_products,
+    customers_periods,
+    customers_products,
 )
 from kam_analysis.analysis.engine import analyze, filter_values
 from kam_analysis.analysis.migration import migration, revenue_margin_matrix
@@ -74,9 +77,12 @@ __all__ = [
     "compare",
     "comparison_windows",
     "concentration_trend",
+    "customer_class_histories",
     "customer_class_history",
     "customer_periods",
     "customer_products",
+    "customers_periods",
+    "customers_products",
     "filter_values",
     "get_tags",
     "migration",

@@ -24,9 +24,9 @@ from kam_analysis.analysis import (
     Comparison,
     analyze,
     compare,
-    customer_class_history,
-    customer_periods,
-    customer_products,
+    customer_class_histories,
+    customers_periods,
+    customers_products,
 )
 from kam_analysis.analysis.recency import AT_RISK_DROP
 from kam_analysis.analysis.window import add_months
@@ -50,6 +50,10 @@ class _Context:
         self.params = analysis.params
         self.customers = analysis.customers.set_index("customer_id", drop=False)
         self.changes = comparison.customers.set_index("customer_id")
+        self.histories: dict[str, pd.DataFrame] = {}
+        self.periods: dict[str, pd.DataFrame] = {}
+        self.products: dict[str, pd.DataFrame] = {}
+        self.products_before: dict[str, pd.DataFrame] = {}
 
     def value(self, amount: float | None) -> str:
         return fmt.fmt_measure(amount, self.params.measure, self.analysis.dataset)
@@ -151,11 +155,15 @@ def _portfolio(ctx: _Context) -> m.PortfolioPage:
                            key_accounts=rows, lost_at_risk=lost)
 
 
-def _monthly(ctx: _Context, customer_id: str) -> m.MonthlySeries:
+def _monthly_params(ctx: _Context) -> AnalysisParams:
+    """The 36 months ending with the window: 24 shown, each with the month a year earlier."""
     end = ctx.analysis.window[1]
-    first_month = add_months(end.replace(day=1), -35)
-    params = replace(ctx.params, start=first_month, end=end, period="month")
-    periods = customer_periods(ctx.db, ctx.analysis.dataset.name, customer_id, params)
+    return replace(ctx.params, start=add_months(end.replace(day=1), -35), end=end,
+                   period="month")
+
+
+def _monthly(ctx: _Context, customer_id: str) -> m.MonthlySeries:
+    periods = ctx.periods[customer_id]
     values = periods[ctx.params.measure].astype(float).tolist()
     data_start = ctx.analysis.dataset.first_date
     covered = [data_start is not None and p >= data_start.replace(day=1)
@@ -188,18 +196,14 @@ def _rhythm(ctx: _Context, row: pd.Series) -> m.PurchaseRhythm:
 
 
 def _mix(ctx: _Context, customer_id: str) -> tuple[m.MixRow, ...] | None:
-    name = ctx.analysis.dataset.name
-    products = customer_products(ctx.db, name, customer_id, ctx.params)
+    products = ctx.products[customer_id]
     if products.empty or (products["product"].isna().all() and products["category"].isna().all()):
         return None
     key = "product" if products["product"].notna().any() else "category"
     now = products.groupby(key, dropna=False)["value"].sum().sort_values(ascending=False)
     before = pd.Series(dtype=float)
-    if ctx.comparison.previous_covered:
-        previous = ctx.comparison.previous
-        earlier = customer_products(ctx.db, name, customer_id,
-                                    replace(ctx.params, start=previous[0], end=previous[1]))
-        before = earlier.groupby(key, dropna=False)["value"].sum()
+    if customer_id in ctx.products_before:
+        before = ctx.products_before[customer_id].groupby(key, dropna=False)["value"].sum()
     total = float(now.sum())
     rows = []
     for item, value in now.head(MIX_ITEMS).items():
@@ -237,8 +241,7 @@ def _dossier(ctx: _Context, customer_id: str, perspective: bool) -> m.Dossier:
 
 def _account(ctx: _Context, customer_id: str) -> m.AccountPage:
     row = ctx.customers.loc[customer_id]
-    name = ctx.analysis.dataset.name
-    history = customer_class_history(ctx.db, name, customer_id, ctx.params).tail(CLASS_QUARTERS)
+    history = ctx.histories[customer_id].tail(CLASS_QUARTERS)
     types = str(row["account_types"] or "")
     header = m.AccountHeader(name=ctx.name(customer_id), account_id=ctx.shown_id(customer_id),
                              manager=str(row["manager"] or ""), region=str(row["region"] or ""),
@@ -252,6 +255,17 @@ def _account(ctx: _Context, customer_id: str) -> m.AccountPage:
     return m.AccountPage(header=header, figures=figures, monthly=_monthly(ctx, customer_id),
                          rhythm=_rhythm(ctx, row), mix=_mix(ctx, customer_id),
                          dossier=_dossier(ctx, customer_id, "perspective" in types.split(",")))
+
+
+def _load_views(ctx: _Context, ids: list[str]) -> None:
+    """The per-account views of every account at once (one query each, not one per account)."""
+    dataset, params, previous = ctx.analysis.dataset.name, ctx.params, ctx.comparison.previous
+    ctx.histories = customer_class_histories(ctx.db, dataset, ids, params)
+    ctx.periods = customers_periods(ctx.db, dataset, ids, _monthly_params(ctx))
+    ctx.products = customers_products(ctx.db, dataset, ids, params)
+    if ctx.comparison.previous_covered:
+        ctx.products_before = customers_products(
+            ctx.db, dataset, ids, replace(params, start=previous[0], end=previous[1]))
 
 
 def pack_accounts(analysis: Analysis, accounts: Sequence[str] | None) -> list[str]:
@@ -305,6 +319,7 @@ def build_pack(db: Database, dataset: str, params: AnalysisParams,
     analysis = analyze(db, dataset, params)
     ids = pack_accounts(analysis, accounts)
     ctx = _Context(db, analysis, compare(db, dataset, params), masker)
+    _load_views(ctx, ids)
     if masker is not None:
         masker.register(ctx.customers.index)
     pages = []
