@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from pptx import Presentation
 from pypdf import PdfReader
 
 from kam_analysis.analysis import AnalysisParams, analyze
@@ -21,6 +20,7 @@ from kam_analysis.dossier import save_dossier
 from kam_analysis.masking import Masker
 from kam_analysis.report import render_pack
 from kam_analysis.report.build import build_pack
+from tests.test_report_render import _slide_text
 from ui import formatting
 
 NOW = datetime(2026, 1, 5, 9, 30)
@@ -50,19 +50,10 @@ def _pdf_pages(data: bytes) -> tuple[list[str], dict[str, str]]:
 
 
 def _pptx_slides(data: bytes) -> tuple[list[str], str]:
-    texts = []
-    for slide in Presentation(io.BytesIO(data)).slides:
-        parts = []
-        for shape in slide.shapes:
-            if shape.has_text_frame:
-                parts.append(shape.text_frame.text)
-            if shape.has_table:
-                parts += [cell.text for row in shape.table.rows for cell in row.cells]
-        texts.append("\n".join(parts))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # every XML part, metadata included
         xml = "\n".join(archive.read(n).decode("utf-8", "replace")
                         for n in archive.namelist() if n.endswith((".xml", ".rels")))
-    return texts, xml
+    return _slide_text(data), xml
 
 
 def _expected(db: Database, ids: list[str]) -> list[tuple[str, str, str]]:
