@@ -262,6 +262,29 @@ def cmd_churn(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    """Write the review pack (portfolio page and one page per account) as PDF or PPTX."""
+    from kam_analysis.i18n import set_language
+    from kam_analysis.masking import Masker
+    from kam_analysis.report import render_pack
+    from kam_analysis.report.build import build_pack
+
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "pptx"):
+        raise ValueError(t("--out must end in .pdf or .pptx, got {path}.", path=args.out))
+    if args.accounts is not None and args.key:
+        raise ValueError(t("Use either --accounts or --key, not both."))
+    set_language(args.lang)
+    accounts = None if args.accounts is None else [a for a in args.accounts.split(",") if a]
+    pack = build_pack(open_database(args.db), args.dataset, _analysis_params(args), accounts,
+                      masker=Masker.random() if args.mask else None)
+    render_pack(pack, fmt, args.paper, out)
+    print(t("Review pack with {n} account pages written to {path}.", n=len(pack.accounts),
+            path=str(out)))
+    return 0
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     """Read a password (typed twice at a terminal, else one line of stdin); print its hash."""
     import getpass
@@ -367,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help=t("every customer, not only key accounts"))
     p.set_defaults(func=cmd_classify)
 
+    p = sub.add_parser("pack", help=t("write the review-meeting pack (PDF or PowerPoint)"))
+    _add_analysis_options(p)
+    p.add_argument("--out", required=True, help=t("output file (.pdf or .pptx)"))
+    p.add_argument("--accounts", default=None, metavar="ID,ID",
+                   help=t("customer ids, one page each (default: every key account)"))
+    p.add_argument("--key", action="store_true", help=t("every key account (the default)"))
+    p.add_argument("--lang", default="en", metavar="CODE", help=t("language (default: en)"))
+    p.add_argument("--mask", action="store_true",
+                   help=t("replace customer names and ids by pseudonyms, leave dossiers out"))
+    p.add_argument("--paper", default="A4", choices=("A4", "Letter"),
+                   help=t("PDF paper size (default: A4)"))
+    p.set_defaults(func=cmd_pack)
     p = sub.add_parser("concentration", help=t("print concentration figures (HHI, Gini, CR...)"))
     _add_analysis_options(p)
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))

@@ -1,9 +1,11 @@
 """Account dossiers: what the key account manager knows about a customer.
 
 A dossier is kept per customer id, independent of datasets, so it survives
-re-imports. It holds general information, the decision makers (name, role,
-attitude), competitors, the next review date, next steps, and a relationship
-history of dated events (deliveries, tenders, wins, losses, meetings).
+re-imports. It holds general information, the contact map (one row per decision
+maker: name, role, influence on the decision, attitude to us), competitors, the
+next review date, next steps (step, owner, due date), the three P's of a
+perspective account (need for the offer, ability to pay, authority to decide) and
+a relationship history of dated events (deliveries, tenders, wins, losses, meetings).
 """
 
 from __future__ import annotations
@@ -23,8 +25,17 @@ EVENT_KINDS: tuple[str, ...] = ("delivery", "tender", "win", "loss", "meeting", 
 #: Attitudes a decision maker can have towards us.
 ATTITUDES: tuple[str, ...] = ("supporter", "neutral", "critic", "unknown")
 
-#: Keys of one decision-maker entry.
-DECISION_MAKER_FIELDS: tuple[str, ...] = ("name", "role", "attitude")
+#: How much a decision maker weighs in the buying decision.
+INFLUENCES: tuple[str, ...] = ("decides", "high", "medium", "low", "unknown")
+
+#: Keys of one decision-maker entry (a row of the contact map).
+DECISION_MAKER_FIELDS: tuple[str, ...] = ("name", "role", "influence", "attitude")
+
+#: Keys of one next step; ``due`` is a date or None.
+NEXT_STEP_FIELDS: tuple[str, ...] = ("step", "owner", "due")
+
+#: The three P's of a perspective account, in order.
+THREE_PS: tuple[str, ...] = ("need", "ability_to_pay", "authority")
 
 _MAX_TEXT = 20_000
 
@@ -40,13 +51,17 @@ class Dossier:
     general : str
         General information (free text).
     decision_makers : tuple of dict
-        One dict per person with keys ``name``, ``role``, ``attitude``.
+        The contact map: one dict per person with keys ``name``, ``role``,
+        ``influence`` (one of :data:`INFLUENCES` or empty) and ``attitude``.
     competitors : str
         Competitors active at this customer (free text).
     next_review : date or None
         When the account is reviewed next.
-    next_steps : str
-        Agreed next steps (free text).
+    next_steps : tuple of dict
+        Agreed next steps: dicts with ``step``, ``owner`` (str) and ``due`` (date or
+        None). The free text of earlier versions comes back as one step.
+    need, ability_to_pay, authority : str
+        The three P's of a perspective account (free text each).
     updated_at : datetime or None
         When the dossier was last saved (None if never saved).
     updated_by : str or None
@@ -58,7 +73,10 @@ class Dossier:
     decision_makers: tuple[dict[str, str], ...] = field(default_factory=tuple)
     competitors: str = ""
     next_review: date | None = None
-    next_steps: str = ""
+    next_steps: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    need: str = ""
+    ability_to_pay: str = ""
+    authority: str = ""
     updated_at: datetime | None = None
     updated_by: str | None = None
 
@@ -76,19 +94,29 @@ def _clean_text(value: str | None, what: str) -> str:
     return text
 
 
+def _cell(value: object) -> str:
+    """One text cell of an editor row: None and NaN become ``""``."""
+    return "" if value is None or pd.isna(value) else str(value).strip()
+
+
 def _clean_people(people: Iterable[Mapping[str, object]]) -> tuple[dict[str, str], ...]:
     cleaned = []
     for number, person in enumerate(people, start=1):
         if not isinstance(person, Mapping):
-            raise ValueError(f"Decision maker {number} is not a record of name, role, attitude.")
+            raise ValueError(
+                f"Decision maker {number} is not a record of name, role, influence, attitude.")
         entry = {}
         for key in DECISION_MAKER_FIELDS:
-            value = person.get(key)
-            entry[key] = "" if value is None or pd.isna(value) else str(value).strip()
+            entry[key] = _cell(person.get(key))
         if not any(entry.values()):
             continue  # an empty row of the editor
         if not entry["name"]:
             raise ValueError(f"Decision maker {number} has no name.")
+        if entry["influence"] and entry["influence"] not in INFLUENCES:
+            raise ValueError(
+                f"Decision maker {entry['name']!r} has an unknown influence "
+                f"{entry['influence']!r}; use one of {', '.join(INFLUENCES)}."
+            )
         if entry["attitude"] and entry["attitude"] not in ATTITUDES:
             raise ValueError(
                 f"Decision maker {entry['name']!r} has an unknown attitude "
@@ -96,6 +124,54 @@ def _clean_people(people: Iterable[Mapping[str, object]]) -> tuple[dict[str, str
             )
         cleaned.append(entry)
     return tuple(cleaned)
+
+
+def _as_date(value: object, what: str) -> date | None:
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{what} must be a date.")
+
+
+def _clean_steps(steps: str | Iterable[Mapping[str, object]] | None
+                 ) -> tuple[dict[str, object], ...]:
+    if steps is None:
+        return ()
+    if isinstance(steps, str):  # the free text of earlier versions: one step
+        text = _clean_text(steps, "The next steps text").strip()
+        return ({"step": text, "owner": "", "due": None},) if text else ()
+    cleaned: list[dict[str, object]] = []
+    for number, row in enumerate(steps, start=1):
+        if not isinstance(row, Mapping):
+            raise ValueError(f"Next step {number} is not a record of step, owner, due date.")
+        texts = {key: _cell(row.get(key)) for key in ("step", "owner")}
+        due = _as_date(row.get("due"), f"The due date of next step {number}")
+        if not texts["step"] and not texts["owner"] and due is None:
+            continue  # an empty row of the editor
+        if not texts["step"]:
+            raise ValueError(f"Next step {number} has no text.")
+        cleaned.append({"step": _clean_text(texts["step"], "A next step"),
+                        "owner": texts["owner"], "due": due})
+    return tuple(cleaned)
+
+
+def _load_steps(stored: str | None, legacy: str | None) -> tuple[dict[str, object], ...]:
+    """Read the stored steps (JSON rows), or the legacy free text of schema 1-3."""
+    try:
+        loaded = json.loads(stored) if stored else None
+        if isinstance(loaded, list):
+            return _clean_steps(loaded)
+    except (ValueError, TypeError):
+        return ()  # unreadable: show none rather than fail
+    return _clean_steps(legacy or "")
 
 
 def get_dossier(db: Database, customer_id: str) -> Dossier:
@@ -122,7 +198,8 @@ def get_dossier(db: Database, customer_id: str) -> Dossier:
     row = notes.dossier_row(db, customer_id)
     if row is None:
         return Dossier(customer_id=customer_id)
-    _, general, people, competitors, next_review, next_steps, updated_at, updated_by = row
+    (_, general, people, competitors, next_review, legacy_steps, updated_at, updated_by,
+     steps, need, ability_to_pay, authority) = row
     try:
         loaded = json.loads(people) if people else []
         decision_makers = _clean_people(loaded if isinstance(loaded, list) else [])
@@ -134,7 +211,10 @@ def get_dossier(db: Database, customer_id: str) -> Dossier:
         decision_makers=decision_makers,
         competitors=competitors or "",
         next_review=next_review,
-        next_steps=next_steps or "",
+        next_steps=_load_steps(steps, legacy_steps),
+        need=need or "",
+        ability_to_pay=ability_to_pay or "",
+        authority=authority or "",
         updated_at=updated_at,
         updated_by=updated_by,
     )
@@ -148,7 +228,10 @@ def save_dossier(
     decision_makers: Iterable[Mapping[str, object]] = (),
     competitors: str | None = "",
     next_review: date | None = None,
-    next_steps: str | None = "",
+    next_steps: str | Iterable[Mapping[str, object]] | None = (),
+    need: str | None = "",
+    ability_to_pay: str | None = "",
+    authority: str | None = "",
     updated_by: str | None = None,
 ) -> Dossier:
     """Store the dossier of ``customer_id``, replacing the previous version.
@@ -157,11 +240,15 @@ def save_dossier(
     ----------
     db, customer_id
         As in :func:`get_dossier`.
-    general, competitors, next_steps : str
+    general, competitors, need, ability_to_pay, authority : str
         Free texts (at most 20,000 characters each).
     decision_makers : iterable of mappings
-        Records with keys ``name``, ``role``, ``attitude`` (one of
-        :data:`ATTITUDES` or empty); completely empty records are dropped.
+        The contact map: records with keys ``name``, ``role``, ``influence`` (one
+        of :data:`INFLUENCES` or empty) and ``attitude`` (one of :data:`ATTITUDES`
+        or empty); completely empty records are dropped.
+    next_steps : iterable of mappings or str
+        Records with keys ``step``, ``owner``, ``due`` (a date, an ISO date text or
+        empty); completely empty records are dropped. A text is one step.
     next_review : date, optional
         Next review date.
     updated_by : str, optional
@@ -176,8 +263,9 @@ def save_dossier(
     ------
     ValueError
         For an empty customer id, a text that is too long, a decision maker
-        without a name or with an unknown attitude, or a next review that is
-        not a date.
+        without a name or with an unknown influence or attitude, a next step
+        without text or with a due date that is not a date, or a next review that
+        is not a date.
     """
     _check_customer_id(customer_id)
     if next_review is not None and not isinstance(next_review, date):
@@ -185,25 +273,26 @@ def save_dossier(
     if isinstance(next_review, datetime):
         next_review = next_review.date()
     people = _clean_people(decision_makers)
+    step_rows = _clean_steps(next_steps)
     values = {
         "general": _clean_text(general, "The general information"),
         "competitors": _clean_text(competitors, "The competitors text"),
-        "next_steps": _clean_text(next_steps, "The next steps text"),
+        "need": _clean_text(need, "The need for the offer"),
+        "ability_to_pay": _clean_text(ability_to_pay, "The ability to pay"),
+        "authority": _clean_text(authority, "The authority to decide"),
     }
-    updated_at = notes.upsert_dossier(
-        db,
-        customer_id,
-        values["general"],
-        json.dumps(list(people), ensure_ascii=False),
-        values["competitors"],
-        next_review,
-        values["next_steps"],
-        updated_by,
-    )
+    stored_steps = [{**row, "due": row["due"].isoformat() if row["due"] else ""}
+                    for row in step_rows]
+    updated_at = notes.upsert_dossier(db, customer_id, {
+        **values, "decision_makers": json.dumps(list(people), ensure_ascii=False),
+        "next_review": next_review, "steps": json.dumps(stored_steps, ensure_ascii=False),
+        "updated_by": updated_by,
+    })
     return Dossier(
         customer_id=customer_id,
         decision_makers=people,
         next_review=next_review,
+        next_steps=step_rows,
         updated_at=updated_at,
         updated_by=updated_by,
         **values,

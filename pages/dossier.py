@@ -11,12 +11,22 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from kam_analysis.analysis import with_churn
-from kam_analysis.dossier import ATTITUDES, EVENT_KINDS, add_event, get_dossier, list_events
+from kam_analysis.dossier import (
+    ATTITUDES,
+    DECISION_MAKER_FIELDS,
+    EVENT_KINDS,
+    INFLUENCES,
+    NEXT_STEP_FIELDS,
+    add_event,
+    get_dossier,
+    list_events,
+)
 from kam_analysis.dossier import save_dossier as store_dossier
 from kam_analysis.i18n import t
 from ui import access, calls, errors, masking, navigation, sidebar
 from ui import churn as churn_view
 from ui import formatting as fmt
+from ui.pack import review_pack
 
 navigation.enter()
 ctx = sidebar.require_context()
@@ -134,6 +144,9 @@ else:
         }), hide_index=True, key="dos_products", height=300, column_config={
             t("Value"): st.column_config.NumberColumn(format="localized")})
 
+with st.expander(t("Review pack of this account"), icon=":material/picture_as_pdf:"):
+    review_pack(ctx, [masking.real_id(cid)], "dos_pack")
+
 # ---- Dossier (stored per customer id) -------------------------------------------------
 st.divider()
 st.subheader(t("What we know about the account"))
@@ -146,24 +159,31 @@ with errors.guard():
     dossier = get_dossier(db, cid)
 if dossier.updated_at:
     st.caption(t("Last saved {when}.", when=f"{dossier.updated_at:%Y-%m-%d %H:%M}"))
-people = pd.DataFrame(list(dossier.decision_makers) or [],
-                      columns=["name", "role", "attitude"])
+people = pd.DataFrame(list(dossier.decision_makers) or [], columns=list(DECISION_MAKER_FIELDS))
+steps = pd.DataFrame(list(dossier.next_steps) or [], columns=list(NEXT_STEP_FIELDS))
+steps["due"] = pd.to_datetime(steps["due"]).dt.date
+people_columns = {"name": t("Name"), "role": t("Role"),
+                  "influence": t("Influence on the decision"), "attitude": t("Attitude to us")}
+step_columns = {"step": t("Step"), "owner": t("Owner"), "due": t("Due")}
+three_ps = {"need": t("Need for the offer"), "ability_to_pay": t("Ability to pay"),
+            "authority": t("Authority to decide")}
 if not access.can_edit():
     st.caption(t("Only editors can edit the dossier."))
     st.markdown(f"**{t('General information')}**")
     st.text(dossier.general or "–")
-    st.markdown(f"**{t('Decision makers')}**")
-    if people.empty:
-        st.caption(t("None recorded."))
-    else:
-        st.dataframe(people.rename(columns={"name": t("Name"), "role": t("Role"),
-                                            "attitude": t("Attitude")}),
-                     hide_index=True, key=f"dos_people_view_{cid}")
-    c1, c2 = st.columns(2)
-    c1.markdown(f"**{t('Competitors')}**")
-    c1.text(dossier.competitors or "–")
-    c2.markdown(f"**{t('Next steps')}**")
-    c2.text(dossier.next_steps or "–")
+    for title, frame, columns, key in ((t("Decision makers"), people, people_columns, "people"),
+                                       (t("Next steps"), steps, step_columns, "steps")):
+        st.markdown(f"**{title}**")
+        if frame.empty:
+            st.caption(t("None recorded."))
+        else:
+            st.dataframe(frame.rename(columns=columns), hide_index=True,
+                         key=f"dos_{key}_view_{cid}")
+    st.markdown(f"**{t('Competitors')}**")
+    st.text(dossier.competitors or "–")
+    st.markdown("**" + t("The three P's (perspective accounts)") + "**")
+    for field, caption in three_ps.items():
+        st.markdown(f"*{caption}*: {getattr(dossier, field) or '–'}")
     st.markdown(f"**{t('Next review')}**: {dossier.next_review or '–'}")
 else:
     with st.form(f"dos_form_{cid}"):
@@ -174,22 +194,34 @@ else:
                                 hide_index=True, column_config={
                                     "name": st.column_config.TextColumn(t("Name")),
                                     "role": st.column_config.TextColumn(t("Role")),
+                                    "influence": st.column_config.SelectboxColumn(
+                                        people_columns["influence"], options=list(INFLUENCES)),
                                     "attitude": st.column_config.SelectboxColumn(
-                                        t("Attitude"), options=list(ATTITUDES)),
+                                        people_columns["attitude"], options=list(ATTITUDES)),
                                 })
-        c1, c2 = st.columns(2)
-        competitors = c1.text_area(t("Competitors"), dossier.competitors,
+        st.markdown(f"**{t('Next steps')}**")
+        edited_steps = st.data_editor(steps, num_rows="dynamic", key=f"dos_steps_{cid}",
+                                      hide_index=True, column_config={
+                                          "step": st.column_config.TextColumn(t("Step")),
+                                          "owner": st.column_config.TextColumn(t("Owner")),
+                                          "due": st.column_config.DateColumn(
+                                              t("Due"), format="YYYY-MM-DD"),
+                                      })
+        competitors = st.text_area(t("Competitors"), dossier.competitors,
                                    key=f"dos_competitors_{cid}")
-        next_steps = c2.text_area(t("Next steps"), dossier.next_steps,
-                                  key=f"dos_steps_{cid}")
+        st.markdown("**" + t("The three P's (perspective accounts)") + "**")
+        p_columns = st.columns(3)
+        plan = {field: p_columns[i].text_area(caption, getattr(dossier, field),
+                                              key=f"dos_{field}_{cid}")
+                for i, (field, caption) in enumerate(three_ps.items())}
         review = st.date_input(t("Next review"), dossier.next_review,
                                key=f"dos_review_{cid}", format="YYYY-MM-DD")
         saved = st.form_submit_button(t("Save dossier"), type="primary")
     if saved:
         with errors.guard():
             store_dossier(db, cid, general=general, competitors=competitors,
-                          next_steps=next_steps, next_review=review or None,
-                          decision_makers=edited.to_dict("records"))
+                          next_steps=edited_steps.to_dict("records"), next_review=review or None,
+                          decision_makers=edited.to_dict("records"), **plan)
         st.success(t("Dossier saved."))
 
 st.markdown(f"**{t('Relationship history')}**")

@@ -17,6 +17,9 @@ from ui import access, calls, errors, masking, navigation, sidebar, state
 from ui import churn as churn_view
 from ui import formatting as fmt
 from ui import settings as shared
+from ui.pack import review_pack
+
+PACK_CHOICES = 2_000  # the accounts offered for the pack: the first by rank
 
 navigation.enter()
 ctx = sidebar.require_context()
@@ -156,6 +159,17 @@ else:
     d2.download_button(t("Full workbook (XLSX)"), data=_xlsx, file_name=f"kam_{base}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="ka_xlsx", icon=":material/download:")
+
+# ---- Review pack ----------------------------------------------------------------------
+st.subheader(t("Review pack"))
+st.caption(t("A portfolio page and one page per account for the review meeting, as PDF or "
+             "PowerPoint, with the sidebar's dataset, window, measure and filters."))
+pack_names = dict(zip(customers["customer_id"], customers["customer_name"].fillna(""),
+                      strict=True))
+chosen = st.multiselect(t("Accounts (none chosen: every key account)"),
+                        customers["customer_id"].head(PACK_CHOICES).tolist(), key="ka_pack_ids",
+                        format_func=lambda cid: f"{pack_names.get(cid) or cid} ({cid})")
+review_pack(ctx, [masking.real_id(cid) for cid in chosen] or None, "ka_pack")
 
 # ---- Hand-set account types ----------------------------------------------------------
 st.subheader(t("Account types set by hand"))

@@ -40,8 +40,9 @@ def test_save_and_read_back(db) -> None:
     assert got.competitors == "Würth, Hilti"
     assert got.next_review == date(2026, 12, 1)
     assert got.decision_makers == (
-        {"name": "Olga Ivanova", "role": "Head of purchasing", "attitude": "supporter"},
-        {"name": "Max Braun", "role": "CFO", "attitude": ""},
+        {"name": "Olga Ivanova", "role": "Head of purchasing", "influence": "",
+         "attitude": "supporter"},
+        {"name": "Max Braun", "role": "CFO", "influence": "", "attitude": ""},
     )
     assert got.updated_at is not None and got.updated_by == "anna"
     # Saving again replaces, never duplicates.

@@ -223,7 +223,8 @@ def test_dossier_page_saves_and_keeps_events(app_db: Database) -> None:
     assert saved.general == "Three plants, central purchasing"
     assert saved.competitors == "Würth"
     assert saved.decision_makers == (
-        {"name": "Olga Ivanova", "role": "Head of purchasing", "attitude": "supporter"},)
+        {"name": "Olga Ivanova", "role": "Head of purchasing", "influence": "",
+         "attitude": "supporter"},)
     at.selectbox(key="dos_event_kind").set_value("tender")
     at.text_input(key="dos_event_note").input("Spring tender")
     next(b for b in at.button if b.label == "Add event").click().run()

@@ -27,6 +27,7 @@ Module map (each module imports only the ones above it):
 ``trend``          concentration per quarter
 ``migration``      ABC migration between two windows, revenue x margin classes
 ``customer``       one customer's periods, class history and products
+``comparison``     the window against the previous period and a year earlier
 ``tags``           hand-set account types
 ``churn``          P(alive) and expected purchases (Pareto/NBD, BG/NBD) per customer
 =================  ==================================================================
@@ -36,10 +37,14 @@ from __future__ import annotations
 
 from kam_analysis.analysis.abc import abc_sensitivity
 from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
+from kam_analysis.analysis.comparison import Comparison, compare, comparison_windows
 from kam_analysis.analysis.customer import (
+    customer_class_histories,
     customer_class_history,
     customer_periods,
     customer_products,
+    customers_periods,
+    customers_products,
 )
 from kam_analysis.analysis.engine import analyze, filter_values
 from kam_analysis.analysis.key_accounts import capacity_text
@@ -67,6 +72,7 @@ __all__ = [
     "AnalysisParams",
     "CapacityNote",
     "ChurnResult",
+    "Comparison",
     "Concentration",
     "Filters",
     "KeyRule",
@@ -75,10 +81,15 @@ __all__ = [
     "analyze",
     "capacity_text",
     "churn",
+    "compare",
+    "comparison_windows",
     "concentration_trend",
+    "customer_class_histories",
     "customer_class_history",
     "customer_periods",
     "customer_products",
+    "customers_periods",
+    "customers_products",
     "filter_values",
     "get_tags",
     "migration",

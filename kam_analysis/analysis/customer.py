@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
@@ -43,13 +44,40 @@ def customer_periods(db: Database, dataset: str, customer_id: str,
         values = queries.customer_period_values(snap.cur, snap.info.dataset_id,
                                                 str(customer_id), window[0], window[1],
                                                 params.period, snap.filters)
+    return _fill_periods(values, window, params.period)
+
+
+def _fill_periods(values: pd.DataFrame, window: tuple[date, date], period: str) -> pd.DataFrame:
+    """One customer's sums on every period of the window (zero where it had no rows)."""
+    values = values.drop(columns="customer_id", errors="ignore")
     values["period"] = pd.to_datetime(values["period"]).dt.date
-    frame = pd.DataFrame({"period": period_starts(window, params.period)})
+    frame = pd.DataFrame({"period": period_starts(window, period)})
     out = frame.merge(values, on="period", how="left")
     for col in ("revenue", "margin", "quantity"):
         out[col] = out[col].astype(float).fillna(0.0)
     out["rows"] = out["rows"].fillna(0).astype(int)
     return out[["period", "revenue", "margin", "quantity", "rows"]]
+
+
+def customers_periods(db: Database, dataset: str, customer_ids: Sequence[str],
+                      params: AnalysisParams = DEFAULT_PARAMS) -> dict[str, pd.DataFrame]:
+    """:func:`customer_periods` of several customers from one query.
+
+    Returns
+    -------
+    dict
+        customer id (as text) -> its frame (period, revenue, margin, quantity, rows).
+    """
+    ids = [str(c) for c in customer_ids]
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        values = queries.customers_period_values(snap.cur, snap.info.dataset_id, ids,
+                                                 window[0], window[1], params.period,
+                                                 snap.filters)
+    values["period"] = pd.to_datetime(values["period"])
+    parts = dict(tuple(values.groupby("customer_id"))) if len(values) else {}
+    empty = values.iloc[:0]
+    return {c: _fill_periods(parts.get(c, empty).copy(), window, params.period) for c in ids}
 
 
 def _quarter_grid(values: pd.DataFrame, quarters: list[date]
@@ -83,27 +111,48 @@ def customer_class_history(db: Database, dataset: str, customer_id: str,
         class C when the customer's trailing value is not positive; rows for
         quarters in which the customer had no trailing rows are left out).
     """
+    return customer_class_histories(db, dataset, [customer_id], params)[str(customer_id)]
+
+
+def customer_class_histories(db: Database, dataset: str, customer_ids: Sequence[str],
+                             params: AnalysisParams = DEFAULT_PARAMS) -> dict[str, pd.DataFrame]:
+    """:func:`customer_class_history` of several customers from one query.
+
+    Returns
+    -------
+    dict
+        customer id (as text) -> its class history frame.
+    """
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
         ends = [quarter_end(q) for q in period_starts(window, "quarter")]
         ends = [e for e in ends if window[0] <= e <= window[1]]
         if not ends:
-            return pd.DataFrame(columns=_HISTORY_COLUMNS)
+            return {str(c): pd.DataFrame(columns=_HISTORY_COLUMNS) for c in customer_ids}
         span = (trailing_year_start(ends[0]), ends[-1])
         values = queries.analysis_period_values(snap.cur, snap.info.dataset_id,
                                                 params.measure, span[0], span[1], "quarter",
                                                 snap.filters)
     quarters = period_starts(span, "quarter")
     amounts, present, ids = _quarter_grid(values, quarters)
-    me = np.flatnonzero(np.asarray(ids) == str(customer_id))
-    rows = []
+    position = {cid: i for i, cid in enumerate(ids)}
+    trailing = {}  # quarter end -> (first quarter index, last, every customer's trailing value)
     for qe in ends:
         j = quarters.index(period_start(qe, "quarter"))
         lo = max(0, j - 3)  # the 4 quarters ending at qe = the trailing 12 months
-        if not me.size or not present[me[0], lo: j + 1].any():
+        trailing[qe] = (lo, j, amounts[:, lo: j + 1].sum(axis=1).round(6))
+    return {str(c): _history(position.get(str(c)), present, ids, trailing, params)
+            for c in customer_ids}
+
+
+def _history(me: int | None, present: np.ndarray, ids: pd.Index,
+             trailing: dict[date, tuple[int, int, np.ndarray]],
+             params: AnalysisParams) -> pd.DataFrame:
+    rows = []
+    for qe, (lo, j, values) in trailing.items():
+        if me is None or not present[me, lo: j + 1].any():
             continue
-        trailing = amounts[:, lo: j + 1].sum(axis=1).round(6)
-        abc, share, rank = class_of(trailing, ids, int(me[0]), params)
+        abc, share, rank = class_of(values, ids, me, params)
         rows.append({"quarter": qe, "label": quarter_label(qe), "abc": abc,
                      "share": share, "rank": rank})
     out = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
@@ -128,6 +177,31 @@ def customer_products(db: Database, dataset: str, customer_id: str,
         out = queries.customer_product_values(snap.cur, snap.info.dataset_id,
                                               str(customer_id), params.measure, window[0],
                                               window[1], snap.filters)
+    return _product_frame(out)
+
+
+def _product_frame(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.drop(columns="customer_id", errors="ignore")
     out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.date
     out["rows"] = out["rows"].astype(int)
     return out
+
+
+def customers_products(db: Database, dataset: str, customer_ids: Sequence[str],
+                       params: AnalysisParams = DEFAULT_PARAMS) -> dict[str, pd.DataFrame]:
+    """:func:`customer_products` of several customers from one query.
+
+    Returns
+    -------
+    dict
+        customer id (as text) -> its products frame, by value descending.
+    """
+    ids = [str(c) for c in customer_ids]
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        values = queries.customers_product_values(snap.cur, snap.info.dataset_id, ids,
+                                                  params.measure, window[0], window[1],
+                                                  snap.filters)
+    parts = dict(tuple(values.groupby("customer_id", sort=False))) if len(values) else {}
+    empty = values.iloc[:0]
+    return {c: _product_frame(parts.get(c, empty).reset_index(drop=True)) for c in ids}

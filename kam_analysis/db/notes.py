@@ -3,7 +3,7 @@ re-imports and dataset replacement: hand-set account tags and account dossiers."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -37,12 +37,18 @@ def replace_account_tags(db: Database, customer_id: str, tags: Iterable[str]) ->
 
 _DOSSIER_COLUMNS = (
     "customer_id, general, decision_makers, competitors, next_review, next_steps, "
-    "updated_at, updated_by"
+    "updated_at, updated_by, steps, need, ability_to_pay, authority"
 )
+_DOSSIER_VALUES = ("general", "decision_makers", "competitors", "next_review", "steps", "need",
+                   "ability_to_pay", "authority", "updated_by")
 
 
 def dossier_row(db: Database, customer_id: str) -> tuple[Any, ...] | None:
-    """Return the stored dossier row of ``customer_id`` (columns as in the table) or None."""
+    """Return the stored dossier row of ``customer_id`` (columns as in the table) or None.
+
+    The columns are those of ``_DOSSIER_COLUMNS``: the eight of schema 1, then ``steps``
+    (JSON rows), ``need``, ``ability_to_pay`` and ``authority`` (schema 4).
+    """
     with db.read() as cur:
         rows = cur.execute(
             f"SELECT {_DOSSIER_COLUMNS} FROM dossiers WHERE customer_id = ?",  # noqa: S608
@@ -51,31 +57,33 @@ def dossier_row(db: Database, customer_id: str) -> tuple[Any, ...] | None:
     return rows[0] if rows else None
 
 
-def upsert_dossier(
-    db: Database,
-    customer_id: str,
-    general: str | None,
-    decision_makers: str | None,
-    competitors: str | None,
-    next_review: date | None,
-    next_steps: str | None,
-    updated_by: str | None,
-) -> datetime:
-    """Insert or replace the dossier of ``customer_id``; return the stored ``updated_at``."""
+def upsert_dossier(db: Database, customer_id: str, values: Mapping[str, Any]) -> datetime:
+    """Insert or replace the dossier of ``customer_id``; return the stored ``updated_at``.
+
+    ``values`` holds ``general, decision_makers, competitors, next_review, steps, need,
+    ability_to_pay, authority, updated_by`` (the stored strings and date). The legacy
+    ``next_steps`` text column is cleared: the steps live in ``steps``.
+    """
+    params = [customer_id, *(values.get(key) for key in _DOSSIER_VALUES)]
     with db.write() as cur:
         cur.execute(
-            """INSERT INTO dossiers
-               VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)
+            """INSERT INTO dossiers (customer_id, general, decision_makers, competitors,
+                   next_review, steps, need, ability_to_pay, authority, updated_by,
+                   next_steps, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', now()::TIMESTAMP)
                ON CONFLICT (customer_id) DO UPDATE SET
                    general = excluded.general,
                    decision_makers = excluded.decision_makers,
                    competitors = excluded.competitors,
                    next_review = excluded.next_review,
                    next_steps = excluded.next_steps,
+                   steps = excluded.steps,
+                   need = excluded.need,
+                   ability_to_pay = excluded.ability_to_pay,
+                   authority = excluded.authority,
                    updated_at = excluded.updated_at,
                    updated_by = excluded.updated_by""",
-            [customer_id, general, decision_makers, competitors, next_review, next_steps,
-             updated_by],
+            params,
         )
         [(updated_at,)] = cur.execute(
             "SELECT updated_at FROM dossiers WHERE customer_id = ?", [customer_id]

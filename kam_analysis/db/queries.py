@@ -155,6 +155,14 @@ _CUSTOMER_PRODUCTS_SQL = """SELECT category, product, coalesce(sum({col}), 0) AS
     ORDER BY value DESC, category NULLS LAST, product NULLS LAST"""
 
 
+# The same for a list of customers ($cids), with the customer id in each row.
+_CUSTOMERS_PERIODS_SQL = _CUSTOMER_PERIODS_SQL.replace(
+    "SELECT date_trunc", "SELECT customer_id, date_trunc").replace(
+    "customer_id = $cid", "list_contains($cids::VARCHAR[], customer_id)")
+_CUSTOMERS_PRODUCTS_SQL = _CUSTOMER_PRODUCTS_SQL.replace(
+    "SELECT category", "SELECT customer_id, category").replace(
+    "customer_id = $cid", "list_contains($cids::VARCHAR[], customer_id)")
+
 def _measure_column(measure: str) -> str:
     if measure not in MEASURES:
         raise ValueError(f"Unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
@@ -301,6 +309,48 @@ def customer_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, cus
     """
     values = {"start": start, "end": end, "cid": customer_id}
     return _frame(cur, _bind(_CUSTOMER_PRODUCTS_SQL, dataset_id, values, filters, measure=measure))
+
+
+def customers_period_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_ids: Iterable[str],
+    start: date,
+    end: date,
+    period: str,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """:func:`customer_period_values` of several customers in one scan.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, period, revenue, margin, quantity, rows (periods with rows only).
+    """
+    return _frame(cur, _CUSTOMERS_PERIODS_SQL, dataset_id,
+                  {"start": start, "end": end, "cids": [str(c) for c in customer_ids]},
+                  filters, period=period)
+
+
+def customers_product_values(
+    cur: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    customer_ids: Iterable[str],
+    measure: str,
+    start: date,
+    end: date,
+    filters: dict[str, Iterable[str]] | None = None,
+) -> pd.DataFrame:
+    """:func:`customer_product_values` of several customers in one scan.
+
+    Returns
+    -------
+    DataFrame
+        customer_id, category, product, value, quantity, rows, last_purchase.
+    """
+    return _frame(cur, _CUSTOMERS_PRODUCTS_SQL, dataset_id,
+                  {"start": start, "end": end, "cids": [str(c) for c in customer_ids]},
+                  filters, measure=measure)
 
 
 def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:

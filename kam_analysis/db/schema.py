@@ -11,7 +11,7 @@ import duckdb
 from kam_analysis.db.errors import StorageError
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Per period unit, the customer_facts columns with history length, active
 # periods, and mean / population sd of each measure per period (the measures
@@ -154,6 +154,19 @@ _MIGRATIONS: dict[int, list[str]] = {
     # datasets stay at the finer grain: every query sums them.
     3: [
         "ALTER TABLE sales_daily DROP COLUMN IF EXISTS category",
+    ],
+    # Version 4: the dossier's next steps become rows (step, owner, due) stored as
+    # JSON in ``steps``; the free text of earlier versions is carried over as one
+    # step. The three P's of perspective accounts (need, ability to pay, authority)
+    # get their own columns. The old ``next_steps`` column stays, unused.
+    4: [
+        "ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS steps VARCHAR",
+        "ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS need VARCHAR",
+        "ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS ability_to_pay VARCHAR",
+        "ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS authority VARCHAR",
+        """UPDATE dossiers SET steps = json_array(
+               json_object('step', next_steps, 'owner', '', 'due', ''))::VARCHAR
+           WHERE steps IS NULL AND coalesce(trim(next_steps), '') <> ''""",
     ],
 }
 

@@ -226,7 +226,10 @@ def _figures(deck: _Deck, slide: Slide, page: AccountPage, x: float, y: float,
         slot = len(cells) - 1 - index if deck.rtl else index
         bx = x + slot * box
         deck.text(slide, (cut(caption, chars_for(box, 8)),), bx, y, box, size=8, colour=GREY)
-        deck.text(slide, (cut(value, chars_for(box, 14)),), bx, y + 0.17, box, size=14,
+        size = 14  # a long value (an amount in millions, "not covered") gets smaller
+        while size > 9 and len(value) > chars_for(box, size):
+            size -= 1
+        deck.text(slide, (cut(value, chars_for(box, size)),), bx, y + 0.17, box, size=size,
                   bold=True)
     return y + 0.55
 

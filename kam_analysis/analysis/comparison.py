@@ -1,0 +1,153 @@
+"""Comparisons: the value of the window against the previous period of the same length
+and against the same period a year earlier, per customer and for the portfolio.
+
+The definitions are in ``docs/definitions.md`` ("Comparisons").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.snapshot import read_snapshot
+from kam_analysis.analysis.window import add_months, as_date
+from kam_analysis.db import Database, queries
+
+#: Columns of ``Comparison.customers``.
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "customer_id", "value", "value_previous", "change_previous", "value_year", "change_year",
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Result of :func:`compare`.
+
+    Attributes
+    ----------
+    window, previous, year_earlier : tuple of date
+        The inclusive window and the two comparison windows.
+    previous_covered, year_covered : bool
+        Whether the data starts in the first month of that comparison window or
+        earlier;
+        when not, its values and changes are NaN ("not covered").
+    customers : DataFrame
+        One row per customer with rows in the window or a covered comparison
+        window; columns :data:`COMPARISON_COLUMNS` (changes are fractions, NaN when
+        the comparison value is not positive or not covered).
+    totals : DataFrame
+        Index ``value`` (the sum of the measure) and ``customers`` (customers with a
+        positive value); columns as ``customers`` without ``customer_id``.
+    """
+
+    window: tuple[date, date]
+    previous: tuple[date, date]
+    year_earlier: tuple[date, date]
+    previous_covered: bool
+    year_covered: bool
+    customers: pd.DataFrame = field(repr=False)
+    totals: pd.DataFrame = field(repr=False)
+
+
+def _month_end(d: date) -> bool:
+    return (d + timedelta(days=1)).day == 1
+
+
+def comparison_windows(window: tuple[date, date]
+                       ) -> tuple[tuple[date, date], tuple[date, date]]:
+    """The previous period of the same length and the same period a year earlier.
+
+    A window of whole calendar months (first to last day of a month) is compared
+    with the same number of whole months before it; any other window with the
+    same number of days before it. A year earlier shifts both ends by 12 months
+    (a month end stays a month end).
+
+    Parameters
+    ----------
+    window : tuple of date
+        The inclusive analysis window.
+
+    Returns
+    -------
+    tuple
+        ``(previous, year_earlier)``, each an inclusive ``(start, end)``.
+    """
+    start, end = window
+    if start.day == 1 and _month_end(end):
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        previous = (add_months(start, -months), start - timedelta(days=1))
+    else:
+        days = (end - start).days + 1
+        previous = (start - timedelta(days=days), start - timedelta(days=1))
+    year = (add_months(start, -12), add_months(end + timedelta(days=1), -12) - timedelta(days=1))
+    return previous, year
+
+
+def _change(value: np.ndarray, base: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base > 0, value / base - 1.0, np.nan)
+
+
+def _side(values: pd.DataFrame, name: str, covered: bool) -> pd.DataFrame:
+    out = values[["customer_id", "value_first"]].rename(columns={"value_first": "value"})
+    base = values["value_second"].to_numpy(dtype=float) if covered else np.full(len(values),
+                                                                                 np.nan)
+    out[f"value_{name}"] = base
+    out[f"change_{name}"] = _change(out["value"].to_numpy(dtype=float), base)
+    return out
+
+
+def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS) -> Comparison:
+    """Compare the window's value with the previous period and a year earlier.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters).
+
+    Returns
+    -------
+    Comparison
+        The windows, whether the data covers them, per-customer and total values
+        and changes.
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        previous, year = comparison_windows(window)
+        first = as_date(snap.info.first_date)
+        # Covered: the data starts in the comparison's first month or earlier.
+        covered = {"previous": previous[0].replace(day=1) >= first.replace(day=1),
+                   "year": year[0].replace(day=1) >= first.replace(day=1)}
+        pairs = {name: queries.analysis_two_windows(snap.cur, snap.info.dataset_id,
+                                                    params.measure, window, other, snap.filters)
+                 for name, other in (("previous", previous), ("year", year))}
+    sides = [_side(pairs[name], name, covered[name]) for name in ("previous", "year")]
+    customers = sides[0].merge(sides[1], on=["customer_id", "value"], how="outer")
+    compared = [f"value_{name}" for name in ("previous", "year") if covered[name]]
+    customers[compared] = customers[compared].fillna(0.0)
+    # Customers seen only in a comparison window the data does not cover drop out.
+    customers = customers[customers["value"].ne(0) | customers[compared].gt(0).any(axis=1)]
+    customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    customers["customer_id"] = customers["customer_id"].astype(str)
+    return Comparison(window=window, previous=previous, year_earlier=year,
+                      previous_covered=covered["previous"], year_covered=covered["year"],
+                      customers=customers[list(COMPARISON_COLUMNS)],
+                      totals=_totals(customers, covered))
+
+
+def _totals(customers: pd.DataFrame, covered: dict[str, bool]) -> pd.DataFrame:
+    rows = {}
+    for figure, reduce in (("value", lambda s: float(s.sum())),
+                           ("customers", lambda s: float((s > 0).sum()))):
+        row: dict[str, float] = {"value": reduce(customers["value"])}
+        for name in ("previous", "year"):
+            base = reduce(customers[f"value_{name}"]) if covered[name] else np.nan
+            row[f"value_{name}"] = base
+            row[f"change_{name}"] = float(_change(np.array([row["value"]]),
+                                                  np.array([base]))[0])
+        rows[figure] = row
+    return pd.DataFrame.from_dict(rows, orient="index")[list(COMPARISON_COLUMNS[1:])]
