@@ -311,15 +311,9 @@ def customer_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, cus
     return _frame(cur, _bind(_CUSTOMER_PRODUCTS_SQL, dataset_id, values, filters, measure=measure))
 
 
-def customers_period_values(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    customer_ids: Iterable[str],
-    start: date,
-    end: date,
-    period: str,
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
+def customers_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
+                            customer_ids: Iterable[str], start: date, end: date, period: str,
+                            filters: _Filters = None) -> pd.DataFrame:
     """:func:`customer_period_values` of several customers in one scan.
 
     Returns
@@ -327,20 +321,13 @@ def customers_period_values(
     DataFrame
         customer_id, period, revenue, margin, quantity, rows (periods with rows only).
     """
-    return _frame(cur, _CUSTOMERS_PERIODS_SQL, dataset_id,
-                  {"start": start, "end": end, "cids": [str(c) for c in customer_ids]},
-                  filters, period=period)
+    values = {"start": start, "end": end, "cids": [str(c) for c in customer_ids]}
+    return _frame(cur, _bind(_CUSTOMERS_PERIODS_SQL, dataset_id, values, filters, period=period))
 
 
-def customers_product_values(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    customer_ids: Iterable[str],
-    measure: str,
-    start: date,
-    end: date,
-    filters: dict[str, Iterable[str]] | None = None,
-) -> pd.DataFrame:
+def customers_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
+                             customer_ids: Iterable[str], measure: str, start: date, end: date,
+                             filters: _Filters = None) -> pd.DataFrame:
     """:func:`customer_product_values` of several customers in one scan.
 
     Returns
@@ -348,9 +335,9 @@ def customers_product_values(
     DataFrame
         customer_id, category, product, value, quantity, rows, last_purchase.
     """
-    return _frame(cur, _CUSTOMERS_PRODUCTS_SQL, dataset_id,
-                  {"start": start, "end": end, "cids": [str(c) for c in customer_ids]},
-                  filters, measure=measure)
+    values = {"start": start, "end": end, "cids": [str(c) for c in customer_ids]}
+    return _frame(cur, _bind(_CUSTOMERS_PRODUCTS_SQL, dataset_id, values, filters,
+                             measure=measure))
 
 
 def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:
