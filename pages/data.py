@@ -106,10 +106,11 @@ else:
     try:
         preview = inspect_file(path, ImportOptions(sheet=sheet), filename=upload.name)
     except (ImportFailed, UnsupportedFile) as exc:
-        st.error(str(exc))
+        st.error(fmt.md_text(exc))
         st.stop()
     except ValueError as exc:
-        st.error(t("Cannot read {name}: {error}", name=upload.name, error=str(exc)))
+        st.error(t("Cannot read {name}: {error}", name=fmt.md_text(upload.name),
+                   error=fmt.md_text(exc)))
         st.stop()
 
     facts = [t("Format: {f}", f=preview.format)]
@@ -165,7 +166,7 @@ else:
         placeholder="€, $, ₽, CHF", help=t("Shown next to amounts on every page."))
     if name.strip() in existing:
         st.warning(t("A dataset called {name} exists: importing replaces it (all at once, "
-                     "only if the import succeeds).", name=name.strip()))
+                     "only if the import succeeds).", name=fmt.md_text(name)))
     if missing:
         st.warning(t("Choose a column for: {fields}.", fields=", ".join(missing)))
     if duplicates:
@@ -177,30 +178,31 @@ else:
         try:
             dataset_name = validate_dataset_name(name)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(fmt.md_text(exc))
             st.stop()
         options_ = ImportOptions(sheet=preview.sheet, mapping=mapping, date_order=date_order,
                                  encoding=preview.encoding, delimiter=preview.delimiter,
                                  currency=currency.strip() or None)
-        with st.status(t("Importing {name}...", name=upload.name), expanded=True) as status:
+        with st.status(t("Importing {name}...", name=fmt.md_text(upload.name)),
+                       expanded=True) as status:
             bar = st.progress(0.0, text=t("Starting"))
 
             def _progress(fraction: float, message: str) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=fmt.md_text(message))
 
             try:
                 result = import_file(db, path, dataset_name, options_, filename=upload.name,
                                      progress=_progress)
             except (ImportFailed, UnsupportedFile, StorageError, ValueError) as exc:
                 status.update(label=t("Import failed"), state="error")
-                st.error(str(exc))
+                st.error(fmt.md_text(exc))
                 st.stop()
             except Exception as exc:  # an unexpected failure: one line, nothing written
                 status.update(label=t("Import failed"), state="error")
                 errors.report_exception(exc)
                 st.stop()
             bar.progress(1.0, text=t("Done"))
-            status.update(label=t("Imported {name}", name=result.dataset.name),
+            status.update(label=t("Imported {name}", name=fmt.md_text(result.dataset.name)),
                           state="complete", expanded=False)
         st.session_state["data_last_result"] = result
         state.select_dataset(result.dataset.name)
@@ -209,7 +211,7 @@ else:
 # ---- Last import summary -------------------------------------------------------------
 result = st.session_state.get("data_last_result")
 if result is not None:
-    st.subheader(t("Last import: {name}", name=result.dataset.name))
+    st.subheader(t("Last import: {name}", name=fmt.md_text(result.dataset.name)))
     m = st.columns(4)
     m[0].metric(t("Rows read"), f"{result.rows_read:,}")
     m[1].metric(t("Rows imported"), f"{result.rows_imported:,}")
@@ -266,7 +268,7 @@ with left:
     try:
         rejects = import_rejects(db, which)
     except DatasetNotFoundError as exc:
-        st.warning(str(exc))
+        st.warning(fmt.md_text(exc))
         rejects = pd.DataFrame(columns=["source_line", "reason", "raw"])
     if rejects.empty:
         st.caption(t("The import of this dataset rejected no row."))
@@ -291,7 +293,7 @@ with right:
         try:
             delete_dataset(db, victim)
         except (DatasetNotFoundError, StorageError) as exc:
-            st.warning(str(exc))
+            st.warning(fmt.md_text(exc))
         else:
             if current == victim:
                 state.select_dataset(None)
@@ -300,5 +302,5 @@ with right:
                 del st.session_state["data_last_result"]
             for key in ("data_delete_dataset", "data_delete_confirm"):
                 st.session_state.pop(key, None)
-            st.toast(t("Deleted {name}.", name=victim))
+            st.toast(t("Deleted {name}.", name=fmt.md_text(victim)))
             st.rerun()

@@ -154,7 +154,7 @@ if not access.can_edit():
     c1.text(dossier.competitors or "–")
     c2.markdown(f"**{t('Next steps')}**")
     c2.text(dossier.next_steps or "–")
-    st.markdown(f"**{t('Next review')}**: {dossier.next_review or '–'}")
+    st.markdown(f"**{t('Next review')}**: {fmt.md_text(dossier.next_review or '–')}")
 else:
     with st.form(f"dos_form_{cid}"):
         general = st.text_area(t("General information"), dossier.general,

@@ -173,7 +173,7 @@ else:
             set_tags(db, who, chosen)
         calls.clear_caches()  # account types are part of the cached analysis
         st.session_state["ka_flash"] = t("Saved the account types of {name}.",
-                                         name=names.get(who) or who)
+                                         name=fmt.md_text(names.get(who) or who))
         st.rerun()
     if "ka_flash" in st.session_state:
         st.success(st.session_state.pop("ka_flash"))
@@ -217,7 +217,7 @@ st.subheader(t("Class migration"))
 try:
     moves = calls.migration(ctx)
 except ValueError as exc:
-    st.info(str(exc))
+    st.info(fmt.md_text(exc))
     moves = None
 if moves is not None:
     (f1, f2), (s1, s2) = moves.first, moves.second

@@ -26,6 +26,7 @@ from kam_analysis.auth import (
     attempt_sign_in,
 )
 from kam_analysis.i18n import t
+from ui.formatting import md_text
 from ui.masking import K_MASK, keep_choice
 
 log = logging.getLogger("kam_analysis.app")
@@ -209,7 +210,7 @@ def sidebar_footer() -> None:
         return
     who = st.session_state.get(K_USER) if mode == MODE_OIDC else None
     role_text = t("editor") if can_edit() else t("viewer")
-    side.caption(t("Signed in as {who} ({role})", who=who, role=role_text) if who
+    side.caption(t("Signed in as {who} ({role})", who=md_text(who), role=role_text) if who
                  else t("Signed in ({role})", role=role_text))
     if side.button(t("Sign out"), key="auth_logout", icon=":material/logout:"):
         for key in (K_ROLE, K_ROLE_FOR, K_USER):

@@ -1,7 +1,11 @@
-"""Formatting of amounts, numbers and shares, and the readable labels of codes."""
+"""Formatting of amounts, numbers and shares, the readable labels of codes, and data
+shown as text in Markdown (:func:`md_text`)."""
 
 from __future__ import annotations
 
+import html
+import re
+import string
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -12,6 +16,12 @@ from kam_analysis.vocabulary import CODE_LABELS, MEASURE_LABELS, PERIOD_LABELS
 
 if TYPE_CHECKING:
     from ui.state import Context
+
+#: Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and
+#: escaping all of them turns off links, images, emphasis, code, HTML, Streamlit's
+#: ``:color[...]`` and ``:material/...:`` directives and ``$`` math at once.
+_MD_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_WHITESPACE = re.compile(r"\s+")
 
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "RUR": "₽", "JPY": "¥",
                      "CNY": "¥", "INR": "₹", "UAH": "₴", "KZT": "₸", "TRY": "₺", "PLN": "zł"}
@@ -83,3 +93,28 @@ def slug(text: str) -> str:
     """Return ``text`` reduced to a safe file-name part."""
     cleaned = "".join(c if c.isalnum() or c in "-_" else "_" for c in text.strip())
     return cleaned.strip("_")[:60] or "dataset"
+
+
+def md_text(value: object) -> str:
+    """Return ``value`` as literal text for anything Streamlit renders as Markdown.
+
+    Every ASCII punctuation character is backslash-escaped and runs of whitespace
+    (newlines included) become one space, so a name like ``![x](http://host/x.png)``,
+    ``[link](http://host)``, ``:red[ALERT]``, ``$x^2$`` or ``<img ...>`` is shown as
+    typed, never as an image, a link, a colour, math or HTML. Use it for every text
+    from data (customer, region, manager, dataset and file names, values quoted in
+    messages) put into ``st.markdown``, ``st.caption``, alerts, toasts, metric help
+    and widget labels; elements that do not interpret Markdown (dataframes, option
+    lists) get the text unescaped.
+    """
+    text = "" if value is None else str(value)
+    return _MD_PUNCTUATION.sub(r"\\\1", _WHITESPACE.sub(" ", text).strip())
+
+
+def chart_text(value: object) -> str:
+    """Return ``value`` as literal text for a Plotly label, tick or hover text.
+
+    Plotly reads ``<a href>``, ``<b>``, ``<br>`` and other tags in text; the
+    characters ``< > & "`` are written as entities, which Plotly shows as typed.
+    """
+    return html.escape("" if value is None else str(value), quote=True)
