@@ -90,10 +90,16 @@ def _sweep_stale_uploads() -> None:
 
 
 def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows with the raw line hidden while names are masked (it holds them)."""
-    if not masking.masking() or "raw" not in rejects.columns:
+    """Rejected rows with the raw line and the values quoted in the reasons hidden while
+    names are masked (they may hold names)."""
+    if not masking.masking():
         return rejects
-    return rejects.assign(raw=masking.hidden_note())
+    out = rejects.copy()
+    if "raw" in out.columns:
+        out["raw"] = masking.hidden_note()
+    if "reason" in out.columns:
+        out["reason"] = out["reason"].map(masking.mask_message)
+    return out
 
 
 if upload is None:
@@ -106,11 +112,11 @@ else:
     try:
         preview = inspect_file(path, ImportOptions(sheet=sheet), filename=upload.name)
     except (ImportFailed, UnsupportedFile) as exc:
-        st.error(fmt.md_text(exc))
+        st.error(fmt.md_text(masking.shown_message(exc)))
         st.stop()
     except ValueError as exc:
         st.error(t("Cannot read {name}: {error}", name=fmt.md_text(upload.name),
-                   error=fmt.md_text(exc)))
+                   error=fmt.md_text(masking.shown_message(exc))))
         st.stop()
 
     facts = [t("Format: {f}", f=preview.format)]
@@ -195,7 +201,7 @@ else:
                                      progress=_progress)
             except (ImportFailed, UnsupportedFile, StorageError, ValueError) as exc:
                 status.update(label=t("Import failed"), state="error")
-                st.error(fmt.md_text(exc))
+                st.error(fmt.md_text(masking.shown_message(exc)))
                 st.stop()
             except Exception as exc:  # an unexpected failure: one line, nothing written
                 status.update(label=t("Import failed"), state="error")
@@ -228,7 +234,7 @@ if result is not None:
               if abs(result.imported_revenue_total - result.file_revenue_total) > 0.005
               else None)
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(fmt.md_text(masking.shown_message(warning)))
     if result.rows_rejected:
         st.warning(t("Imported; {n} rows were rejected:", n=result.rows_rejected))
         last_rejects = _without_raw(result.rejects)
