@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kam_analysis.db import StorageError
-from ui import access, calls, errors, navigation, sidebar
+from ui import access, calls, errors, navigation, sidebar, uploads
 
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
 access.gate()  # sign-in (stops the run until the user may see the app)
@@ -16,6 +16,7 @@ access.gate()  # sign-in (stops the run until the user may see the app)
 page = st.navigation(navigation.registry())
 try:
     calls.ensure_demo()
+    uploads.sweep_at_session_start()  # saved uploads of ended sessions, too old, too many
     sidebar.sidebar()
     access.sidebar_footer()  # masking toggle, who is signed in, sign out
 except StorageError as exc:

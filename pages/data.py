@@ -3,10 +3,6 @@ and manage datasets."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +26,7 @@ from kam_analysis.importing import (
     inspect_file,
 )
 from kam_analysis.vocabulary import FIELDS
-from ui import access, calls, errors, masking, navigation, state
+from ui import access, calls, errors, masking, navigation, state, uploads
 from ui import formatting as fmt
 
 navigation.enter()
@@ -51,25 +47,25 @@ else:
     st.info(t("Only editors can import data."), icon=":material/lock:")
 
 
-UPLOAD_PREFIX = "kam_upload_"
-#: Uploads of sessions that ended without removing their file are deleted after a day.
-STALE_UPLOAD_SECONDS = 24 * 3600
-
-
 def _saved_upload(file) -> Path:
-    """Save the upload once to a temporary file (replacing the previous one)."""
+    """Save the upload once into this session's folder (see ui/uploads.py)."""
     token = f"{file.file_id}:{file.name}:{file.size}"
     saved = st.session_state.get("data_temp")
     if saved and saved[0] == token and Path(saved[1]).exists():
         return Path(saved[1])
     _discard_upload()
-    _sweep_stale_uploads()
-    suffix = Path(file.name).suffix.lower()[:10]
-    fd, path = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=suffix)
-    with os.fdopen(fd, "wb") as out:
-        out.write(file.getbuffer())
-    st.session_state["data_temp"] = (token, path)
-    return Path(path)
+    uploads.sweep_now()
+    limits = uploads.UploadLimits.from_env()
+    try:
+        path = uploads.save(file.getbuffer(), Path(file.name).suffix.lower()[:10],
+                            uploads.session_id(), limits)
+    except uploads.UploadSpaceExhausted:
+        st.error(t("The server holds too many uploaded files right now (at most {mb:,} MB "
+                   "together). Try again later or ask whoever runs the app to raise "
+                   "KAM_UPLOAD_MAX_MB.", mb=limits.max_bytes // 2**20))
+        st.stop()
+    st.session_state["data_temp"] = (token, str(path))
+    return path
 
 
 def _discard_upload() -> None:
@@ -77,16 +73,7 @@ def _discard_upload() -> None:
     saved = st.session_state.pop("data_temp", None)
     if saved:
         Path(saved[1]).unlink(missing_ok=True)
-
-
-def _sweep_stale_uploads() -> None:
-    """Delete saved uploads older than a day: Streamlit has no session-end hook, so a
-    session closed with a file still in the uploader leaves its copy behind."""
-    cutoff = time.time() - STALE_UPLOAD_SECONDS
-    for old in Path(tempfile.gettempdir()).glob(UPLOAD_PREFIX + "*"):
-        with contextlib.suppress(OSError):  # another session may delete it first
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
+        uploads.discard(uploads.session_id())
 
 
 def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:

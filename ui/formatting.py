@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import string
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -17,10 +16,15 @@ from kam_analysis.vocabulary import CODE_LABELS, MEASURE_LABELS, PERIOD_LABELS
 if TYPE_CHECKING:
     from ui.state import Context
 
-#: Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and
-#: escaping all of them turns off links, images, emphasis, code, HTML, Streamlit's
-#: ``:color[...]`` and ``:material/...:`` directives and ``$`` math at once.
-_MD_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+#: Characters that start Markdown, HTML, math or Streamlit constructs anywhere in a line:
+#: emphasis and code (``* _ ` ~``), links and images (``[ ]``), HTML and autolinks
+#: (``< >``), ``$`` math, and the colon of ``:red[...]``, ``:material/...:``,
+#: ``:smile:`` and ``http://`` (so no bare URL becomes a link), ``@`` of e-mail autolinks,
+#: and the backslash.
+_MD_ANYWHERE = re.compile(r"([\\`*_~\[\]<>:$@])")
+#: What makes a heading, list or quote at the start of a text, and ``www.`` autolinks.
+_MD_AT_START = re.compile(r"^([#+\-=|])")
+_WWW = re.compile(r"(?i)\b(www)\.")
 _WHITESPACE = re.compile(r"\s+")
 
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "RUR": "₽", "JPY": "¥",
@@ -98,7 +102,7 @@ def slug(text: str) -> str:
 def md_text(value: object) -> str:
     """Return ``value`` as literal text for anything Streamlit renders as Markdown.
 
-    Every ASCII punctuation character is backslash-escaped and runs of whitespace
+    Markdown's active characters are backslash-escaped and runs of whitespace
     (newlines included) become one space, so a name like ``![x](http://host/x.png)``,
     ``[link](http://host)``, ``:red[ALERT]``, ``$x^2$`` or ``<img ...>`` is shown as
     typed, never as an image, a link, a colour, math or HTML. Use it for every text
@@ -107,8 +111,13 @@ def md_text(value: object) -> str:
     and widget labels; elements that do not interpret Markdown (dataframes, option
     lists) get the text unescaped.
     """
-    text = "" if value is None else str(value)
-    return _MD_PUNCTUATION.sub(r"\\\1", _WHITESPACE.sub(" ", text).strip())
+    text = _WHITESPACE.sub(" ", "" if value is None else str(value)).strip()
+    text = _MD_ANYWHERE.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1\\.", text)
+    found = re.match(r"^(\d+)([.)])", text)
+    if found:  # "1. x" would be an ordered list
+        return f"{found.group(1)}\\{text[len(found.group(1)):]}"
+    return _MD_AT_START.sub(r"\\\1", text)
 
 
 def chart_text(value: object) -> str:
