@@ -26,7 +26,6 @@ from kam_analysis.auth import (
     attempt_sign_in,
 )
 from kam_analysis.i18n import t
-from ui.formatting import md_text
 from ui.masking import K_MASK, keep_choice
 
 log = logging.getLogger("kam_analysis.app")
@@ -64,7 +63,25 @@ def _fingerprint(settings: AuthSettings) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: Headers a reverse proxy adds: a request carrying one came from another machine.
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def _header(name: str) -> str | None:
+    """All values of a request header of this session, joined (None if absent)."""
+    try:
+        values = st.context.headers.get_all(name)
+    except Exception:  # no request context (a bare script run)
+        return None
+    return ", ".join(values) or None
+
+
 def _local_only() -> bool:
+    """True if only this machine can reach the app: the server listens on localhost
+    and the request did not come through a reverse proxy (whatever the peer address,
+    which is the proxy's own, often 127.0.0.1)."""
+    if any(_header(name) for name in PROXY_HEADERS):
+        return False
     address = st_config.get_option("server.address")
     return isinstance(address, str) and address.strip().lower() in LOCAL_ADDRESSES
 
@@ -114,7 +131,7 @@ def _password_gate(settings: AuthSettings) -> str:
     if submitted:
         attempt = attempt_sign_in(
             settings, password, peer=st.context.ip_address,
-            forwarded_for=", ".join(st.context.headers.get_all("X-Forwarded-For")) or None)
+            forwarded_for=_header("X-Forwarded-For"))
         if attempt.retry_after is not None:  # a process-wide or per-address limit
             st.error(t("Too many sign-in attempts; try again in {seconds} seconds.",
                        seconds=attempt.retry_after))
@@ -210,7 +227,7 @@ def sidebar_footer() -> None:
         return
     who = st.session_state.get(K_USER) if mode == MODE_OIDC else None
     role_text = t("editor") if can_edit() else t("viewer")
-    side.caption(t("Signed in as {who} ({role})", who=md_text(who), role=role_text) if who
+    side.caption(t("Signed in as {who} ({role})", who=who, role=role_text) if who
                  else t("Signed in ({role})", role=role_text))
     if side.button(t("Sign out"), key="auth_logout", icon=":material/logout:"):
         for key in (K_ROLE, K_ROLE_FOR, K_USER):
