@@ -11,6 +11,9 @@ from kam_analysis.db import StorageError
 from ui import access, calls, errors, navigation, sidebar, uploads
 
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
+# The registry, hidden, before the gate: a fresh server treats the pages/ folder as an
+# old-style page list until st.navigation runs, and the gate may stop this run first.
+st.navigation(navigation.registry(), position="hidden")
 access.gate()  # sign-in (stops the run until the user may see the app)
 
 page = st.navigation(navigation.registry())
