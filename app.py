@@ -19,7 +19,7 @@ access.gate()  # sign-in (stops the run until the user may see the app)
 page = st.navigation(navigation.registry())
 try:
     calls.ensure_demo()
-    uploads.sweep_at_session_start()  # saved uploads of ended sessions, too old, too many
+    uploads.on_every_run()  # sweeps saved uploads at session start, marks this one in use
     sidebar.sidebar()
     access.sidebar_footer()  # masking toggle, who is signed in, sign out
 except StorageError as exc:

@@ -23,6 +23,7 @@ def _age(path: Path, seconds: float) -> None:
 
 
 def test_copies_of_ended_sessions_go_at_the_next_sweep() -> None:
+    """``alive`` is the hook for a way to tell ended sessions (the app has none: age)."""
     limits = UploadLimits()
     for n in range(13):  # 13 sessions ended with a file in the uploader
         uploads.save(b"x" * 1000, ".csv", f"ended-{n}", limits)
@@ -33,7 +34,7 @@ def test_copies_of_ended_sessions_go_at_the_next_sweep() -> None:
     assert sorted(p.name for p in uploads.root().iterdir()) == ["alive", "me"]
 
 
-def test_old_copies_go_by_age_without_a_runtime(tmp_path: Path) -> None:
+def test_idle_copies_go_by_age(tmp_path: Path) -> None:
     limits = UploadLimits(max_age_seconds=3600)
     old = uploads.save(b"x", ".csv", "old", limits)
     new = uploads.save(b"x", ".csv", "new", limits)
@@ -94,3 +95,29 @@ def test_an_upload_beyond_the_total_is_refused(
                                       "text/csv").run()
     assert not at.exception
     assert any("too many uploaded files" in e.value for e in at.error)
+
+
+@pytest.mark.usefixtures("navigation_mode")
+def test_thirteen_ended_sessions_leave_no_copy_behind(
+    app_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """13 sessions upload a file and end (their tabs close): an hour later the next
+    session's start deletes all 13 copies; a session still running keeps its copy."""
+    csv = b"Kunde;Datum;Umsatz\nC1;01.02.2025;1\n"
+    ended = []
+    for _ in range(13):
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.switch_page("pages/data.py").run()
+        at.get("file_uploader")[0].upload("s.csv", csv, "text/csv").run()
+        ended.append(Path(at.session_state["data_temp"][1]))
+    for path in ended:
+        _age(path.parent, 3700)
+    running = AppTest.from_file(APP, default_timeout=30).run()
+    running.switch_page("pages/data.py").run()
+    running.get("file_uploader")[0].upload("s.csv", csv, "text/csv").run()
+    mine = Path(running.session_state["data_temp"][1])
+    _age(mine.parent, 3700)
+    running.run()  # a run of a living session marks its folder as in use
+    AppTest.from_file(APP, default_timeout=30).run()  # a new session starts
+    assert not any(p.exists() for p in ended)
+    assert mine.exists()

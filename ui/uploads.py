@@ -2,14 +2,14 @@
 total size and age.
 
 The importer needs a file on disk, so an upload is copied to
-``<temp>/kam_uploads/<session id>/``. Streamlit has no session-end hook, so folders
-are swept at every upload and at every session start:
+``<temp>/kam_uploads/<session key>/`` (a random key kept in the session's state).
+Streamlit has no session-end hook and no public API that tells whether a session still
+exists (only the private runtime knows), so sessions are told apart by age: every run
+of a session touches its folder, and at every upload and every session start
 
-* a folder whose session the Streamlit runtime no longer knows
-  (``Runtime.is_active_session``; when there is no runtime, as in a bare script, this
-  check is skipped) is deleted at once;
-* a folder older than ``KAM_UPLOAD_MAX_AGE_HOURS`` (default 6) is deleted whatever its
-  session;
+* a folder no run has touched for ``KAM_UPLOAD_MAX_AGE_HOURS`` (default 1) is deleted:
+  its session has ended or sat idle that long (an idle session that comes back saves its
+  upload again from the uploader);
 * copies of the old layout (``kam_upload_*`` directly in the temp folder) go by age.
 
 A new copy is refused when all copies together would exceed ``KAM_UPLOAD_MAX_MB``
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -40,7 +41,7 @@ class UploadLimits:
     """Bounds on saved uploads: total size in bytes and age in seconds."""
 
     max_bytes: int = 1024 * 2**20
-    max_age_seconds: float = 6 * 3600
+    max_age_seconds: float = 3600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> UploadLimits:
@@ -85,20 +86,10 @@ def _age(path: Path, now: float) -> float:
         return 0.0
 
 
-def session_alive_checker() -> Callable[[str], bool] | None:
-    """Return ``is_active_session`` of the running Streamlit runtime, or None without one."""
-    try:
-        from streamlit.runtime import Runtime, exists
-    except ImportError:  # pragma: no cover - Streamlit is a dependency of the app
-        return None
-    if not exists():
-        return None
-    return Runtime.instance().is_active_session
-
-
 def sweep(limits: UploadLimits, current: str | None = None,
           alive: Callable[[str], bool] | None = None, now: float | None = None) -> int:
-    """Delete the copies of ended sessions and those older than the age limit.
+    """Delete the copies of ended sessions (when ``alive`` can tell) and those untouched
+    for longer than the age limit.
 
     Parameters
     ----------
@@ -156,27 +147,35 @@ def discard(session: str) -> None:
     shutil.rmtree(root() / session, ignore_errors=True)
 
 
-K_SWEPT = "ui_uploads_swept"  # session state: this session has swept at its start
+K_SESSION = "ui_upload_session"  # session state: this session's random folder key
 
 
 def session_id() -> str:
-    """The running Streamlit session's id (``"bare"`` outside a session)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    """This session's folder key (random, made on first use, kept in session state)."""
+    import streamlit as st
 
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "bare"
+    key = st.session_state.get(K_SESSION)
+    if not isinstance(key, str):
+        key = secrets.token_hex(16)
+        st.session_state[K_SESSION] = key
+    return key
 
 
 def sweep_now() -> int:
     """Sweep with the configured limits, keeping this session's folder."""
-    return sweep(UploadLimits.from_env(), current=session_id(), alive=session_alive_checker())
+    return sweep(UploadLimits.from_env(), current=session_id())
 
 
-def sweep_at_session_start() -> None:
-    """Sweep once per session, at its first run (``app.py`` calls it on every run)."""
+def on_every_run() -> None:
+    """``app.py`` calls it on every run: the session's first run sweeps; every run marks
+    the session's folder (if it has one) as in use."""
     import streamlit as st
 
-    if not st.session_state.get(K_SWEPT):
-        st.session_state[K_SWEPT] = True
-        with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):
+        if K_SESSION not in st.session_state:
+            session_id()
             sweep_now()
+            return
+        folder = root() / session_id()
+        if folder.exists():
+            os.utime(folder)
