@@ -8,14 +8,18 @@ from __future__ import annotations
 import streamlit as st
 
 from kam_analysis.db import StorageError
-from ui import access, calls, errors, navigation, sidebar
+from ui import access, calls, errors, navigation, sidebar, uploads
 
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
+# The registry, hidden, before the gate: a fresh server treats the pages/ folder as an
+# old-style page list until st.navigation runs, and the gate may stop this run first.
+st.navigation(navigation.registry(), position="hidden")
 access.gate()  # sign-in (stops the run until the user may see the app)
 
 page = st.navigation(navigation.registry())
 try:
     calls.ensure_demo()
+    uploads.on_every_run()  # sweeps saved uploads at session start, marks this one in use
     sidebar.sidebar()
     access.sidebar_footer()  # masking toggle, who is signed in, sign out
 except StorageError as exc:

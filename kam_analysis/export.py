@@ -1,17 +1,27 @@
-"""Exports: formula-safe CSV and formatted XLSX of an analysis.
+"""Exports: formula-safe CSV and formatted XLSX of an analysis, streamed to disk.
 
-CSV is UTF-8 with a BOM (so Excel detects the encoding); any text cell that
-starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
-with ``'`` so a spreadsheet never runs it as a formula, while numbers stay
-numbers. XLSX is written with XlsxWriter with ``strings_to_formulas`` off and
-every text cell written as a string, so no cell is ever a formula.
+CSV is UTF-8 with a BOM (so Excel detects the encoding); any text cell whose first
+character that is not whitespace or a control character is ``=``, ``+``, ``-`` or
+``@`` (or that starts with a tab, CR or LF) is prefixed with ``'`` so a spreadsheet
+never runs it as a formula, while numbers stay numbers. XLSX is written with
+XlsxWriter with ``strings_to_formulas`` off and every text cell written as a
+string, so no cell is ever a formula.
+
+Memory stays bounded: CSV is written in chunks of :data:`CSV_CHUNK_ROWS` rows and
+XLSX in XlsxWriter's ``constant_memory`` mode (one row in memory at a time) into a
+file. What a server builds for one click is capped by :class:`ExportLimits`
+(``KAM_EXPORT_XLSX_ROWS``, ``KAM_EXPORT_CSV_ROWS``).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,13 +37,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHURN_EXPORT_COLUMNS",
+    "CSV_CHUNK_ROWS",
     "EXPORT_COLUMNS",
     "MAX_XLSX_ROWS",
+    "ExportLimits",
     "ExportTooLarge",
     "csv_bytes",
+    "file_bytes",
     "sanitize_sheet_name",
     "workbook_bytes",
+    "write_csv",
     "write_table",
+    "write_workbook",
 ]
 
 #: Column order of the key-account list in the CLI and the exports.
@@ -48,8 +63,10 @@ CHURN_EXPORT_COLUMNS: tuple[str, ...] = ("p_alive", "expected_purchases_13w")
 
 #: Rows an XLSX sheet can hold (header included).
 MAX_XLSX_ROWS = 1_048_576
+#: Rows a CSV export converts and writes at a time.
+CSV_CHUNK_ROWS = 50_000
 
-_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@")
 _MONEY_COLUMNS = {"value", "revenue", "margin", "total", "value_first", "value_second",
                   "value_last_6m", "value_prev_6m", "mean"}
 _PERCENT_COLUMNS = {"share", "cumulative_share", "cum_before", "cr1", "cr3", "cr5", "cr10",
@@ -58,11 +75,57 @@ _BAD_SHEET_CHARS = re.compile(r"[:\\/?*\[\]]")
 
 
 class ExportTooLarge(ValueError):
-    """The table does not fit into an XLSX sheet; export CSV instead."""
+    """The table does not fit into an XLSX sheet (export CSV instead) or is above the
+    server's export limit."""
+
+
+@dataclass(frozen=True)
+class ExportLimits:
+    """Largest exports a server builds for one click.
+
+    Attributes
+    ----------
+    xlsx_rows : int
+        Customers (data rows of the largest sheet) up to which the full workbook is
+        offered; above it the app offers CSV. Default 200,000 (a workbook of about
+        25 MB; XlsxWriter's ``constant_memory`` mode keeps the memory flat).
+    csv_rows : int
+        Rows up to which a CSV download is built; above it the app refuses and points
+        to the command line (``python -m kam_analysis classify --all --out``). Default
+        2,000,000 (a file of about 400 MB held once in memory while it is served).
+    """
+
+    xlsx_rows: int = 200_000
+    csv_rows: int = 2_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ExportLimits:
+        """Read ``KAM_EXPORT_XLSX_ROWS`` and ``KAM_EXPORT_CSV_ROWS`` (positive
+        integers; a missing or invalid value keeps the default)."""
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(xlsx_rows=_positive(env.get("KAM_EXPORT_XLSX_ROWS"), defaults.xlsx_rows),
+                   csv_rows=_positive(env.get("KAM_EXPORT_CSV_ROWS"), defaults.csv_rows))
+
+
+def _positive(text: str | None, default: int) -> int:
+    try:
+        value = int(str(text).replace("_", "").strip())
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_DANGEROUS_PREFIXES) else value
+    """Prefix ``'`` when a spreadsheet could read ``value`` as a formula: it starts with
+    a tab, CR or LF, or its first character that is not whitespace or a control
+    character is ``= + - @``."""
+    if not value:
+        return value
+    if value[0] in "\t\r\n":
+        return "'" + value
+    first = next((c for c in value if not (c.isspace() or ord(c) < 32 or ord(c) == 127)), "")
+    return "'" + value if first in _FORMULA_CHARS else value
 
 
 def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
@@ -86,8 +149,30 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
         ``-5``), text starting with ``= + - @``, tab or CR gets a ``'`` prefix.
     """
     buffer = io.StringIO()
-    _neutralise(df).to_csv(buffer, index=False, lineterminator="\r\n")
+    _write_csv_chunks(df, buffer)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _write_csv_chunks(df: pd.DataFrame, out: Any) -> None:
+    for start in range(0, max(len(df), 1), CSV_CHUNK_ROWS):
+        chunk = _neutralise(df.iloc[start:start + CSV_CHUNK_ROWS])
+        chunk.to_csv(out, index=False, header=start == 0, lineterminator="\r\n")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` to ``path`` as :func:`csv_bytes` would, :data:`CSV_CHUNK_ROWS` rows
+    at a time (memory: one neutralised chunk besides ``df``)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        _write_csv_chunks(df, out)
+
+
+def file_bytes(write: Callable[[Path], None], suffix: str) -> bytes:
+    """Call ``write(path)`` on a fresh private temporary file and return its bytes
+    (the file is deleted). For a download that needs bytes of a file built on disk."""
+    with tempfile.TemporaryDirectory(prefix="kam_export_") as folder:
+        path = Path(folder) / f"export{suffix}"
+        write(path)
+        return path.read_bytes()
 
 
 def sanitize_sheet_name(name: str, used: set[str] | None = None) -> str:
@@ -105,10 +190,14 @@ def sanitize_sheet_name(name: str, used: set[str] | None = None) -> str:
 
 
 class _Book:
-    def __init__(self, buffer: io.BytesIO) -> None:
-        self.wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False,
-                                               "strings_to_urls": False,
-                                               "nan_inf_to_errors": False})
+    """An XLSX file written row by row (``constant_memory``: rows go to disk as written)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                                  "strings_to_urls": False,
+                                                  "nan_inf_to_errors": False,
+                                                  "constant_memory": True,
+                                                  "tmpdir": str(Path(path).parent)})
         self.header = self.wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1,
                                           "text_wrap": True, "valign": "top"})
         self.money = self.wb.add_format({"num_format": "#,##0.00"})
@@ -199,6 +288,7 @@ def _parameters(analysis: Analysis) -> list[tuple[str, Any]]:
     """The rows of the "Parameters" sheet: what the analysis ran with and found limits."""
     from kam_analysis.analysis.key_accounts import capacity_text
 
+
     p = analysis.params
     prm: list[tuple[str, Any]] = [
         ("dataset", analysis.dataset.name),
@@ -233,7 +323,19 @@ def _parameters(analysis: Analysis) -> list[tuple[str, Any]]:
 
 def workbook_bytes(analysis: Analysis, migration: Migration | None = None,
                    churn: ChurnResult | None = None) -> bytes:
-    """Return a formatted XLSX of an analysis.
+    """Return the bytes of :func:`write_workbook` (built in a temporary file).
+
+    Raises
+    ------
+    ExportTooLarge
+        If a sheet would exceed 1,048,576 rows (export CSV instead).
+    """
+    return file_bytes(lambda path: write_workbook(analysis, path, migration, churn), ".xlsx")
+
+
+def write_workbook(analysis: Analysis, path: str | Path, migration: Migration | None = None,
+                   churn: ChurnResult | None = None) -> None:
+    """Write a formatted XLSX of an analysis to ``path``, row by row (bounded memory).
 
     Sheets: "Key accounts", "All customers", "ABC-XYZ matrix", "Concentration",
     "Parameters" (and "Migration" when ``migration`` is given). Money and
@@ -257,8 +359,7 @@ def workbook_bytes(analysis: Analysis, migration: Migration | None = None,
         raise ExportTooLarge(t(
             "The customer list has {rows:,} rows; XLSX holds at most {max:,}. "
             "Export CSV instead.", rows=len(customers), max=MAX_XLSX_ROWS - 1))
-    buffer = io.BytesIO()
-    book = _Book(buffer)
+    book = _Book(path)
     book.table(t("Key accounts"), key)
     book.table(t("All customers"), customers)
     book.table(t("ABC-XYZ matrix"), analysis.matrix)
@@ -272,7 +373,6 @@ def workbook_bytes(analysis: Analysis, migration: Migration | None = None,
     if migration is not None:
         book.table(t("Migration"), migration.matrix)
     book.close()
-    return buffer.getvalue()
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> None:
@@ -288,17 +388,19 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data = csv_bytes(df)
+        write_csv(df, path)
     elif suffix == ".xlsx":
-        buffer = io.BytesIO()
-        book = _Book(buffer)
+        if len(df) + 1 > MAX_XLSX_ROWS:  # refuse before a file is created
+            raise ExportTooLarge(t(
+                "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
+                "Export CSV instead.", name=t("Customers"), rows=len(df) + 1,
+                max=MAX_XLSX_ROWS))
         frame = df.copy()
         if "rank" in frame.columns:
             frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+        book = _Book(path)
         book.table(t("Customers"), frame)
         book.close()
-        data = buffer.getvalue()
     else:
         raise ValueError(t("Unknown export type {suffix!r} for {path}; use .csv or .xlsx.",
                            suffix=path.suffix, path=str(path)))
-    path.write_bytes(data)

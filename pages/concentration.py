@@ -24,8 +24,8 @@ top[0].caption(t("{band}. Bands of the US 2023 Merger Guidelines for markets (â‰
 top[1].metric(t("Gini"), f"{c.gini:.3f}")
 top[1].caption(t("0 = all customers equal, 1 = one customer has everything."))
 top[2].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
-              help=c.top_customer_name or c.top_customer_id or "")
-top[2].caption(c.top_customer_name or c.top_customer_id or "")
+              help=fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
+top[2].caption(fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
 
 cr = st.columns(6)
 for col, (name, value) in zip(cr, [("CR1", c.cr1), ("CR3", c.cr3), ("CR5", c.cr5),

@@ -3,10 +3,6 @@ and manage datasets."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +26,7 @@ from kam_analysis.importing import (
     inspect_file,
 )
 from kam_analysis.vocabulary import FIELDS
-from ui import access, calls, errors, masking, navigation, state
+from ui import access, calls, errors, masking, navigation, state, uploads
 from ui import formatting as fmt
 
 navigation.enter()
@@ -51,25 +47,25 @@ else:
     st.info(t("Only editors can import data."), icon=":material/lock:")
 
 
-UPLOAD_PREFIX = "kam_upload_"
-#: Uploads of sessions that ended without removing their file are deleted after a day.
-STALE_UPLOAD_SECONDS = 24 * 3600
-
-
 def _saved_upload(file) -> Path:
-    """Save the upload once to a temporary file (replacing the previous one)."""
+    """Save the upload once into this session's folder (see ui/uploads.py)."""
     token = f"{file.file_id}:{file.name}:{file.size}"
     saved = st.session_state.get("data_temp")
     if saved and saved[0] == token and Path(saved[1]).exists():
         return Path(saved[1])
     _discard_upload()
-    _sweep_stale_uploads()
-    suffix = Path(file.name).suffix.lower()[:10]
-    fd, path = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=suffix)
-    with os.fdopen(fd, "wb") as out:
-        out.write(file.getbuffer())
-    st.session_state["data_temp"] = (token, path)
-    return Path(path)
+    uploads.sweep_now()
+    limits = uploads.UploadLimits.from_env()
+    try:
+        path = uploads.save(file.getbuffer(), Path(file.name).suffix.lower()[:10],
+                            uploads.session_id(), limits)
+    except uploads.UploadSpaceExhausted:
+        st.error(t("The server holds too many uploaded files right now (at most {mb:,} MB "
+                   "together). Try again later or ask whoever runs the app to raise "
+                   "KAM_UPLOAD_MAX_MB.", mb=limits.max_bytes // 2**20))
+        st.stop()
+    st.session_state["data_temp"] = (token, str(path))
+    return path
 
 
 def _discard_upload() -> None:
@@ -77,23 +73,20 @@ def _discard_upload() -> None:
     saved = st.session_state.pop("data_temp", None)
     if saved:
         Path(saved[1]).unlink(missing_ok=True)
-
-
-def _sweep_stale_uploads() -> None:
-    """Delete saved uploads older than a day: Streamlit has no session-end hook, so a
-    session closed with a file still in the uploader leaves its copy behind."""
-    cutoff = time.time() - STALE_UPLOAD_SECONDS
-    for old in Path(tempfile.gettempdir()).glob(UPLOAD_PREFIX + "*"):
-        with contextlib.suppress(OSError):  # another session may delete it first
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
+        uploads.discard(uploads.session_id())
 
 
 def _without_raw(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows with the raw line hidden while names are masked (it holds them)."""
-    if not masking.masking() or "raw" not in rejects.columns:
+    """Rejected rows with the raw line and the values quoted in the reasons hidden while
+    names are masked (they may hold names)."""
+    if not masking.masking():
         return rejects
-    return rejects.assign(raw=masking.hidden_note())
+    out = rejects.copy()
+    if "raw" in out.columns:
+        out["raw"] = masking.hidden_note()
+    if "reason" in out.columns:
+        out["reason"] = out["reason"].map(masking.mask_message)
+    return out
 
 
 if upload is None:
@@ -106,10 +99,11 @@ else:
     try:
         preview = inspect_file(path, ImportOptions(sheet=sheet), filename=upload.name)
     except (ImportFailed, UnsupportedFile) as exc:
-        st.error(str(exc))
+        st.error(fmt.md_text(masking.shown_message(exc)))
         st.stop()
     except ValueError as exc:
-        st.error(t("Cannot read {name}: {error}", name=upload.name, error=str(exc)))
+        st.error(t("Cannot read {name}: {error}", name=fmt.md_text(upload.name),
+                   error=fmt.md_text(masking.shown_message(exc))))
         st.stop()
 
     facts = [t("Format: {f}", f=preview.format)]
@@ -165,7 +159,7 @@ else:
         placeholder="€, $, ₽, CHF", help=t("Shown next to amounts on every page."))
     if name.strip() in existing:
         st.warning(t("A dataset called {name} exists: importing replaces it (all at once, "
-                     "only if the import succeeds).", name=name.strip()))
+                     "only if the import succeeds).", name=fmt.md_text(name)))
     if missing:
         st.warning(t("Choose a column for: {fields}.", fields=", ".join(missing)))
     if duplicates:
@@ -177,30 +171,31 @@ else:
         try:
             dataset_name = validate_dataset_name(name)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(fmt.md_text(exc))
             st.stop()
         options_ = ImportOptions(sheet=preview.sheet, mapping=mapping, date_order=date_order,
                                  encoding=preview.encoding, delimiter=preview.delimiter,
                                  currency=currency.strip() or None)
-        with st.status(t("Importing {name}...", name=upload.name), expanded=True) as status:
+        with st.status(t("Importing {name}...", name=fmt.md_text(upload.name)),
+                       expanded=True) as status:
             bar = st.progress(0.0, text=t("Starting"))
 
             def _progress(fraction: float, message: str) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=fmt.md_text(message))
 
             try:
                 result = import_file(db, path, dataset_name, options_, filename=upload.name,
                                      progress=_progress)
             except (ImportFailed, UnsupportedFile, StorageError, ValueError) as exc:
                 status.update(label=t("Import failed"), state="error")
-                st.error(str(exc))
+                st.error(fmt.md_text(masking.shown_message(exc)))
                 st.stop()
             except Exception as exc:  # an unexpected failure: one line, nothing written
                 status.update(label=t("Import failed"), state="error")
                 errors.report_exception(exc)
                 st.stop()
             bar.progress(1.0, text=t("Done"))
-            status.update(label=t("Imported {name}", name=result.dataset.name),
+            status.update(label=t("Imported {name}", name=fmt.md_text(result.dataset.name)),
                           state="complete", expanded=False)
         st.session_state["data_last_result"] = result
         state.select_dataset(result.dataset.name)
@@ -209,7 +204,7 @@ else:
 # ---- Last import summary -------------------------------------------------------------
 result = st.session_state.get("data_last_result")
 if result is not None:
-    st.subheader(t("Last import: {name}", name=result.dataset.name))
+    st.subheader(t("Last import: {name}", name=fmt.md_text(result.dataset.name)))
     m = st.columns(4)
     m[0].metric(t("Rows read"), f"{result.rows_read:,}")
     m[1].metric(t("Rows imported"), f"{result.rows_imported:,}")
@@ -226,7 +221,7 @@ if result is not None:
               if abs(result.imported_revenue_total - result.file_revenue_total) > 0.005
               else None)
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(fmt.md_text(masking.shown_message(warning)))
     if result.rows_rejected:
         st.warning(t("Imported; {n} rows were rejected:", n=result.rows_rejected))
         last_rejects = _without_raw(result.rejects)
@@ -266,7 +261,7 @@ with left:
     try:
         rejects = import_rejects(db, which)
     except DatasetNotFoundError as exc:
-        st.warning(str(exc))
+        st.warning(fmt.md_text(exc))
         rejects = pd.DataFrame(columns=["source_line", "reason", "raw"])
     if rejects.empty:
         st.caption(t("The import of this dataset rejected no row."))
@@ -291,7 +286,7 @@ with right:
         try:
             delete_dataset(db, victim)
         except (DatasetNotFoundError, StorageError) as exc:
-            st.warning(str(exc))
+            st.warning(fmt.md_text(exc))
         else:
             if current == victim:
                 state.select_dataset(None)
@@ -300,5 +295,5 @@ with right:
                 del st.session_state["data_last_result"]
             for key in ("data_delete_dataset", "data_delete_confirm"):
                 st.session_state.pop(key, None)
-            st.toast(t("Deleted {name}.", name=victim))
+            st.toast(t("Deleted {name}.", name=fmt.md_text(victim)))
             st.rerun()

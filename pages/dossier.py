@@ -183,8 +183,8 @@ if not access.can_edit():
     st.text(dossier.competitors or "–")
     st.markdown("**" + t("The three P's (perspective accounts)") + "**")
     for field, caption in three_ps.items():
-        st.markdown(f"*{caption}*: {getattr(dossier, field) or '–'}")
-    st.markdown(f"**{t('Next review')}**: {dossier.next_review or '–'}")
+        st.markdown(f"*{caption}*: {fmt.md_text(getattr(dossier, field) or '–')}")
+    st.markdown(f"**{t('Next review')}**: {fmt.md_text(dossier.next_review or '–')}")
 else:
     with st.form(f"dos_form_{cid}"):
         general = st.text_area(t("General information"), dossier.general,

@@ -135,15 +135,36 @@ stamp = date.today().isoformat()
 base = f"{fmt.slug(ctx.dataset.name)}_{stamp}"
 columns = [col for col in getattr(export, "EXPORT_COLUMNS", customers.columns)
            if col in customers.columns]
+limits = export.ExportLimits.from_env()
+xlsx_limit = min(limits.xlsx_rows, export.MAX_XLSX_ROWS - 1)  # one row is the header
+
+
+def _csv(frame: pd.DataFrame):
+    """A deferred CSV download, written in chunks to a temporary file."""
+    return lambda: export.file_bytes(lambda path: export.write_csv(frame, path), ".csv")
+
+
+def _too_large(where, n: int) -> None:
+    where.info(t("{n:,} rows are more than this server exports in one click ({limit:,}). "
+                 "Narrow the selection, or export on the server with "
+                 "python -m kam_analysis classify --all --out FILE.csv.", n=n,
+                 limit=limits.csv_rows))
+
+
 d1, d2 = st.columns(2)
-d1.download_button(t("Key accounts (CSV)"), data=lambda: export.csv_bytes(keys[columns]),
-                   file_name=f"key_accounts_{base}.csv", mime="text/csv", key="ka_csv",
-                   icon=":material/download:")
-if len(customers) >= export.MAX_XLSX_ROWS:  # one row of the sheet is the header
-    d2.info(t("Too many customers for one Excel sheet ({n:,}): download them as CSV.",
-              n=len(customers)))
-    d2.download_button(t("All customers (CSV)"),
-                       data=lambda: export.csv_bytes(customers[columns]),
+if len(keys) > limits.csv_rows:
+    _too_large(d1, len(keys))
+else:
+    d1.download_button(t("Key accounts (CSV)"), data=_csv(keys[columns]),
+                       file_name=f"key_accounts_{base}.csv", mime="text/csv", key="ka_csv",
+                       icon=":material/download:")
+if len(customers) > limits.csv_rows:
+    _too_large(d2, len(customers))
+elif len(customers) > xlsx_limit:
+    d2.info(t("Too many customers for one Excel sheet ({n:,}). This server builds workbooks "
+              "of up to {limit:,} customers: download them as CSV.", n=len(customers),
+              limit=xlsx_limit))
+    d2.download_button(t("All customers (CSV)"), data=_csv(customers[columns]),
                        file_name=f"all_customers_{base}.csv", mime="text/csv",
                        key="ka_all_csv", icon=":material/download:")
 else:
@@ -200,7 +221,7 @@ else:
             set_tags(db, who, chosen)
         calls.clear_caches()  # account types are part of the cached analysis
         st.session_state["ka_flash"] = t("Saved the account types of {name}.",
-                                         name=names.get(who) or who)
+                                         name=fmt.md_text(names.get(who) or who))
         st.rerun()
     if "ka_flash" in st.session_state:
         st.success(st.session_state.pop("ka_flash"))
@@ -248,7 +269,7 @@ st.subheader(t("Class migration"))
 try:
     moves = calls.migration(ctx)
 except ValueError as exc:
-    st.info(str(exc))
+    st.info(fmt.md_text(exc))
     moves = None
 if moves is not None:
     (f1, f2), (s1, s2) = moves.first, moves.second

@@ -11,7 +11,7 @@ from ui import formatting as fmt
 navigation.enter()
 ctx = sidebar.require_context()
 st.title(t("Overview"))
-st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=ctx.dataset.name,
+st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=fmt.md_text(ctx.dataset.name),
              start=ctx.params.start or ctx.dataset.first_date,
              end=ctx.params.end or ctx.dataset.last_date,
              measure=fmt.measure_label(ctx.params.measure)))
@@ -31,7 +31,7 @@ cols[3].metric(t("Key accounts' share"), fmt.fmt_pct(c.key_share),
                       "30-55 %."))
 cols[3].caption(fmt.label(c.key_share_band))
 cols[4].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
-               help=c.top_customer_name or c.top_customer_id or "")
+               help=fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
 cols[4].caption(", ".join(fmt.label(f) for f in c.flags) or t("no dependency flag"))
 cols[5].metric(t("HHI"), f"{c.hhi:,.0f}",
                help=t("Herfindahl-Hirschman index over customer shares (US 2023 Merger "
@@ -45,7 +45,7 @@ sentences = [
       measure=fmt.measure_label(ctx.params.measure).lower()),
     t("The top 20 % of customers bring {share}.", share=fmt.fmt_pct(c.top20_share)),
 ]
-top_name = c.top_customer_name or c.top_customer_id or t("unknown")
+top_name = fmt.md_text(c.top_customer_name or c.top_customer_id or t("unknown"))
 worst = next((f for f in ("mono_client", "critical_dependency", "major_customer")
               if f in c.flags), None)
 if worst:

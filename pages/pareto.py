@@ -39,7 +39,7 @@ ranked = result.customers[result.customers["rank"].notna()]
 top_n = int(st.number_input(t("Customers shown"), min_value=5, max_value=500, value=30,
                             step=5, key="par_top_n"))
 shown = ranked.head(top_n)
-names = [f"{int(r)}. {n if len(n) <= 18 else n[:17] + '…'}" for r, n in
+names = [f"{int(r)}. {fmt.chart_text(n if len(n) <= 18 else n[:17] + '…')}" for r, n in
          zip(shown["rank"], shown["customer_name"].fillna(shown["customer_id"]).astype(str),
              strict=True)]
 values = shown["value"].tolist()

@@ -119,6 +119,24 @@ def test_open_mode_everybody_edits_and_a_banner_warns_off_localhost(app_db: Data
     assert not any("without sign-in" in w.value for w in local.warning)
 
 
+def test_open_mode_banner_shows_behind_a_reverse_proxy(
+    app_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy on the same machine connects from 127.0.0.1 to a server bound to
+    localhost; its X-Forwarded-For header says the user is elsewhere."""
+    from ui import access
+
+    sent = {"X-Forwarded-For": "203.0.113.7"}
+    monkeypatch.setattr(access, "_header", lambda name: sent.get(name))
+    with patch_config_options({"server.address": "localhost"}):
+        proxied = _ok(_new().run())
+    assert any("without sign-in" in w.value for w in proxied.warning)
+    sent.clear()
+    with patch_config_options({"server.address": "127.0.0.1"}):
+        local = _ok(_new().run())
+    assert not any("without sign-in" in w.value for w in local.warning)
+
+
 # ---- Password mode ---------------------------------------------------------------------
 
 

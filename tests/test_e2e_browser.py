@@ -71,15 +71,20 @@ def _sales_csv(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _server(work: Path) -> Iterator[str]:
-    """Start the app on a free local port with its own database in ``work``."""
+def _server(work: Path, secrets: str | None = None) -> Iterator[str]:
+    """Start the app on a free local port with its own database in ``work`` (and the
+    secrets file ``secrets`` written into ``work`` when given)."""
     port = _free_port()
     env = {**os.environ, "KAM_DB": str(work / "e2e.duckdb")}
     log = (work / "streamlit.log").open("w")
+    extra: list[str] = []
+    if secrets is not None:
+        (work / "secrets.toml").write_text(secrets, encoding="utf-8")
+        extra = ["--secrets.files", str(work / "secrets.toml")]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false", *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -280,3 +285,27 @@ def test_a_bookmarked_page_opened_first_goes_through_the_app(
         assert main is not None and main["width"] > 1000, main  # layout="wide" (app.py)
         _no_exception(pg)
         pg.screenshot(path=str(ARTIFACTS / "first_request_concentration.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path", ["", "/concentration"])
+def test_the_first_request_before_sign_in_lists_only_registered_pages(
+    browser, tmp_path_factory: pytest.TempPathFactory, path: str,
+) -> None:
+    """A fresh server in password mode: the sign-in form of the very first request lists
+    no file-based page (app, ui, abc xyz...): the sidebar's page list, if any, is the
+    registry's."""
+    from kam_analysis.passwords import hash_password
+
+    secrets = f'[auth]\npassword_hash = "{hash_password("a long team password", n=2**10)}"\n'
+    work = tmp_path_factory.mktemp("e2e_signin")
+    with _server(work, secrets) as url, _browser_page(browser) as pg:
+        pg.goto(f"{url}{path}")
+        pg.get_by_label("Password").first.wait_for(timeout=120_000)
+        _settle(pg)
+        nav = pg.locator('[data-testid="stSidebarNav"]')
+        links = [text.strip().splitlines()[-1]
+                 for text in nav.get_by_role("link").all_inner_texts()]
+        assert links in ([], list(PAGES)), links
+        assert not {"app", "ui", "abc xyz", "key accounts"} & {x.lower() for x in links}
+        pg.screenshot(path=str(ARTIFACTS / f"first_request_sign_in{path.replace('/', '_')}.png"),
+                      full_page=True)

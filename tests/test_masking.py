@@ -146,3 +146,55 @@ def test_real_id_reverses_only_issued_id_pseudonyms() -> None:
     assert m.real_id(m.name_label("Solo")) is None
     other = Masker("other")
     assert other.real_id(frame["customer_id"][0]) is None  # another session's pseudonym
+
+
+# ---- Import messages while masking (issue 14, finding 8) ------------------------------
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("column 'Umsatz': 'ACME Secret GmbH' is not a number",
+     "column 'Umsatz': '(hidden)' is not a number"),
+    ("column 'Datum': 'O'Brien & Sons' is not a valid date",
+     "column 'Datum': '(hidden)' is not a valid date"),
+    ("column 'Umsatz': the revenue is empty", "column 'Umsatz': the revenue is empty"),
+    ("the row has more cells than the header (ACME;1;2;3)",
+     "the row has more cells than the header ((hidden))"),
+    ("x.csv: none of the 2 rows could be imported. line 2, column 'Umsatz': 'ACME' is not "
+     "a number; line 3, column 'Datum': 'Beta Ltd' is not a valid date",
+     "x.csv: none of the 2 rows could be imported. line 2, column 'Umsatz': '(hidden)' is "
+     "not a number; line 3, column 'Datum': '(hidden)' is not a valid date"),
+])
+def test_mask_message_hides_quoted_values(reason: str, shown: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import masking as ui_masking
+
+    monkeypatch.setattr(ui_masking, "hidden_note", lambda: "(hidden)")
+    assert ui_masking.mask_message(reason) == shown
+
+
+@pytest.mark.usefixtures("navigation_mode")
+def test_data_page_hides_names_in_reject_reasons_and_messages(
+    app_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    secret = "Zebra Secret Holding"
+    csv = ("Kunde;Name;Datum;Umsatz\nC1;A;01.02.2025;10,00\nC2;B;02.02.2025;20,00\n"
+           f"C3;{secret};03.02.2025;{secret}\nC4;D;{secret};5,00\n").encode()
+    at = AppTest.from_file(app, default_timeout=30)
+    at.session_state["sb_mask"] = True
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.get("file_uploader")[0].upload("masked.csv", csv, "text/csv").run()
+    next(ti for ti in at.text_input if ti.label == "Dataset name").input("Masked import")
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["sb_mask"]
+    shown = [df.value.to_csv() for df in at.dataframe]
+    shown += [str(e.value) for kind in ("markdown", "caption", "info", "warning", "error",
+                                        "success") for e in at.get(kind)]
+    reasons = [df.value for df in at.dataframe if "Reason" in df.value.columns]
+    assert reasons and all(len(r) == 2 for r in reasons), reasons
+    assert not [s for s in shown if "Zebra" in s], shown

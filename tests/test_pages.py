@@ -390,7 +390,7 @@ def test_data_page_deletes_its_copy_of_the_upload(app_db: Database) -> None:
     at.get("file_uploader")[0].upload("sales.csv", csv, "text/csv").run()
     assert not at.exception
     saved = Path(at.session_state["data_temp"][1])
-    assert saved.read_bytes() == csv and saved.parent == folder
+    assert saved.read_bytes() == csv and saved.parent.parent == folder / "kam_uploads"
     assert not stale.exists() and recent.exists()
     at.get("file_uploader")[0].clear().run()
     assert not at.exception

@@ -63,7 +63,25 @@ def _fingerprint(settings: AuthSettings) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: Headers a reverse proxy adds: a request carrying one came from another machine.
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def _header(name: str) -> str | None:
+    """All values of a request header of this session, joined (None if absent)."""
+    try:
+        values = st.context.headers.get_all(name)
+    except Exception:  # no request context (a bare script run)
+        return None
+    return ", ".join(values) or None
+
+
 def _local_only() -> bool:
+    """True if only this machine can reach the app: the server listens on localhost
+    and the request did not come through a reverse proxy (whatever the peer address,
+    which is the proxy's own, often 127.0.0.1)."""
+    if any(_header(name) for name in PROXY_HEADERS):
+        return False
     address = st_config.get_option("server.address")
     return isinstance(address, str) and address.strip().lower() in LOCAL_ADDRESSES
 
@@ -113,7 +131,7 @@ def _password_gate(settings: AuthSettings) -> str:
     if submitted:
         attempt = attempt_sign_in(
             settings, password, peer=st.context.ip_address,
-            forwarded_for=", ".join(st.context.headers.get_all("X-Forwarded-For")) or None)
+            forwarded_for=_header("X-Forwarded-For"))
         if attempt.retry_after is not None:  # a process-wide or per-address limit
             st.error(t("Too many sign-in attempts; try again in {seconds} seconds.",
                        seconds=attempt.retry_after))

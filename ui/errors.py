@@ -10,6 +10,7 @@ import streamlit as st
 
 from kam_analysis.db import DatasetNotFoundError, StorageError
 from kam_analysis.i18n import t
+from ui.formatting import md_text
 
 log = logging.getLogger("kam_analysis.app")
 
@@ -25,17 +26,17 @@ def guard() -> Iterator[None]:
         yield
     except DatasetNotFoundError as exc:
         st.warning(t("The dataset is no longer there ({error}). Pick another one in the "
-                     "sidebar.", error=str(exc)))
+                     "sidebar.", error=md_text(exc)))
         st.stop()
     except StorageError as exc:
-        st.warning(str(exc))
+        st.warning(md_text(exc))
         st.stop()
     except ValueError as exc:
-        st.info(str(exc))
+        st.info(md_text(exc))
         st.stop()
 
 
 def report_exception(exc: Exception) -> None:
     """Show an unexpected error in one line (logged with its traceback)."""
     log.exception("page failed")
-    st.error(t("Something went wrong: {error}", error=str(exc) or type(exc).__name__))
+    st.error(t("Something went wrong: {error}", error=md_text(str(exc) or type(exc).__name__)))

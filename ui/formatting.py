@@ -1,7 +1,10 @@
-"""Formatting of amounts, numbers and shares, and the readable labels of codes."""
+"""Formatting of amounts, numbers and shares, the readable labels of codes, and data
+shown as text in Markdown (:func:`md_text`)."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING
 
 from kam_analysis.formatting import (  # the app's formatting lives in the engine
@@ -18,6 +21,17 @@ from kam_analysis.vocabulary import MEASURE_LABELS, PERIOD_LABELS
 
 if TYPE_CHECKING:
     from ui.state import Context
+
+#: Characters that start Markdown, HTML, math or Streamlit constructs anywhere in a line:
+#: emphasis and code (``* _ ` ~``), links and images (``[ ]``), HTML and autolinks
+#: (``< >``), ``$`` math, and the colon of ``:red[...]``, ``:material/...:``,
+#: ``:smile:`` and ``http://`` (so no bare URL becomes a link), ``@`` of e-mail autolinks,
+#: and the backslash.
+_MD_ANYWHERE = re.compile(r"([\\`*_~\[\]<>:$@])")
+#: What makes a heading, list or quote at the start of a text, and ``www.`` autolinks.
+_MD_AT_START = re.compile(r"^([#+\-=|])")
+_WWW = re.compile(r"(?i)\b(www)\.")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def fmt_value(value: float | None, ctx: Context) -> str:
@@ -41,5 +55,36 @@ def slug(text: str) -> str:
     return cleaned.strip("_")[:60] or "dataset"
 
 
-__all__ = ["currency_symbol", "fmt_money", "fmt_number", "fmt_pct", "fmt_value", "label",
-           "labels", "measure_label", "period_label", "slug"]
+__all__ = ["chart_text", "currency_symbol", "fmt_money", "fmt_number", "fmt_pct",
+           "fmt_value", "label", "labels", "md_text", "measure_label", "period_label",
+           "slug"]
+
+
+def md_text(value: object) -> str:
+    """Return ``value`` as literal text for anything Streamlit renders as Markdown.
+
+    Markdown's active characters are backslash-escaped and runs of whitespace
+    (newlines included) become one space, so a name like ``![x](http://host/x.png)``,
+    ``[link](http://host)``, ``:red[ALERT]``, ``$x^2$`` or ``<img ...>`` is shown as
+    typed, never as an image, a link, a colour, math or HTML. Use it for every text
+    from data (customer, region, manager, dataset and file names, values quoted in
+    messages) put into ``st.markdown``, ``st.caption``, alerts, toasts, metric help
+    and widget labels; elements that do not interpret Markdown (dataframes, option
+    lists) get the text unescaped.
+    """
+    text = _WHITESPACE.sub(" ", "" if value is None else str(value)).strip()
+    text = _MD_ANYWHERE.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1\\.", text)
+    found = re.match(r"^(\d+)([.)])", text)
+    if found:  # "1. x" would be an ordered list
+        return f"{found.group(1)}\\{text[len(found.group(1)):]}"
+    return _MD_AT_START.sub(r"\\\1", text)
+
+
+def chart_text(value: object) -> str:
+    """Return ``value`` as literal text for a Plotly label, tick or hover text.
+
+    Plotly reads ``<a href>``, ``<b>``, ``<br>`` and other tags in text; the
+    characters ``< > & "`` are written as entities, which Plotly shows as typed.
+    """
+    return html.escape("" if value is None else str(value), quote=True)

@@ -7,6 +7,7 @@ shows stable pseudonyms instead of customer names and ids.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,36 @@ def real_id(shown: object) -> str:
 def hidden_note() -> str:
     """The text shown instead of free text while names are masked."""
     return t("hidden while names are masked")
+
+
+#: A reject reason quoting one value: ``column 'Umsatz': 'ACME' is not a number``.
+_REASON_VALUE = re.compile(r"^(column '[^']*': )'(.*)'( [^']*)$", re.S)
+#: A quoted stretch: from a quote to the next quote followed by a space, punctuation or
+#: the end; a column name (``column 'Umsatz'``) is kept.
+_QUOTED = re.compile(r"(column )?'(.*?)'(?=[\s,.;:)\]]|$)", re.S)
+
+
+def mask_message(text: object) -> str:
+    """Return an import message (a reject reason, a warning, an error) with every value
+    it quotes from the file hidden; column names and the message itself stay.
+
+    ``column 'Umsatz': 'ACME' is not a number`` becomes ``column 'Umsatz':
+    '(hidden while names are masked)' is not a number``; details in parentheses after
+    a broken row (which quote the line) are hidden too.
+    """
+    message = "" if text is None else str(text)
+    hidden = hidden_note()
+    found = _REASON_VALUE.match(message)
+    if found:
+        return f"{found.group(1)}'{hidden}'{found.group(3)}"
+    if "(" in message and message.rstrip().endswith(")") and "'" not in message:
+        return message[:message.index("(")] + f"({hidden})"
+    return _QUOTED.sub(lambda m: m.group(0) if m.group(1) else f"'{hidden}'", message)
+
+
+def shown_message(text: object) -> str:
+    """Return ``text`` as this session may show it: :func:`mask_message` while masking."""
+    return mask_message(text) if masking() else ("" if text is None else str(text))
 
 
 def keep_choice() -> None:
