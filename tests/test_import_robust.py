@@ -96,3 +96,23 @@ def test_several_unclosed_quotes_each_reported(db: Database, tmp_path: Path) -> 
     assert result.rows_imported == 7
     assert result.rejects["source_line"].tolist() == [4, 7]
     assert result.rows_read == 9
+
+
+# -- finding 6: mixed encodings --------------------------------------------------------
+
+
+def test_mixed_utf8_and_cp1251_lines_are_each_read_right(db: Database, tmp_path: Path) -> None:
+    head = "Код клиента;Контрагент;Дата;Сумма\n".encode()
+    utf8 = [f"{i:03d};ООО Ёлка {i};2024-01-{i % 28 + 1:02d};{i}\n".encode() for i in range(95)]
+    cp1251 = [f"{i:03d};ЗАО Берёза {i};2024-02-{i % 28 + 1:02d};{i}\n".encode("cp1251")
+              for i in range(95, 100)]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(head + b"".join(utf8[:50] + cp1251 + utf8[50:]))
+    result = import_file(db, path, "t")
+    assert result.rows_imported == 100
+    names = set(stored(db, "t")["customer_name"])
+    assert names == {f"ООО Ёлка {i}" for i in range(95)} | {
+        f"ЗАО Берёза {i}" for i in range(95, 100)}
+    [warning] = [w for w in result.warnings if "encodings" in w]
+    assert warning.startswith("The file mixes two encodings: 5 lines are cp1251 "
+                              "(lines 52, 53, 54, 55, 56), the others UTF-8")

@@ -18,7 +18,15 @@ import pyarrow as pa
 
 from kam_analysis.db.import_sources import IMPORT_MAX_COLUMNS, TableSource, parquet_preview
 from kam_analysis.i18n import t
-from kam_analysis.importing.encoding import _check_codec, _transcode, detect_encoding
+from kam_analysis.importing.encoding import (
+    LINE_WISE,
+    LineEncodings,
+    _check_codec,
+    _transcode,
+    decode_lines,
+    detect_encoding,
+    mixed_warning,
+)
 from kam_analysis.importing.errors import ImportFailed, UnsupportedFile
 from kam_analysis.importing.filetypes import detect_format
 from kam_analysis.importing.headers import _header_matches, unique_headers
@@ -42,10 +50,14 @@ HEADER_SEARCH_ROWS = 40
 DELIMITERS = (";", ",", "\t", "|")
 
 
-def _sample_text(path: Path, encoding: str) -> str:
+def _sample_text(path: Path, encoding: str, seen: LineEncodings) -> str:
     with open(path, "rb") as f:
         head = f.read(SAMPLE_BYTES)
         complete = len(head) < SAMPLE_BYTES
+    if codecs.lookup(encoding).name in LINE_WISE:
+        if not complete and b"\n" in head:
+            head = head[: head.rfind(b"\n") + 1]
+        return decode_lines(head, encoding, 1, seen).lstrip("\ufeff")
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=complete)
     if not complete:
         cut = text.rfind("\n")
@@ -159,7 +171,8 @@ def _open_csv(path: Path, options: ImportOptions, filename: str, full: bool) -> 
         raise ImportFailed(t("The delimiter must be one character (not a quote or line "
                              "break), not {d!r}.",
                              d=options.delimiter))
-    text = _sample_text(path, encoding)
+    seen = LineEncodings()
+    text = _sample_text(path, encoding, seen)
     delimiter, header_line, cells = _sniff_csv(text, options.delimiter, filename)
     headers = unique_headers(cells)
     if len(headers) > IMPORT_MAX_COLUMNS:
@@ -173,8 +186,12 @@ def _open_csv(path: Path, options: ImportOptions, filename: str, full: bool) -> 
         if codec in ("utf-8", "utf-8-sig"):
             source.csv_path = path
         else:
-            source.csv_path = _transcode(path, encoding)
+            seen = LineEncodings()
+            source.csv_path = _transcode(path, encoding, seen=seen)
             source.temp_files.append(source.csv_path)
+    mixed = mixed_warning(encoding, seen)
+    if mixed:
+        source.warnings.append(mixed)
     return source
 
 
