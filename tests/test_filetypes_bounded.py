@@ -7,20 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
+from benchmarks.bench_filetypes import many_sheets
 from kam_analysis.db.import_sources import IMPORT_MAX_COLUMNS
 from kam_analysis.importing import ImportFailed, inspect_file, sources, workbook
-
-
-def _many_sheets(path: Path, sheets: int) -> Path:
-    wb = xlsxwriter.Workbook(str(path))
-    for i in range(sheets):
-        ws = wb.add_worksheet(f"S{i}")
-    ws.write_row(0, 0, ["Customer", "Date", "Revenue"])
-    ws.write_row(1, 0, ["A", "2024-01-01", 5])
-    wb.close()
-    return path
 
 
 def _archive_checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -42,7 +32,7 @@ def test_archive_check_count_does_not_grow_with_the_sheets(
     counts = []
     for sheets in (2, 60):
         calls.clear()
-        preview = inspect_file(_many_sheets(tmp_path / f"s{sheets}.xlsx", sheets))
+        preview = inspect_file(many_sheets(tmp_path / f"s{sheets}.xlsx", sheets))
         assert preview.sheet == f"S{sheets - 1}"
         counts.append(len(calls))
     assert counts[0] == counts[1] <= 3

@@ -82,7 +82,7 @@ __all__ = ["import_file"]
 MAX_REJECTS_RETURNED = 10_000
 
 Progress = Callable[[float, str], None]
-LineMapper = Callable[[int, list[int]], tuple[list[int], list[int]] | None]
+LineMapper = Callable[[int, list[int]], tuple[list[int], list[int], int] | None]
 
 
 @dataclass
@@ -174,7 +174,15 @@ def import_file(
                 assert isinstance(plan.src, CsvSource) and not plan.src.scan_rejects
                 plan.src = dataclasses.replace(plan.src, scan_rejects=True)
             except _RowsSpanLines:
-                _cut_unclosed_quotes(plan)
+                pass  # the plan now reads the file with those lines emptied
+            except duckdb.Error as exc:
+                # DuckDB refuses some files even when collecting broken rows (quoted
+                # line breaks together with rows of too many cells): say so, with
+                # the line, rather than lose rows.
+                if "CSV Error" not in str(exc):
+                    raise
+                raise ImportFailed(t("{file}: the file could not be read as CSV ({error}).",
+                                     file=name, error=str(exc).splitlines()[0])) from None
     finally:
         source.cleanup()
 
@@ -224,17 +232,19 @@ def _plan(source: _Source, options: ImportOptions, name: str, path: Path) -> _Pl
 
 
 class _RowsSpanLines(Exception):
-    """A row DuckDB could not split spans several lines: maybe a quote never closes."""
+    """Lines with a quote that never closes were found: read the file again."""
 
 
 #: More lines than this with a quote that never closes: the file is refused.
 MAX_UNCLOSED_QUOTES = 100
 
 
-def _cut_unclosed_quotes(plan: _Plan) -> None:
-    """Find the lines whose quote never closes; read the file with them emptied.
+def _cut_unclosed_quotes(plan: _Plan) -> bool:
+    """Find the lines whose quote never closes; plan to read the file with them
+    emptied. Returns whether there are any.
 
-    Runs only after DuckDB reported a broken row spanning several lines.
+    Runs only when the first read looked wrong: a broken row spanning several
+    lines, or fewer records than the file's lines explain.
     """
     plan.quotes_checked = True
     src, source = plan.src, plan.source
@@ -248,12 +258,13 @@ def _cut_unclosed_quotes(plan: _Plan) -> None:
             file=plan.name, n=MAX_UNCLOSED_QUOTES,
             lines=", ".join(str(n) for n in lines[:10])))
     if not lines:
-        return
+        return False
     plan.cut_lines = lines_text(source.csv_path, lines)
     copy = without_lines(source.csv_path, set(lines))
     source.temp_files.append(copy)
     plan.src = dataclasses.replace(src, path=str(copy))
     plan.line_map = _line_mapper(copy, src.delimiter, src.skip, src.columns)
+    return True
 
 
 def _with_cut_lines(engine_errors: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
@@ -265,7 +276,8 @@ def _with_cut_lines(engine_errors: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     cut = pd.DataFrame({"source_line": list(plan.cut_lines), "reason": reason,
                         "raw": list(plan.cut_lines.values())})
     return pd.concat([engine_errors[["source_line", "reason", "raw"]], cut],
-                     ignore_index=True).sort_values("source_line", kind="stable")
+                     ignore_index=True).astype({"source_line": "int64"}).sort_values(
+                         "source_line", kind="stable").reset_index(drop=True)
 
 
 def _spans_lines(engine_errors: pd.DataFrame) -> bool:
@@ -314,15 +326,19 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
     """Count the rows, fix their line numbers, store the rejects; raise
     :class:`ImportFailed` (the transaction then rolls back) if none was imported."""
     engine_errors = staging.engine_rejects(cur, plan.src, plan.messages.broken)
-    if not plan.quotes_checked and _spans_lines(engine_errors):
-        raise _RowsSpanLines  # rolls the transaction back; the import reads again
     imported = staging.imported_totals(cur, new_id)
     skip = plan.src.skip if isinstance(plan.src, CsvSource) else 0
-    exact, renumber = physical_lines(plan.line_map, imported[0] + staged, engine_errors, skip)
+    exact, renumber, empty = physical_lines(plan.line_map, imported[0] + staged,
+                                            engine_errors, skip)
+    if (isinstance(plan.src, CsvSource) and not plan.quotes_checked
+            and (not exact or _spans_lines(engine_errors)) and _cut_unclosed_quotes(plan)):
+        raise _RowsSpanLines  # rolls the transaction back; the import reads again
     engine_errors = _with_cut_lines(engine_errors, plan)
     if renumber is not None:
         staging.renumber_staged(cur, *renumber)
-    counts = ImportCounts.from_staged(imported, staging.staged_totals(cur), len(engine_errors))
+    # empty lines are blank rows too (the emptied lines with a quote are rejects)
+    counts = ImportCounts.from_staged(imported, staging.staged_totals(cur), len(engine_errors),
+                                      max(0, empty - len(plan.cut_lines)))
     rejects = staging.first_rejects(cur, engine_errors, MAX_REJECTS_RETURNED)
     warnings = list(plan.preview.warnings)
     if counts.blank_rows:
