@@ -243,8 +243,9 @@ def _cut_unclosed_quotes(plan: _Plan) -> bool:
     """Find the lines whose quote never closes; plan to read the file with them
     emptied. Returns whether there are any.
 
-    Runs only when the first read looked wrong: a broken row spanning several
-    lines, or fewer records than the file's lines explain.
+    Runs only when the first read did not match the file's lines one to one
+    (broken rows, quoted line breaks, empty lines): a quote that never closes
+    may have swallowed the rest of the file without any error.
     """
     plan.quotes_checked = True
     src, source = plan.src, plan.source
@@ -328,10 +329,10 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
     engine_errors = staging.engine_rejects(cur, plan.src, plan.messages.broken)
     imported = staging.imported_totals(cur, new_id)
     skip = plan.src.skip if isinstance(plan.src, CsvSource) else 0
-    exact, renumber, empty = physical_lines(plan.line_map, imported[0] + staged,
-                                            engine_errors, skip)
+    exact, renumber, empty, differ = physical_lines(plan.line_map, imported[0] + staged,
+                                                    engine_errors, skip)
     if (isinstance(plan.src, CsvSource) and not plan.quotes_checked
-            and (not exact or _spans_lines(engine_errors)) and _cut_unclosed_quotes(plan)):
+            and (differ or _spans_lines(engine_errors)) and _cut_unclosed_quotes(plan)):
         raise _RowsSpanLines  # rolls the transaction back; the import reads again
     engine_errors = _with_cut_lines(engine_errors, plan)
     if renumber is not None:

@@ -100,26 +100,28 @@ def physical_lines(
     records: int,
     engine_errors: pd.DataFrame,
     skip: int,
-) -> tuple[bool, tuple[list[int], list[int]] | None, int]:
+) -> tuple[bool, tuple[list[int], list[int]] | None, int, bool]:
     """Decide the physical line numbers of a CSV import's records.
 
     ``records`` is the number of records DuckDB read (imported and staged);
     ``engine_errors`` the rows it could not split (their ``source_line`` is
     corrected in place). Returns whether the stored line numbers are exact,
     ``(record_lines, physical_lines)`` when staged rows must be renumbered, and
-    the number of empty lines (which the CSV reader skips without a record).
+    the number of empty lines (which the CSV reader skips without a record), and
+    whether records and lines differed at all (broken rows, quoted line breaks,
+    empty lines: then a quote that never closes may hide rows).
     """
     if mapper is None:
-        return True, None, 0
+        return True, None, 0, False
     mapping = mapper(records, [int(x) for x in engine_errors["source_line"]])
     if mapping is None:
-        return True, None, 0
+        return True, None, 0, False
     record_lines, broken_lines, empty = mapping
     if records != len(record_lines):
-        return False, None, empty
+        return False, None, empty, True
     if len(broken_lines) == len(engine_errors):
         engine_errors["source_line"] = broken_lines
     expected = [skip + i + 1 for i in range(len(record_lines))]
     if record_lines == expected:
-        return True, None, empty
-    return True, (expected, record_lines), empty
+        return True, None, empty, True
+    return True, (expected, record_lines), empty, True
