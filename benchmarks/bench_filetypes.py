@@ -6,7 +6,11 @@ Prints seconds for: building the sample, detect_format, the full read_sheet (sca
 calamine + conversion), a second read_sheet (verdict remembered, no scan), calamine
 alone, and the scan alone, plus the scan's share of the read; the peak traced Python
 memory of streaming the rows with iter_sheet_rows; then refusal time and peak traced
-memory for a zip bomb, a far-away cell, an absurd dimension and billion laughs.
+memory for a zip bomb, a far-away cell, an absurd dimension and billion laughs;
+and (issue 14) the time to inspect a workbook of 1,000 sheets and to refuse CSV files
+of 5,000 and 20,000 columns, next to the times measured before the fix.
+
+``python benchmarks/bench_filetypes.py --hostile-only`` runs only the issue-14 cases.
 """
 
 from __future__ import annotations
@@ -75,7 +79,54 @@ def refusal(label: str, path: Path) -> None:
     print(f"{label:<42} {elapsed:8.3f} s  peak {peak / 1024**2:7.1f} MB  {outcome}")
 
 
+#: Seconds measured before the fix (issue 14), printed as the baseline.
+BASELINES = {"xlsx 1,000 sheets (416 KB)": 34.9, "csv 5,000 columns": 9.9,
+             "csv 20,000 columns": 18.3}
+TARGET_SECONDS = 2.0
+
+
+def many_sheets(path: Path, sheets: int) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    for i in range(sheets):
+        ws = wb.add_worksheet(f"S{i}")
+    ws.write_row(0, 0, ["Customer", "Date", "Revenue"])
+    ws.write_row(1, 0, ["A", "2024-01-01", 5])
+    wb.close()
+    return path
+
+
+def wide_csv(path: Path, columns: int, rows: int = 50) -> Path:
+    line = ";".join(str(i) for i in range(columns))
+    path.write_text(";".join(f"col{i}" for i in range(columns)) + "\n"
+                    + "\n".join(line for _ in range(rows)) + "\n")
+    return path
+
+
+def bounded(label: str, path: Path) -> None:
+    """Inspect a hostile file; print the time, whether it was refused and the baseline."""
+    t0 = time.perf_counter()
+    try:
+        importing.inspect_file(path)
+        outcome = "read"
+    except importing.ImportFailed:
+        outcome = "refused"
+    elapsed = time.perf_counter() - t0
+    verdict = "ok" if elapsed < TARGET_SECONDS else f"OVER {TARGET_SECONDS:.0f} s"
+    print(f"{label:<42} {elapsed:8.3f} s  {outcome:<8} baseline {BASELINES[label]:6.1f} s  "
+          f"{verdict}")
+
+
+def hostile_sizes(tmp: str) -> None:
+    bounded("xlsx 1,000 sheets (416 KB)", many_sheets(Path(tmp) / "sheets.xlsx", 1000))
+    bounded("csv 5,000 columns", wide_csv(Path(tmp) / "w5k.csv", 5000))
+    bounded("csv 20,000 columns", wide_csv(Path(tmp) / "w20k.csv", 20000))
+
+
 def main() -> None:
+    if "--hostile-only" in sys.argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            hostile_sizes(tmp)
+        return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.xlsx"
@@ -139,6 +190,7 @@ def main() -> None:
                          "<v>0</v></c></row></sheetData></worksheet>",
                          {"xl/sharedStrings.xml": lol})
         refusal("billion laughs in sharedStrings", laughs)
+        hostile_sizes(tmp)
 
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -261,18 +261,18 @@ def test_unterminated_quote_and_ragged_rows(db: Database, tmp_path: Path) -> Non
         "B;2024-01-02;2\n"                  # too few cells: region empty, still imported
         "C;2024-01-03;3;South;extra\n"     # too many cells: rejected
         "D;2024-01-04;4;West\n"
-        'E;"2024-01-05;5;East\n'          # quote never closed: the rest is unreadable
-        "F;2024-01-06;6;East\n"
+        'E;"2024-01-05;5;East\n'          # quote never closed: that line alone is rejected
+        "F;2024-01-06;6;East\n"          # and the rows after it are imported (issue 14)
     )
     result = import_file(db, write(tmp_path, "r.csv", text), "R")
     rows = stored(db, "R")
-    assert rows["customer_id"].tolist() == ["A", "B", "D"]
+    assert rows["customer_id"].tolist() == ["A", "B", "D", "F"]
     assert rows["region"].iloc[0] == "North"
     assert pd.isna(rows["region"].iloc[1])
     assert rows["source_line"].isna().all()  # imported rows carry no line number
     lines = result.reject_lines()
     assert lines[0].startswith("line 4, the row has more cells than the header")
-    assert lines[1].startswith("line 6, a quote is not closed")
+    assert lines[1].startswith("line 6, a quote opens on this line and is never closed")
     assert result.rows_rejected == 2
 
 

@@ -8,6 +8,9 @@ import re
 from typing import Any
 
 from kam_analysis.db.import_sources import (
+    IMPORT_FIRST_DATE,
+    IMPORT_LAST_DATE,
+    IMPORT_MAX_AMOUNT,
     IMPORT_MAX_COLUMNS,
     CsvSource,
     ImportColumn,
@@ -79,7 +82,8 @@ def _trimmed(ref: str) -> str:
 
 
 def _number_field(field: str, col: ImportColumn, patterns: ImportPatterns,
-                  params: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+                  messages: ImportMessages, params: dict[str, Any]
+                  ) -> tuple[list[str], list[str], list[str]]:
     """(layer 1, layer 2, checks) of a number field."""
     ref = _col(col.index)
     slot = f"n_{field}"
@@ -101,6 +105,9 @@ def _number_field(field: str, col: ImportColumn, patterns: ImportPatterns,
         layer2.append(f"{field}_raw")
         checks.append(f"WHEN {field}_raw IS NOT NULL AND {field} IS NULL "
                       f"THEN format(${field}_invalid, {field}_raw)")
+    # A number beyond the accepted range (1e308 twice sums to inf) is rejected.
+    params[f"{field}_range"] = messages.out_of_range.get(field, messages.invalid[field])
+    checks.append(f"WHEN abs({field}) > $max_amount THEN format(${field}_range, {field}_raw)")
     return layer1, layer2, checks
 
 
@@ -146,7 +153,7 @@ def _field_layers(by_field: dict[str, ImportColumn], messages: ImportMessages,
             layer1.append(f"{_trimmed(_col(col.index))} AS {field}_raw")
             layer2.append(f"{field}_raw AS {field}")
         elif kind == "number":
-            one, two, more = _number_field(field, col, patterns, params)
+            one, two, more = _number_field(field, col, patterns, messages, params)
             layer1 += one
             layer2 += two
             checks += more
@@ -171,6 +178,8 @@ def _mapped(columns: list[ImportColumn]) -> dict[str, ImportColumn]:
 _REASON = (
     "CASE WHEN customer_id IS NULL THEN $customer_id_empty "
     "WHEN order_date_raw IS NULL THEN $order_date_empty "
+    "WHEN order_date_parsed IS NOT NULL AND order_date IS NULL "
+    "THEN format($order_date_range, order_date_raw) "
     "WHEN order_date IS NULL THEN format($order_date_invalid, order_date_raw) "
     "WHEN revenue_raw IS NULL THEN $revenue_empty "
     "WHEN revenue IS NULL THEN format($revenue_invalid, revenue_raw) "
@@ -184,7 +193,8 @@ _STATUS = (
     "THEN 'total' WHEN reason IS NOT NULL THEN 'reject' ELSE 'ok' END"
 )
 _IN_RANGE = (
-    "CASE WHEN order_date_parsed BETWEEN DATE '1900-01-01' AND DATE '2199-12-31' "
+    "CASE WHEN order_date_parsed BETWEEN CAST($first_date AS DATE) "
+    "AND CAST($last_date AS DATE) "
     "THEN order_date_parsed END AS order_date"
 )
 
@@ -199,7 +209,11 @@ def _import_select(
     """Build the SELECT that parses every source row into canonical + status columns."""
     raw_cols = [_col(i) for i in range(ncols)]
     base, params = _source_sql(source, raw_cols)
-    params.update(totals_re=patterns.totals, excel_re=patterns.excel_serial)
+    params.update(totals_re=patterns.totals, excel_re=patterns.excel_serial,
+                  max_amount=IMPORT_MAX_AMOUNT, first_date=IMPORT_FIRST_DATE,
+                  last_date=IMPORT_LAST_DATE,
+                  order_date_range=messages.out_of_range.get(
+                      "order_date", messages.invalid["order_date"]))
     by_field = _mapped(columns)
     # A row repeating the header (page headers of printed reports) is skipped.
     params["customer_id_header"] = by_field["customer_id"].header.strip()
@@ -230,7 +244,8 @@ _IMPORT_INSERT = (
     "order_date, revenue, margin, quantity, product, category, region, manager, document_id) "
     "SELECT CASE WHEN status = 'ok' THEN $new_id ELSE -$new_id END, line, "
     "coalesce(customer_id, ''), CASE WHEN status = 'ok' THEN {customer_name} ELSE {raw_line} END, "
-    "coalesce(order_date, DATE '1900-01-01'), coalesce(revenue, 0), {margin}, {quantity}, "
+    "coalesce(order_date, DATE '1900-01-01'), "
+    "coalesce(CASE WHEN abs(revenue) <= $max_amount THEN revenue END, 0), {margin}, {quantity}, "
     "{product}, CASE WHEN status = 'ok' THEN {category} ELSE status END, {region}, {manager}, "
     "CASE WHEN status = 'ok' THEN {document_id} ELSE reason END "
     "FROM ({select})"

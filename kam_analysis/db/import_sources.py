@@ -4,6 +4,7 @@ all handed in as values; plus the Parquet preview."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,6 +15,11 @@ from kam_analysis.db import StorageError
 
 #: The most source columns an import reads.
 IMPORT_MAX_COLUMNS = 2000
+#: Numbers beyond this in absolute value are rejected (sums of them stay finite).
+IMPORT_MAX_AMOUNT = 1e15
+#: The dates accepted (ISO text, inclusive).
+IMPORT_FIRST_DATE = "1900-01-01"
+IMPORT_LAST_DATE = "2199-12-31"
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,10 @@ class ImportMessages:
     invalid: dict[str, str]
     #: DuckDB CSV error type (e.g. "TOO MANY COLUMNS") -> reason; key "" for any other.
     broken: dict[str, str]
+    #: Field -> reason for a readable value outside the accepted range (a number
+    #: beyond :data:`IMPORT_MAX_AMOUNT` in absolute value, a date outside
+    #: :data:`IMPORT_FIRST_DATE` .. :data:`IMPORT_LAST_DATE`).
+    out_of_range: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class CsvNeedsSerialScan(StorageError):

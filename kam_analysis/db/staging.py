@@ -87,6 +87,10 @@ def engine_rejects(cur: duckdb.DuckDBPyConnection, source: Source,
         "SELECT line AS source_line, error_type, error_message, csv_line AS raw "
         "FROM kam_import_rejects ORDER BY line"
     ).df()
+    # One row may carry several errors (one per extra cell): it is one reject. Its
+    # raw text may start with the empty lines before it: they are not the row.
+    errors = errors.drop_duplicates("source_line").reset_index(drop=True)
+    errors["raw"] = [str(raw).strip("\r\n") for raw in errors["raw"]]
     errors["reason"] = [
         broken.get(kind, broken[""]).format(detail=detail)
         for kind, detail in zip(errors["error_type"], errors["error_message"], strict=True)

@@ -54,6 +54,9 @@ from kam_analysis.db import Database, staging, validate_dataset_name
 from kam_analysis.db.import_select import import_statement
 from kam_analysis.db.import_session import import_session
 from kam_analysis.db.import_sources import (
+    IMPORT_FIRST_DATE,
+    IMPORT_LAST_DATE,
+    IMPORT_MAX_AMOUNT,
     CsvNeedsRejectScan,
     CsvNeedsSerialScan,
     CsvSource,
@@ -68,6 +71,7 @@ from kam_analysis.importing.lines import _line_mapper, physical_lines
 from kam_analysis.importing.options import DEFAULT_OPTIONS, ImportOptions
 from kam_analysis.importing.patterns import IMPORT_PATTERNS, with_time_formats
 from kam_analysis.importing.preview import FilePreview, _preview
+from kam_analysis.importing.quotes import lines_text, unclosed_quote_lines, without_lines
 from kam_analysis.importing.results import ImportCounts, ImportResult, nothing_imported
 from kam_analysis.importing.sources import _open_source, _Source, _table_source
 from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES
@@ -78,7 +82,7 @@ __all__ = ["import_file"]
 MAX_REJECTS_RETURNED = 10_000
 
 Progress = Callable[[float, str], None]
-LineMapper = Callable[[int, list[int]], tuple[list[int], list[int]] | None]
+LineMapper = Callable[[int, list[int]], tuple[list[int], list[int], int] | None]
 
 
 @dataclass
@@ -93,6 +97,9 @@ class _Plan:
     messages: ImportMessages
     currency: str | None
     line_map: LineMapper | None
+    #: Lines with a quote that never closes (line -> text): read as emptied, rejected.
+    cut_lines: dict[int, str] = dataclasses.field(default_factory=dict)
+    quotes_checked: bool = False
 
 
 def import_file(db: Database, path: str | Path, dataset: str,
@@ -160,6 +167,16 @@ def import_file(db: Database, path: str | Path, dataset: str,
             except CsvNeedsRejectScan:
                 assert isinstance(plan.src, CsvSource) and not plan.src.scan_rejects
                 plan.src = dataclasses.replace(plan.src, scan_rejects=True)
+            except _RowsSpanLines:
+                pass  # the plan now reads the file with those lines emptied
+            except duckdb.Error as exc:
+                # DuckDB refuses some files even when collecting broken rows (quoted
+                # line breaks together with rows of too many cells): say so, with
+                # the line, rather than lose rows.
+                if "CSV Error" not in str(exc):
+                    raise
+                raise ImportFailed(t("{file}: the file could not be read as CSV ({error}).",
+                                     file=name, error=str(exc).splitlines()[0])) from None
     finally:
         source.cleanup()
 
@@ -208,6 +225,60 @@ def _plan(source: _Source, options: ImportOptions, name: str, path: Path) -> _Pl
                  options.currency, line_map)
 
 
+class _RowsSpanLines(Exception):
+    """Lines with a quote that never closes were found: read the file again."""
+
+
+#: More lines than this with a quote that never closes: the file is refused.
+MAX_UNCLOSED_QUOTES = 100
+
+
+def _cut_unclosed_quotes(plan: _Plan) -> bool:
+    """Find the lines whose quote never closes; plan to read the file with them
+    emptied. Returns whether there are any.
+
+    Runs only when the first read did not match the file's lines one to one
+    (broken rows, quoted line breaks, empty lines): a quote that never closes
+    may have swallowed the rest of the file without any error.
+    """
+    plan.quotes_checked = True
+    src, source = plan.src, plan.source
+    assert isinstance(src, CsvSource) and source.csv_path is not None
+    lines = unclosed_quote_lines(source.csv_path, src.delimiter, src.skip,
+                                 MAX_UNCLOSED_QUOTES + 1)
+    if len(lines) > MAX_UNCLOSED_QUOTES:
+        raise ImportFailed(t(
+            "{file}: on more than {n} lines a quote opens and never closes (first on "
+            "lines {lines}). Check the file's quotes or its delimiter.",
+            file=plan.name, n=MAX_UNCLOSED_QUOTES,
+            lines=", ".join(str(n) for n in lines[:10])))
+    if not lines:
+        return False
+    plan.cut_lines = lines_text(source.csv_path, lines)
+    copy = without_lines(source.csv_path, set(lines))
+    source.temp_files.append(copy)
+    plan.src = dataclasses.replace(src, path=str(copy))
+    plan.line_map = _line_mapper(copy, src.delimiter, src.skip, src.columns)
+    return True
+
+
+def _with_cut_lines(engine_errors: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
+    """The engine's broken rows plus the lines with a quote that never closes."""
+    if not plan.cut_lines:
+        return engine_errors
+    reason = t("a quote opens on this line and is never closed properly; the line "
+               "was not imported (the rows after it were)")
+    cut = pd.DataFrame({"source_line": list(plan.cut_lines), "reason": reason,
+                        "raw": list(plan.cut_lines.values())})
+    return pd.concat([engine_errors[["source_line", "reason", "raw"]], cut],
+                     ignore_index=True).astype({"source_line": "int64"}).sort_values(
+                         "source_line", kind="stable").reset_index(drop=True)
+
+
+def _spans_lines(engine_errors: pd.DataFrame) -> bool:
+    return any("\n" in str(raw).rstrip("\r\n") for raw in engine_errors["raw"])
+
+
 def _store(db: Database, dataset: str, plan: _Plan, report: Progress) -> ImportResult:
     """Read, check and store the rows in ONE write transaction, then checkpoint.
 
@@ -252,10 +323,17 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
     engine_errors = staging.engine_rejects(cur, plan.src, plan.messages.broken)
     imported = staging.imported_totals(cur, new_id)
     skip = plan.src.skip if isinstance(plan.src, CsvSource) else 0
-    exact, renumber = physical_lines(plan.line_map, imported[0] + staged, engine_errors, skip)
+    exact, renumber, empty, differ = physical_lines(plan.line_map, imported[0] + staged,
+                                                    engine_errors, skip)
+    if (isinstance(plan.src, CsvSource) and not plan.quotes_checked
+            and (differ or _spans_lines(engine_errors)) and _cut_unclosed_quotes(plan)):
+        raise _RowsSpanLines  # rolls the transaction back; the import reads again
+    engine_errors = _with_cut_lines(engine_errors, plan)
     if renumber is not None:
         staging.renumber_staged(cur, *renumber)
-    counts = ImportCounts.from_staged(imported, staging.staged_totals(cur), len(engine_errors))
+    # empty lines are blank rows too (the emptied lines with a quote are rejects)
+    counts = ImportCounts.from_staged(imported, staging.staged_totals(cur), len(engine_errors),
+                                      max(0, empty - len(plan.cut_lines)))
     rejects = staging.first_rejects(cur, engine_errors, MAX_REJECTS_RETURNED)
     warnings = list(plan.preview.warnings)
     if counts.blank_rows:
@@ -274,6 +352,7 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
 def _messages(headers: dict[str, str]) -> ImportMessages:
     empty: dict[str, str] = {}
     invalid: dict[str, str] = {}
+    out_of_range: dict[str, str] = {}
     for f in FIELD_NAMES:
         header = headers.get(f, FIELD_BY_NAME[f].label)
         escaped = header.replace("{", "{{").replace("}", "}}")
@@ -283,9 +362,15 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
         if kind == "number":
             invalid[f] = t("column '{column}': '{value}' is not a number",
                            column=escaped, value="{}")
+            out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
+                                "(at most {limit} in absolute value)", column=escaped,
+                                value="{}", limit=f"{IMPORT_MAX_AMOUNT:,.0f}")
         elif kind == "date":
             invalid[f] = t("column '{column}': '{value}' is not a valid date",
                            column=escaped, value="{}")
+            out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
+                                "of dates ({first} to {last})", column=escaped, value="{}",
+                                first=IMPORT_FIRST_DATE, last=IMPORT_LAST_DATE)
         else:
             invalid[f] = t("column '{column}': '{value}' is not valid", column=escaped,
                            value="{}")
@@ -299,4 +384,5 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
         "LINE SIZE OVER MAXIMUM": t("the row is too long ({detail})", detail="{detail}"),
         "": t("the row could not be read ({detail})", detail="{detail}"),
     }
-    return ImportMessages(empty=empty, invalid=invalid, broken=broken)
+    return ImportMessages(empty=empty, invalid=invalid, broken=broken,
+                          out_of_range=out_of_range)

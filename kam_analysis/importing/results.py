@@ -45,9 +45,10 @@ class ImportCounts:
 
     @classmethod
     def from_staged(cls, imported: tuple[int, float], staged: dict[str, tuple[int, float]],
-                    engine_rejects: int) -> ImportCounts:
+                    engine_rejects: int, empty_lines: int = 0) -> ImportCounts:
         """Count from the imported rows' (count, revenue), the staged rows'
-        status -> (count, revenue) and the rows the CSV reader could not split."""
+        status -> (count, revenue), the rows the CSV reader could not split and
+        the empty lines it skipped (counted as blank rows)."""
         rows, revenue = imported
         rejected = staged["reject"][0] + engine_rejects
         return cls(
@@ -55,7 +56,7 @@ class ImportCounts:
             rows_imported=rows,
             rows_rejected=rejected,
             totals_dropped=staged["total"][0],
-            blank_rows=staged["blank"][0],
+            blank_rows=staged["blank"][0] + empty_lines,
             header_rows=staged["header"][0],
             file_revenue_total=revenue + staged["reject"][1],
             imported_revenue_total=revenue,

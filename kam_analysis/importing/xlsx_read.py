@@ -132,12 +132,24 @@ def _sheet_to_read(path: Path, sheet: str | None, name: str) -> str | None:
         if chosen is None:
             return None
         chosen_name = chosen.name
-        if key is not None:
-            with _VERDICTS_LOCK:
-                if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
-                    _VERDICTS.pop(next(iter(_VERDICTS)))
-                _VERDICTS[key] = chosen_name
+        # The chosen sheet passed the same checks a request for it by name runs.
+        named = _file_key(path, chosen_name) if sheet is None else None
+        with _VERDICTS_LOCK:
+            for done in (key, named):
+                if done is not None:
+                    if len(_VERDICTS) >= _VERDICT_CACHE_SIZE:
+                        _VERDICTS.pop(next(iter(_VERDICTS)))
+                    _VERDICTS[done] = chosen_name
     return chosen_name
+
+
+def first_sheet_with_values(path: str | Path, filename: str | None = None) -> str | None:
+    """The sheet :func:`read_sheet` reads when no sheet is named (None: no values).
+
+    The workbook's safety checks run once for all its sheets (not once per sheet).
+    """
+    path = Path(path)
+    return _sheet_to_read(path, None, filename or path.name)
 
 
 def _read_failure(name: str, exc: Exception) -> UnsupportedFile:
