@@ -144,6 +144,24 @@ def _minimize(objective: Callable[[np.ndarray], float], start: np.ndarray,
                     options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
 
 
+def _walls(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
+           names: tuple[str, ...], skip: int | None) -> list[str]:
+    """The coordinates next to the optimum (a factor ``e`` either way, inside
+    the bounds) where the likelihood cannot be evaluated: an optimum against such a
+    numerical wall is no maximum (the likelihood was still rising)."""
+    out = []
+    for i in range(len(log_params)):
+        if i == skip:
+            continue
+        for step in (-1.0, 1.0):
+            moved = log_params.copy()
+            moved[i] = np.clip(moved[i] + step, -LOG_BOUND, LOG_BOUND)
+            if objective(moved) >= 1e10:
+                out.append(names[i])
+                break
+    return out
+
+
 def _fit_homogeneous(data: Factorized, full: OptimizeResult) -> OptimizeResult:
     """Pareto/NBD in the limit ``s -> infinity``: ``(r, alpha, mu)`` by maximum
     likelihood from the full fit's values; ``x`` gets ``log s = LOG_BOUND`` back."""
@@ -233,6 +251,11 @@ def fit_model(
     if not result.success or result.fun >= 1e10:
         raise ValueError(f"cannot fit {model}: the optimiser did not converge "
                          f"({result.message}; {shown})")
+    walls = _walls(_objective(model, data), result.x, _SEARCH_NAMES[model],
+                   skip=_SHAPE if homogeneous else None)
+    if walls:
+        raise ValueError(f"cannot fit {model}: the likelihood cannot be evaluated near "
+                         f"the estimate of {walls}, where it was still rising ({shown})")
     on_bound = [name for i, (name, v) in enumerate(zip(_SEARCH_NAMES[model], result.x,
                                                        strict=True))
                 if abs(v) >= LOG_BOUND - 1e-6 and not (homogeneous and i == _SHAPE)]
@@ -242,7 +265,7 @@ def fit_model(
     log_likelihood = -float(result.fun) * float(data.weights.sum())
     values = dict(zip(names, params, strict=True))
     return _FIT_CLASSES[model](**values, log_likelihood=log_likelihood, customers=len(x),
-                               homogeneous_dropout=homogeneous)
+                               homogeneous_dropout=bool(homogeneous))
 
 
 def fit_pareto_nbd(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> ParetoNBDFit:
