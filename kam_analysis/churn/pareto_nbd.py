@@ -30,7 +30,7 @@ from kam_analysis.churn.grouping import Factorized
 Params = tuple[float, float, float, float]
 #: Above this dropout shape ``s`` the formulas evaluate the homogeneous limit.
 HOMOGENEOUS_SHAPE = 100.0
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
 _NODES, _WEIGHTS = (_NODES + 1.0) / 2.0, _WEIGHTS / 2.0
 
 
