@@ -87,6 +87,21 @@ def test_summary_equals_the_model_package_on_the_demo(demo_db: Database,
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
 
 
+def test_demo_default_window_fits_in_the_homogeneous_limit(demo_db: Database) -> None:
+    """The demo's customers all drop out at about the same rate: Pareto/NBD's gamma
+    shape s runs to its bound, which is the homogeneous dropout limit, not a failure."""
+    result = churn(demo_db, DEMO_DATASET)
+    assert result.fitted and result.message is None and result.fit.homogeneous_dropout
+    alive = result.customers["p_alive"]
+    assert alive.notna().all() and alive.between(0, 1).all()
+    assert set(result.customers["churn_status"]) == {"likely_active", "probably_lost"}
+    assert (result.customers["expected_purchases_13w"] >= 0).all()
+    assert result.to_dict()["homogeneous_dropout"] is True
+    assert "same dropout rate" in (result.note or "")
+    bg = churn(demo_db, DEMO_DATASET, model="bg-nbd")
+    assert bg.fitted and not bg.fit.homogeneous_dropout and bg.note is None
+
+
 def _simulated(customers: int = 200, seed: int = 3) -> pd.DataFrame:
     """Purchase rows drawn from Pareto/NBD (weekly rates), over two years to END."""
     rng = np.random.default_rng(seed)

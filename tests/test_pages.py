@@ -322,9 +322,11 @@ def test_key_accounts_rule_tags_and_downloads(app_db: Database) -> None:
     assert get_tags(app_db)[who] == ("partner",)
     table = next(df.value for df in at.dataframe if "Why key" in df.value.columns)
     assert "partner" in table.set_index("ID").loc[who, "Account types"]
-    # Lost/at-risk and migration sections are there.
+    # Lost/at-risk and migration sections are there, with the P(alive) charts of both
+    # lists (the demo's churn model fits: the homogeneous dropout limit).
     assert any("Days since last purchase" in df.value.columns for df in at.dataframe)
-    assert len(at.get("plotly_chart")) == 1
+    assert sorted(c.key for c in at.get("plotly_chart")) == [
+        "ka_alive_chart", "ka_migration", "ka_watch_alive_chart"]
 
 
 def test_key_accounts_offers_csv_when_excel_cannot_hold_the_customers(

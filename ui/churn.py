@@ -44,7 +44,7 @@ def columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
 def show_status(result: engine.ChurnResult) -> None:
     """Explain the figures, or why there are none (and that the rule-based flags stay)."""
     if result.fitted:
-        st.caption(explanation())
+        st.caption(" ".join(filter(None, (explanation(), result.note))))
     else:
         st.info(result.message or "", icon=":material/info:")
 

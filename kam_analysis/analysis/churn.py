@@ -83,12 +83,26 @@ class ChurnResult:
         """Whether the model was fitted (and the probabilities exist)."""
         return self.fit is not None
 
+    @property
+    def note(self) -> str | None:
+        """A sentence on the fit when it is the homogeneous dropout limit (every
+        customer drops out at the same rate), else None."""
+        if self.fit is None or not self.fit.homogeneous_dropout:
+            return None
+        rate = float(self.fit.params[2] / self.fit.params[3])
+        return t("The purchase histories show no difference between customers in how "
+                 "quickly they stop buying, so the model gives every customer the same "
+                 "dropout rate: {rate:.3%} per week (an average customer lifetime of "
+                 "{years:,.0f} years).", rate=rate, years=1.0 / rate / 52.0)
+
     def to_dict(self) -> dict[str, Any]:
         """The fitted parameters as a JSON-ready dict.
 
         Keys ``model``, ``time_unit`` (``"week"``), ``params`` (``r, alpha, s,
-        beta`` or ``r, alpha, a, b``), ``customers``, ``log_likelihood``, and the
-        window as ISO dates; ``message`` instead of the figures when not fitted.
+        beta`` or ``r, alpha, a, b``), ``customers``, ``log_likelihood``,
+        ``homogeneous_dropout`` (the fit is the limit of one dropout rate for every
+        customer, ``mu = s / beta``), and the window as ISO dates; ``message``
+        instead of the figures when not fitted.
         """
         out: dict[str, Any] = {"model": self.model, "time_unit": "week",
                                "window_start": self.window[0].isoformat(),
@@ -100,7 +114,8 @@ class ChurnResult:
             "r", "alpha", "a", "b")
         params = dict(zip(names, (float(v) for v in self.fit.params), strict=True))
         return {**out, "params": params, "customers": int(self.fit.customers),
-                "log_likelihood": float(self.fit.log_likelihood)}
+                "log_likelihood": float(self.fit.log_likelihood),
+                "homogeneous_dropout": bool(self.fit.homogeneous_dropout)}
 
 
 def _model_name(model: str) -> str:

@@ -9,6 +9,7 @@ pandas frames; no database, no Streamlit. Definitions: ``docs/definitions.md``
 from kam_analysis.churn.fitting import (
     DEFAULT_HORIZON_WEEKS,
     DEFAULT_MODEL,
+    HOMOGENEOUS_S,
     MIN_CUSTOMERS,
     MIN_REPEAT_CUSTOMERS,
     MODELS,
@@ -29,6 +30,7 @@ __all__ = [
     "DAYS_PER_WEEK",
     "DEFAULT_HORIZON_WEEKS",
     "DEFAULT_MODEL",
+    "HOMOGENEOUS_S",
     "MIN_CUSTOMERS",
     "MIN_REPEAT_CUSTOMERS",
     "MODELS",

@@ -4,6 +4,18 @@ Identical ``(frequency, recency, T)`` triples are grouped and the log-likelihood
 weighted by their counts; for Pareto/NBD the hypergeometric terms are evaluated
 once per distinct ``(frequency, time)`` pair. The parameters are optimised in logs
 with L-BFGS-B (SciPy). Everything is in weeks.
+
+The optimiser works on ``(r, alpha, shape, mean)`` rather than the published
+parameters: Pareto/NBD on ``(r, alpha, s, mu = s / beta)`` (``mu`` the mean dropout
+rate), BG/NBD on ``(r, alpha, a, a / b)`` (the odds of the mean dropout
+probability). When the data show no spread of the dropout between customers, the
+likelihood keeps rising as the shape grows with the mean fixed: the limit in which
+every customer has the same dropout rate (probability). The shape then runs to its
+upper bound, :data:`LOG_BOUND`, where the mixing distribution's coefficient of
+variation is ``exp(-LOG_BOUND / 2)`` (0.25 %): the fit accepts it as the homogeneous
+dropout limit and says so (``homogeneous_dropout``); the figures evaluated there
+equal the limit's to well under 0.1 % (tested). Any other parameter on a bound is
+still refused.
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ from types import ModuleType
 from typing import ClassVar, Literal
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
 from kam_analysis.churn import bg_nbd, pareto_nbd
 from kam_analysis.churn.grouping import Factorized, factorize
@@ -43,6 +55,10 @@ class _Fit:
     time_unit: str = "week"
     r: float
     alpha: float
+    #: Whether the fit is the homogeneous dropout limit: the shape of the dropout
+    #: distribution (``s`` or ``a``) ran to its upper bound with the mean fixed, i.e.
+    #: every customer has (as good as) the same dropout rate or probability.
+    homogeneous_dropout: bool = False
     #: The names of the four parameters, in the order of :attr:`params`.
     param_names: ClassVar[tuple[str, str, str, str]]
 
@@ -66,6 +82,9 @@ class ParetoNBDFit(_Fit):
         Total log-likelihood at the optimum.
     customers : int
         Number of customers fitted.
+    homogeneous_dropout : bool
+        True when ``s`` ran to its upper bound with ``s / beta`` fixed: every customer
+        drops out at the same rate ``mu = s / beta`` (exponential lifetime).
     model : str
         ``"pareto_nbd"``.
     time_unit : str
@@ -101,11 +120,66 @@ def _formulas(model: str) -> ModuleType:
     return pareto_nbd if model == "pareto_nbd" else bg_nbd
 
 
+#: Names of the optimiser's coordinates (all in logs), per model.
+_SEARCH_NAMES: dict[str, tuple[str, str, str, str]] = {
+    "pareto_nbd": ("r", "alpha", "s", "mu"), "bg_nbd": ("r", "alpha", "a", "b"),
+}
+#: Index of the dropout shape ``s`` among the coordinates.
+_SHAPE = 2
+#: ``s`` of a homogeneous Pareto/NBD fit (``beta = s / mu``): the bound, ``exp(LOG_BOUND)``.
+HOMOGENEOUS_S = float(np.exp(LOG_BOUND))
+
+
+def _natural(model: str, log_params: np.ndarray) -> tuple[float, float, float, float]:
+    """The model's parameters from the optimiser's log coordinates: ``(r, alpha, s,
+    beta = s / mu)`` or ``(r, alpha, a, b)``."""
+    r, alpha, third, fourth = (float(v) for v in np.exp(log_params))
+    return (r, alpha, third, third / fourth) if model == "pareto_nbd" else (
+        r, alpha, third, fourth)
+
+
+def _minimize(objective: Callable[[np.ndarray], float], start: np.ndarray,
+              bounds: list[tuple[float, float]]) -> OptimizeResult:
+    return minimize(objective, start, method="L-BFGS-B", bounds=bounds,
+                    options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
+
+
+def _walls(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
+           names: tuple[str, ...], skip: int | None) -> list[str]:
+    """The coordinates next to the optimum (a factor ``e`` either way, inside
+    the bounds) where the likelihood cannot be evaluated: an optimum against such a
+    numerical wall is no maximum (the likelihood was still rising)."""
+    out = []
+    for i in range(len(log_params)):
+        if i == skip:
+            continue
+        for step in (-1.0, 1.0):
+            moved = log_params.copy()
+            moved[i] = np.clip(moved[i] + step, -LOG_BOUND, LOG_BOUND)
+            if objective(moved) >= 1e10:
+                out.append(names[i])
+                break
+    return out
+
+
+def _fit_homogeneous(data: Factorized, full: OptimizeResult) -> OptimizeResult:
+    """Pareto/NBD in the limit ``s -> infinity``: ``(r, alpha, mu)`` by maximum
+    likelihood from the full fit's values; ``x`` gets ``log s = LOG_BOUND`` back."""
+    objective = _objective("pareto_nbd", data)
+
+    def limit(log_params: np.ndarray) -> float:
+        return objective(np.insert(log_params, _SHAPE, LOG_BOUND))
+
+    result = _minimize(limit, np.delete(full.x, _SHAPE), [(-LOG_BOUND, LOG_BOUND)] * 3)
+    result.x = np.insert(result.x, _SHAPE, LOG_BOUND)
+    return result
+
+
 def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:
     total = float(data.weights.sum())
 
     def negative_mean_log_likelihood(log_params: np.ndarray) -> float:
-        params = tuple(float(v) for v in np.exp(log_params))
+        params = _natural(model, log_params)
         with np.errstate(all="ignore"):
             log_likelihoods = _formulas(model).log_likelihood(params, data)
             value = -float(np.sum(data.weights * log_likelihoods)) / total
@@ -157,28 +231,41 @@ def fit_model(
     ValueError
         If the inputs are invalid, there are fewer than :data:`MIN_CUSTOMERS`
         customers or fewer than :data:`MIN_REPEAT_CUSTOMERS` with a repeat purchase,
-        or the optimiser does not converge (a parameter on its bound included).
+        or the optimiser does not converge (a parameter on its bound included, except
+        the dropout shape on its upper bound: the homogeneous dropout limit, see the
+        module's docstring).
     """
     x, t_x, age = check_inputs(frequency, recency, T)
     _check_fit_data(model, x)
     data = factorize(x, t_x, age, group=group_identical)
-    objective = _objective(model, data)
-    result = minimize(objective, np.zeros(4), method="L-BFGS-B",
-                      bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
-                      options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
-    params = np.exp(result.x)
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * 4
+    if model == "pareto_nbd":  # beyond it: the homogeneous limit
+        bounds[_SHAPE] = (-LOG_BOUND, float(np.log(pareto_nbd.HOMOGENEOUS_SHAPE)))
+    result = _minimize(_objective(model, data), np.zeros(4), bounds)
+    homogeneous = model == "pareto_nbd" and result.x[_SHAPE] >= bounds[_SHAPE][1] - 1e-6
+    if homogeneous:
+        result = _fit_homogeneous(data, result)
+    params = _natural(model, result.x)
     names = _FIT_CLASSES[model].param_names
     shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, params, strict=True))
     if not result.success or result.fun >= 1e10:
         raise ValueError(f"cannot fit {model}: the optimiser did not converge "
                          f"({result.message}; {shown})")
-    on_bound = [n for n, v in zip(names, result.x, strict=True) if abs(v) >= LOG_BOUND - 1e-6]
+    walls = _walls(_objective(model, data), result.x, _SEARCH_NAMES[model],
+                   skip=_SHAPE if homogeneous else None)
+    if walls:
+        raise ValueError(f"cannot fit {model}: the likelihood cannot be evaluated near "
+                         f"the estimate of {walls}, where it was still rising ({shown})")
+    on_bound = [name for i, (name, v) in enumerate(zip(_SEARCH_NAMES[model], result.x,
+                                                       strict=True))
+                if abs(v) >= LOG_BOUND - 1e-6 and not (homogeneous and i == _SHAPE)]
     if on_bound:
         raise ValueError(f"cannot fit {model}: the data do not determine {on_bound} "
                          f"(estimate ran to the bound; {shown})")
     log_likelihood = -float(result.fun) * float(data.weights.sum())
-    values = dict(zip(names, (float(v) for v in params), strict=True))
-    return _FIT_CLASSES[model](**values, log_likelihood=log_likelihood, customers=len(x))
+    values = dict(zip(names, params, strict=True))
+    return _FIT_CLASSES[model](**values, log_likelihood=log_likelihood, customers=len(x),
+                               homogeneous_dropout=bool(homogeneous))
 
 
 def fit_pareto_nbd(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> ParetoNBDFit:
