@@ -51,7 +51,7 @@ def nice_step(top: float, ticks: int = 5) -> float:
         return 1.0
     raw = top / ticks
     power = 10 ** np.floor(np.log10(raw))
-    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw))
+    return float(min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
 def value_axis(fig: go.Figure, ctx: Context, axis: str = "xaxis",
@@ -180,7 +180,7 @@ def shares_figure(trend: pd.DataFrame) -> go.Figure:
     step = nice_step(top)
     percent_axis(fig, "yaxis", dtick=step, top=top,
                  title=t("Share of the total"))
-    if step < 0.01:
+    if abs(step * 100 - round(step * 100)) > 1e-9:  # 2.5 %, 0.5 %: one decimal
         fig.update_yaxes(tickformat=".1%")
     fig.update_layout(height=320, margin={"t": 40}, legend=LEGEND_ABOVE)
     return fig
