@@ -136,7 +136,7 @@ matrix["customers"] = matrix["customers"].fillna(0).astype(int)
 matrix["share"] = matrix["share"].fillna(0.0)
 # Colour by share of value (what the cell is worth), label with count and share.
 z = [[float(matrix.loc[a + x, "share"]) for x in "XYZ"] for a in "ABC"]
-text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers'])} · "
+text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers']):,} · "
          f"{fmt.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
 fig = go.Figure(go.Heatmap(z=z, x=list("XYZ"), y=list("ABC"), text=text,
                            texttemplate="%{text}", colorscale="Blues", showscale=False,
@@ -202,7 +202,7 @@ if ctx.dataset.has_margin:
     if rm is not None and len(rm):
         grid = rm.set_index(["revenue_abc", "margin_abc"])
         z2 = [[int(grid["customers"].get((r, m), 0)) for m in "ABC"] for r in "ABC"]
-        text2 = [[f"{int(grid['customers'].get((r, m), 0))}<br>"
+        text2 = [[t("{n} customers", n=f"{int(grid['customers'].get((r, m), 0)):,}") + "<br>"
                   f"{fmt.fmt_money(grid['revenue'].get((r, m), 0.0), ctx.dataset)}"
                   for m in "ABC"] for r in "ABC"]
         fig2 = go.Figure(go.Heatmap(z=z2, x=[f"{t('Margin')} {m}" for m in "ABC"],

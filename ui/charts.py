@@ -164,6 +164,7 @@ def hhi_figure(trend: pd.DataFrame) -> go.Figure:
                        y=limit)
     fig.update_yaxes(title="HHI", range=[0, upper], dtick=nice_step(upper),
                      tickformat=",.0f")
+    fig.update_xaxes(tickangle=0, nticks=8)
     fig.update_layout(height=320, margin={"t": 20}, showlegend=False)
     return fig
 
@@ -182,6 +183,7 @@ def shares_figure(trend: pd.DataFrame) -> go.Figure:
                  title=t("Share of the total"))
     if abs(step * 100 - round(step * 100)) > 1e-9:  # 2.5 %, 0.5 %: one decimal
         fig.update_yaxes(tickformat=".1%")
+    fig.update_xaxes(tickangle=0, nticks=8)
     fig.update_layout(height=320, margin={"t": 40}, legend=LEGEND_ABOVE)
     return fig
 
@@ -199,11 +201,11 @@ def clickable_cells(fig: go.Figure, xs: list[str], ys: list[str],
     cy = [y for y in ys for _ in xs]
     fig.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
     fig.add_scatter(x=cx, y=cy, mode="markers", showlegend=False,
-                    text=[h for row in hover for h in row], hovertemplate="%{text}<extra></extra>",
-                    marker={"symbol": "square", "size": 60, "opacity": 0.01,
-                            "color": "#000000"},
-                    selected={"marker": {"opacity": 0.12}},
-                    unselected={"marker": {"opacity": 0.01}})
+                    text=[h for row in hover for h in row],
+                    hovertemplate="%{text}<extra></extra>",
+                    marker={"symbol": "square", "size": 60, "color": "rgba(0,0,0,0)"},
+                    selected={"marker": {"color": "rgba(0,0,0,0.18)", "opacity": 1}},
+                    unselected={"marker": {"color": "rgba(0,0,0,0)", "opacity": 1}})
 
 
 def picked_point(event: object) -> tuple[str, str] | None:
