@@ -65,23 +65,13 @@ def value_axis(fig: go.Figure, ctx: Context, axis: str = "xaxis",
                               "title": title, "rangemode": "tozero"}})
 
 
-def line_label(fig: go.Figure, text: str, *, y: float | None = None, x: float | None = None,
-               yref: str = "y", xref: str = "x") -> None:
-    """Draw a dotted reference line at ``y`` (horizontal) or ``x`` (vertical) with
-    ``text`` written on the line itself, at its right (or top) end."""
-    style = {"color": "#666666", "dash": "dot", "width": 1}
-    if y is not None:
-        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref=yref, y0=y, y1=y,
-                      line=style)
-        fig.add_annotation(xref="paper", x=1, xanchor="right", yref=yref, y=y,
-                           yanchor="bottom", text=plain(text), showarrow=False,
-                           font={"color": "#444444", "size": 11})
-    if x is not None:
-        fig.add_shape(type="line", yref="paper", y0=0, y1=1, xref=xref, x0=x, x1=x,
-                      line=style)
-        fig.add_annotation(yref="paper", y=1, yanchor="top", xref=xref, x=x,
-                           xanchor="left", text=plain(text), showarrow=False,
-                           font={"color": "#444444", "size": 11})
+def line_label(fig: go.Figure, text: str, *, y: float, yref: str = "y") -> None:
+    """Draw a dotted horizontal reference line at ``y`` with ``text`` written on the line
+    itself, at its right end."""
+    fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref=yref, y0=y, y1=y,
+                  line={"color": "#666666", "dash": "dot", "width": 1})
+    fig.add_annotation(xref="paper", x=1, xanchor="right", yref=yref, y=y, yanchor="bottom",
+                       text=plain(text), showarrow=False, font={"color": "#444444", "size": 11})
 
 
 def thin_curve(x: np.ndarray, y: np.ndarray, keep: int = MAX_CURVE_POINTS
