@@ -149,7 +149,7 @@ fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
 chart_col, cell_col = st.columns([3, 2])
 with chart_col:
     event = st.plotly_chart(fig, key="abc_heatmap", on_select="rerun",
-                            selection_mode="points")
+                            selection_mode="points", config={"displayModeBar": False})
     st.caption(t("Click a cell to list its customers."))
 point = charts.picked_point(event)
 picked = f"{point[1]}{point[0]}" if point else None
