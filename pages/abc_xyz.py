@@ -7,9 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam_analysis.analysis import ABC_PRESETS, RECOMMENDATIONS, XYZ_PRESETS
+from kam_analysis.analysis.abc import sensitivity_summary
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import PERIODS
-from ui import calls, errors, navigation, sidebar, state
+from ui import calls, charts, errors, navigation, sidebar, state
 from ui import formatting as fmt
 from ui import settings as shared
 
@@ -135,11 +136,12 @@ matrix["customers"] = matrix["customers"].fillna(0).astype(int)
 matrix["share"] = matrix["share"].fillna(0.0)
 # Colour by share of value (what the cell is worth), label with count and share.
 z = [[float(matrix.loc[a + x, "share"]) for x in "XYZ"] for a in "ABC"]
-text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers'])} · "
+text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers']):,} · "
          f"{fmt.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
 fig = go.Figure(go.Heatmap(z=z, x=list("XYZ"), y=list("ABC"), text=text,
                            texttemplate="%{text}", colorscale="Blues", showscale=False,
                            hovertemplate="%{text}<extra></extra>"))
+charts.clickable_cells(fig, list("XYZ"), list("ABC"), text)
 fig.update_yaxes(autorange="reversed", title=t("ABC (value)"))
 fig.update_xaxes(side="top", title=t("XYZ (regularity)"))
 fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
@@ -147,13 +149,13 @@ fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
 chart_col, cell_col = st.columns([3, 2])
 with chart_col:
     event = st.plotly_chart(fig, key="abc_heatmap", on_select="rerun",
-                            selection_mode="points")
-points = (event or {}).get("selection", {}).get("points", []) if event else []
-if points:
-    picked = f"{points[0].get('y', '')}{points[0].get('x', '')}"
-    if picked in CELLS and picked != st.session_state.get("abc_last_click"):
-        st.session_state["abc_cell"] = picked
-        st.session_state["abc_last_click"] = picked
+                            selection_mode="points", config={"displayModeBar": False})
+    st.caption(t("Click a cell to list its customers."))
+point = charts.picked_point(event)
+picked = f"{point[1]}{point[0]}" if point else None
+if picked in CELLS and picked != st.session_state.get("abc_last_click"):
+    st.session_state["abc_cell"] = picked
+st.session_state["abc_last_click"] = picked
 if st.session_state.get("abc_cell") not in CELLS:  # start on the cell with most value
     st.session_state["abc_cell"] = str(matrix["value"].fillna(0).idxmax())
 with cell_col:
@@ -200,7 +202,7 @@ if ctx.dataset.has_margin:
     if rm is not None and len(rm):
         grid = rm.set_index(["revenue_abc", "margin_abc"])
         z2 = [[int(grid["customers"].get((r, m), 0)) for m in "ABC"] for r in "ABC"]
-        text2 = [[f"{int(grid['customers'].get((r, m), 0))}<br>"
+        text2 = [[t("{n} customers", n=f"{int(grid['customers'].get((r, m), 0)):,}") + "<br>"
                   f"{fmt.fmt_money(grid['revenue'].get((r, m), 0.0), ctx.dataset)}"
                   for m in "ABC"] for r in "ABC"]
         fig2 = go.Figure(go.Heatmap(z=z2, x=[f"{t('Margin')} {m}" for m in "ABC"],
@@ -227,15 +229,33 @@ else:
     if sens.empty:
         st.caption(t("No customer changes class: the classes are stable."))
     else:
+        moves = sensitivity_summary(sens)
+        limit = {"lower": fmt.fmt_pct(max(a_lim - 0.05, 0.0)),
+                 "higher": fmt.fmt_pct(min(a_lim + 0.05, 1.0))}
         st.dataframe(pd.DataFrame({
-            t("Customer"): sens["customer_name"].fillna(sens["customer_id"]),
-            t("ID"): sens["customer_id"],
-            t("Class"): sens["abc"],
-            t("A limit -5"): sens["abc_if_lower"],
-            t("A limit +5"): sens["abc_if_higher"],
-            t("Share"): sens["share"] * 100,
-            t("Cumulative share"): sens["cumulative_share"] * 100,
-        }), hide_index=True, key="abc_sens_table", column_config={
-            t("Share"): st.column_config.NumberColumn(format="%.1f %%"),
-            t("Cumulative share"): st.column_config.NumberColumn(format="%.1f %%"),
+            t("A limit"): [limit[m] for m in moves["move"]],
+            t("Class change"): [f"{a} → {b}" for a, b in
+                                zip(moves["from_class"], moves["to_class"], strict=True)],
+            t("Customers"): moves["customers"],
+            t("Share of the value"): moves["share"] * 100,
+            t("Cumulative share from"): moves["cumulative_from"] * 100,
+            t("Cumulative share to"): moves["cumulative_to"] * 100,
+        }), hide_index=True, key="abc_sens_summary", column_config={
+            t("Customers"): st.column_config.NumberColumn(format="localized"),
+            **{k: st.column_config.NumberColumn(format="%.1f %%")
+               for k in (t("Share of the value"), t("Cumulative share from"),
+                         t("Cumulative share to"))},
         })
+        with st.expander(t("The {n} customers who change class", n=f"{len(sens):,}")):
+            st.dataframe(pd.DataFrame({
+                t("Customer"): sens["customer_name"].fillna(sens["customer_id"]),
+                t("ID"): sens["customer_id"],
+                t("Class"): sens["abc"],
+                t("A limit -5"): sens["abc_if_lower"],
+                t("A limit +5"): sens["abc_if_higher"],
+                t("Share"): sens["share"] * 100,
+                t("Cumulative share"): sens["cumulative_share"] * 100,
+            }), hide_index=True, key="abc_sens_table", column_config={
+                t("Share"): st.column_config.NumberColumn(format="%.3f %%"),
+                t("Cumulative share"): st.column_config.NumberColumn(format="%.2f %%"),
+            })

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from kam_analysis.i18n import t
-from ui import calls, errors, navigation, sidebar
+from ui import calls, charts, errors, navigation, sidebar
 from ui import formatting as fmt
 
 navigation.enter()
@@ -62,16 +61,13 @@ with errors.guard():
 if trend.empty:
     st.caption(t("The window holds no complete quarter with sales."))
 else:
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_scatter(x=trend["label"], y=trend["hhi"], name="HHI", mode="lines+markers")
-    fig.add_scatter(x=trend["label"], y=trend["cr1"] * 100, name=t("CR1, %"),
-                    mode="lines+markers", secondary_y=True)
-    fig.add_hrect(y0=0, y1=1000, fillcolor="green", opacity=0.06, line_width=0)
-    fig.add_hrect(y0=1000, y1=1800, fillcolor="orange", opacity=0.06, line_width=0)
-    fig.update_yaxes(title="HHI", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title=t("CR1, %"), secondary_y=True, rangemode="tozero")
-    fig.update_layout(height=380, legend={"orientation": "h"}, margin={"t": 20})
-    st.plotly_chart(fig, key="conc_trend")
+    hhi_col, share_col = st.columns(2)
+    with hhi_col:
+        st.markdown(f"**{t('HHI per quarter')}**")
+        st.plotly_chart(charts.hhi_figure(trend), key="conc_trend")
+    with share_col:
+        st.markdown(f"**{t('Share of the largest customers per quarter')}**")
+        st.plotly_chart(charts.shares_figure(trend), key="conc_shares")
     st.dataframe(pd.DataFrame({
         t("Quarter"): trend["label"],
         t("Customers"): trend["customers"],

@@ -13,7 +13,7 @@ from kam_analysis import export
 from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags, with_churn
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import MANUAL_TAGS
-from ui import access, calls, errors, masking, navigation, sidebar, state
+from ui import access, calls, charts, errors, masking, navigation, sidebar, state
 from ui import churn as churn_view
 from ui import formatting as fmt
 from ui import settings as shared
@@ -255,7 +255,7 @@ else:
         t("Last 6 months"): watch["value_last_6m"].round(0),
         t("6 months before"): watch["value_prev_6m"].round(0),
         t("Change"): change * 100,
-        t("Manager"): watch["manager"],
+        t("Manager"): watch["manager"].astype(object).where(watch["manager"].notna(), "—"),
         **(churn_view.columns(watch) if alive.fitted else {}),
     }), hide_index=True, key="ka_watch_table", column_config={
         t("Last 6 months"): MONEY, t("6 months before"): MONEY, t("Change"): PCT,
@@ -273,22 +273,29 @@ except ValueError as exc:
     moves = None
 if moves is not None:
     (f1, f2), (s1, s2) = moves.first, moves.second
-    st.caption(t("ABC class in {f1} to {f2} against {s1} to {s2}.", f1=f1, f2=f2, s1=s1,
-                 s2=s2))
+    st.caption(t("ABC class in {f1} to {f2} against {s1} to {s2}. Each cell: the number "
+                 "of customers and their value in the second window (for lost customers, "
+                 "in the first).", f1=f1, f2=f2, s1=s1, s2=s2))
     rows, cols = ["A", "B", "C", "new"], ["A", "B", "C", "lost"]
     grid = moves.matrix.set_index(["from_class", "to_class"])
     z = [[int(grid["customers"].get((r, k), 0)) for k in cols] for r in rows]
     # Value in the second window; for lost customers, what they bought in the first.
     def _cell(r: str, k: str) -> str:
         value = grid["value_first" if k == "lost" else "value_second"].get((r, k), 0.0)
-        return f"{int(grid['customers'].get((r, k), 0))}<br>{fmt.fmt_value(value, ctx)}"
+        n = int(grid["customers"].get((r, k), 0))
+        label = t("{n} customer", n=n) if n == 1 else t("{n} customers", n=f"{n:,}")
+        return f"{label}<br>{charts.plain(fmt.fmt_value(value, ctx))}"
 
     text = [[_cell(r, k) for k in cols] for r in rows]
     row_names = [t("from {c}", c=r if r != "new" else t("new")) for r in rows]
     col_names = [t("to {c}", c=k if k != "lost" else t("lost")) for k in cols]
+    hover = [[t("{move}: {cell}", move=f"{rn} {cn}", cell=cell)
+              for cn, cell in zip(col_names, line, strict=True)]
+             for rn, line in zip(row_names, text, strict=True)]
     fig = go.Figure(go.Heatmap(z=z, x=col_names, y=row_names, text=text,
                                texttemplate="%{text}", colorscale="Purples",
-                               showscale=False))
+                               showscale=False, customdata=hover,
+                               hovertemplate="%{customdata}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     st.plotly_chart(fig, key="ka_migration")

@@ -125,3 +125,34 @@ def abc_sensitivity(analysis: Analysis, delta: float = 0.05) -> pd.DataFrame:
     out["cumulative_share"] = df["cumulative_share"]
     changed = (out["abc_if_lower"] != out["abc"]) | (out["abc_if_higher"] != out["abc"])
     return out[changed.to_numpy()].reset_index(drop=True)
+
+
+def sensitivity_summary(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """Summarise :func:`abc_sensitivity` per move of the A limit.
+
+    On a large customer base the customers who change class are many small ones near
+    the limits, so a list of them shows the same tiny share and nearly the same
+    cumulative share on every row; this says how many move and how much value moves.
+
+    Parameters
+    ----------
+    sensitivity : DataFrame
+        A result of :func:`abc_sensitivity`.
+
+    Returns
+    -------
+    DataFrame
+        One row per move that happens (``lower`` then ``higher``): move, from_class,
+        to_class, customers, share (of the total value), cumulative_from and
+        cumulative_to (the cumulative shares of the first and last customer moving).
+    """
+    rows = []
+    for move, col in (("lower", "abc_if_lower"), ("higher", "abc_if_higher")):
+        moved = sensitivity[sensitivity[col] != sensitivity["abc"]]
+        for (old, new), part in moved.groupby(["abc", col], sort=True):
+            rows.append({"move": move, "from_class": old, "to_class": new,
+                         "customers": len(part), "share": float(part["share"].sum()),
+                         "cumulative_from": float(part["cumulative_share"].min()),
+                         "cumulative_to": float(part["cumulative_share"].max())})
+    return pd.DataFrame(rows, columns=["move", "from_class", "to_class", "customers", "share",
+                                       "cumulative_from", "cumulative_to"])
