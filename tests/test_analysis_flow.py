@@ -115,5 +115,6 @@ def test_migration_says_when_the_first_window_is_not_covered(db) -> None:
     moves = migration(db, "t")
     assert moves.first == (d("2024-01-01"), d("2024-12-31"))
     assert not moves.first_covered and moves.data_start == d("2024-03-01")
-    store(db, [("A", d("2023-12-01"), 10), ("A", d("2025-12-31"), 10)])
+    # Data from the first working day of the first window's first month covers it.
+    store(db, [("A", d("2024-01-03"), 10), ("A", d("2025-12-31"), 10)])
     assert migration(db, "t").first_covered

@@ -97,7 +97,7 @@ def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAM
         ``matrix``: from_class (A, B, C, new) x to_class (A, B, C, lost) with
         customers, value_first, value_second (16 rows); ``customers``: one row
         per customer with rows in either window; ``first_covered``: False when the
-        first window starts before the dataset's first date (``data_start``).
+        first window starts in a month before the data (``data_start``).
 
     Raises
     ------
@@ -128,7 +128,8 @@ def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAM
     out = out.sort_values(["_f", "_t", "customer_id"]).drop(columns=["_f", "_t"])
     return Migration(first=first, second=second, matrix=matrix,
                      customers=out.reset_index(drop=True),
-                     first_covered=first[0] >= data_start, data_start=data_start)
+                     first_covered=first[0].replace(day=1) >= data_start.replace(day=1),
+                     data_start=data_start)
 
 
 def revenue_margin_matrix(db: Database, dataset: str,

@@ -116,8 +116,9 @@ class Analysis:
 class Migration:
     """Result of :func:`kam_analysis.analysis.migration`: ABC classes in two windows.
 
-    ``first_covered`` is False when the first window starts before the dataset's first
-    date (``data_start``): its uncovered part has no data, so customers look ``new``.
+    ``first_covered`` is False when the first window starts in a month before the month
+    of the dataset's first date (``data_start``): that part has no data, so customers look
+    ``new``.
     """
 
     first: tuple[date, date]
