@@ -129,6 +129,18 @@ st.markdown("  ·  ".join(
       else "Class {cls}: {n} customers ({share})", cls=cls, n=int(counts.get(cls, 0)),
       share=fmt.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
     for cls in "ABC"))
+counted = st.columns(4)
+counted[0].metric(t("Customers with sales in the window"), f"{len(customers):,}",
+                  help=t("Every customer with at least one row in the window; the ones "
+                         "without positive value are in C."))
+counted[1].metric(t("Customers with positive value"), f"{result.concentration.customers:,}")
+counted[2].metric(t("Net total"), fmt.fmt_value(float(customers["value"].sum()), ctx),
+                  help=t("The sum over every customer with sales in the window, returns "
+                         "included."))
+counted[3].metric(t("Total of positive customers"), fmt.fmt_value(total, ctx),
+                  help=t("The class shares are of this total; a class holding customers "
+                         "without positive value shows their net value, so the shares can "
+                         "add up to less than 100 %."))
 
 # ---- Matrix -------------------------------------------------------------------
 matrix = result.matrix.set_index("abc_xyz").reindex(CELLS)

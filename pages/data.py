@@ -243,7 +243,7 @@ if not datasets:
 st.dataframe(pd.DataFrame({
     t("Name"): [d.name for d in datasets],
     t("Rows"): [d.row_count for d in datasets],
-    t("Customers"): [d.customer_count for d in datasets],
+    t("Customers in the dataset"): [d.customer_count for d in datasets],
     t("From"): [d.first_date for d in datasets],
     t("To"): [d.last_date for d in datasets],
     t("Margin"): [d.has_margin for d in datasets],

@@ -11,9 +11,10 @@ import streamlit as st
 
 from kam_analysis import export
 from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags, with_churn
+from kam_analysis.formatting import fmt_change
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import MANUAL_TAGS
-from ui import access, calls, charts, errors, masking, navigation, sidebar, state
+from ui import access, calls, charts, comparisons, errors, masking, navigation, sidebar, state
 from ui import churn as churn_view
 from ui import formatting as fmt
 from ui import settings as shared
@@ -89,9 +90,11 @@ c = result.concentration
 
 m = st.columns(3)
 m[0].metric(t("Key accounts"), f"{len(keys):,}")
-m[1].metric(t("Their share"), fmt.fmt_pct(c.key_share), help=t("Healthy: 30-55 %."))
+m[1].metric(t("Key accounts' share"), fmt.fmt_pct(c.key_share),
+            help=t("Share of the total of positive customers held by the key accounts; a "
+                   "healthy figure is 30-55 %."))
 m[1].caption(fmt.label(c.key_share_band))
-m[2].metric(t("Their value"), fmt.fmt_value(keys["value"].sum(), ctx))
+m[2].metric(t("Key accounts' value"), fmt.fmt_value(keys["value"].sum(), ctx))
 if result.capacity_note is not None:
     st.warning(capacity_text(result.capacity_note), icon=":material/groups:")
 
@@ -120,7 +123,16 @@ st.subheader(t("Key accounts"))
 if keys.empty:
     st.info(t("No customer meets the rule. Loosen it in the key-account rule above."))
 else:
+    found = calls.comparison(ctx)
+    compared = found.customers.set_index("customer_id")
+    st.caption(comparisons.windows_caption(ctx))
     st.dataframe(_table(keys, {
+        t("Change vs previous period"): [
+            fmt_change(compared["change_previous"].get(cid), found.previous_covered)
+            for cid in keys["customer_id"]],
+        t("Change vs a year earlier"): [
+            fmt_change(compared["change_year"].get(cid), found.year_covered)
+            for cid in keys["customer_id"]],
         t("Why key"): keys["key_reasons"].map(fmt.labels),
         t("Account types"): keys["account_types"].map(fmt.labels),
         t("Flags"): keys["flags"].map(fmt.labels),
@@ -129,6 +141,12 @@ else:
         column_config={t("Value"): MONEY, t("Share"): PCT, **churn_view.COLUMN_CONFIG})
     churn_view.show_status(alive)
     churn_view.alive_chart(keys, "ka_alive_chart")
+
+st.subheader(t("Movers"))
+st.caption(t("The customers whose value rose or fell most against an earlier period."))
+comparisons.movers_view(ctx, dict(zip(customers["customer_id"],
+                                      customers["customer_name"].fillna(customers["customer_id"]),
+                                      strict=True)), "ka_movers")
 
 # ---- Downloads --------------------------------------------------------------------
 stamp = date.today().isoformat()
@@ -276,6 +294,10 @@ if moves is not None:
     st.caption(t("ABC class in {f1} to {f2} against {s1} to {s2}. Each cell: the number "
                  "of customers and their value in the second window (for lost customers, "
                  "in the first).", f1=f1, f2=f2, s1=s1, s2=s2))
+    if not moves.first_covered:
+        st.warning(t("The earlier window starts on {f1}, before the data's first date "
+                     "{first}: customers who bought only before {first} count as new.",
+                     f1=f1, first=moves.data_start), icon=":material/warning:")
     rows, cols = ["A", "B", "C", "new"], ["A", "B", "C", "lost"]
     grid = moves.matrix.set_index(["from_class", "to_class"])
     z = [[int(grid["customers"].get((r, k), 0)) for k in cols] for r in rows]
@@ -288,7 +310,8 @@ if moves is not None:
 
     text = [[_cell(r, k) for k in cols] for r in rows]
     row_names = [t("from {c}", c=r if r != "new" else t("new")) for r in rows]
-    col_names = [t("to {c}", c=k if k != "lost" else t("lost")) for k in cols]
+    col_names = [t("to {c}", c=k) if k != "lost" else t("no purchase in the later window")
+                 for k in cols]
     hover = [[t("{move}: {cell}", move=f"{rn} {cn}", cell=cell)
               for cn, cell in zip(col_names, line, strict=True)]
              for rn, line in zip(row_names, text, strict=True)]
@@ -302,8 +325,11 @@ if moves is not None:
     mc = moves.customers
     new_or_lost = mc[(mc["from_class"] == "new") | (mc["to_class"] == "lost")]
     left, right = st.columns(2)
-    for col, kind, title in ((left, "new", t("New customers")),
-                             (right, "lost", t("Lost customers"))):
+    for col, kind, title in (
+            (left, "new", t("Customers who bought in the later window but not in the "
+                            "earlier one")),
+            (right, "lost", t("Customers who bought in the earlier window but not in the "
+                              "later one"))):
         part = (new_or_lost[new_or_lost["from_class"] == "new"] if kind == "new"
                 else new_or_lost[new_or_lost["to_class"] == "lost"])
         col.markdown(f"**{title}: {len(part):,}**")

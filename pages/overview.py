@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kam_analysis.i18n import t
-from ui import calls, navigation, sidebar
+from ui import calls, comparisons, navigation, sidebar
 from ui import formatting as fmt
 
 navigation.enter()
@@ -18,30 +18,46 @@ st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=fmt.md_text(ctx.d
 
 result = calls.positive_analysis(ctx)
 c = result.concentration
+listed = result.customers
+changes = calls.headline(ctx)
 
-key_count = int(result.customers["key_account"].sum())
-row1, row2 = st.columns(3), st.columns(3)
+key_count = int(listed["key_account"].sum())
+non_positive = int(listed["non_positive"].sum())
+st.caption(comparisons.windows_caption(ctx))
+row1, row2 = st.columns(4), st.columns(4)
 cols = [*row1, *row2]
-cols[0].metric(t("Customers"), f"{c.customers:,}",
-               help=t("Customers with a positive value in the window."))
-cols[1].metric(t("Total"), fmt.fmt_value(c.total, ctx))
-cols[2].metric(t("Key accounts"), f"{key_count:,}")
-cols[3].metric(t("Key accounts' share"), fmt.fmt_pct(c.key_share),
-               help=t("Share of the total held by the key accounts; a healthy figure is "
-                      "30-55 %."))
-cols[3].caption(fmt.label(c.key_share_band))
-cols[4].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
+for col, figure, label, value, text in (
+    (cols[0], "net_total", t("Net total"), fmt.fmt_value(float(listed["value"].sum()), ctx),
+     t("The sum over every customer with sales in the window, returns included.")),
+    (cols[2], "customers", t("Customers with positive value"), f"{c.customers:,}",
+     t("Customers whose value in the window is above zero; shares, ranks and "
+       "concentration are computed over them.")),
+    (cols[4], "key_accounts", t("Key accounts"), f"{key_count:,}", None),
+    (cols[5], "key_share", t("Key accounts' share"), fmt.fmt_pct(c.key_share),
+     t("Share of the total of positive customers held by the key accounts; a healthy "
+       "figure is 30-55 %.")),
+):
+    col.metric(label, value, delta=comparisons.delta(changes, figure), help=text)
+    col.caption(comparisons.caption(changes, figure))
+cols[1].metric(t("Total of positive customers"), fmt.fmt_value(c.total, ctx),
+               help=t("The sum over the customers with positive value; shares are of this "
+                      "total."))
+cols[3].metric(t("Customers with sales in the window"), f"{len(listed):,}",
+               help=t("Every customer with at least one row in the window."))
+cols[3].caption(t("{n} without positive value", n=f"{non_positive:,}"))
+cols[5].caption(fmt.label(c.key_share_band))
+cols[6].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
                help=fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
-cols[4].caption(", ".join(fmt.label(f) for f in c.flags) or t("no dependency flag"))
-cols[5].metric(t("HHI"), f"{c.hhi:,.0f}",
+cols[6].caption(", ".join(fmt.label(f) for f in c.flags) or t("no dependency flag"))
+cols[7].metric(t("HHI"), f"{c.hhi:,.0f}",
                help=t("Herfindahl-Hirschman index over customer shares (US 2023 Merger "
                       "Guidelines market bands: an antitrust yardstick, not a credit rule)."))
-cols[5].caption(fmt.label(c.hhi_band))
+cols[7].caption(fmt.label(c.hhi_band))
 
 st.subheader(t("In short"))
 sentences = [
-    t("{pct} of customers ({k} of {n}) bring 80 % of {measure}.",
-      pct=fmt.fmt_pct(c.customers_for_80), k=c.customers_for_80_k, n=c.customers,
+    t("{pct} of the customers with positive value ({k} of {n}) bring 80 % of {measure}.",
+      pct=fmt.fmt_pct(c.customers_for_80), k=f"{c.customers_for_80_k:,}", n=f"{c.customers:,}",
       measure=fmt.measure_label(ctx.params.measure).lower()),
     t("The top 20 % of customers bring {share}.", share=fmt.fmt_pct(c.top20_share)),
 ]
@@ -57,16 +73,26 @@ else:
     sentences.append(t("The largest customer, {name}, is {share} of {measure}: no single-"
                        "customer dependency.", name=top_name, share=fmt.fmt_pct(c.top_share),
                        measure=fmt.measure_label(ctx.params.measure).lower()))
-sentences.append(t("{n} key accounts hold {share} of the total ({band}).", n=key_count,
+sentences.append(t("{n} key accounts hold {share} of the total of positive customers ({band}).",
+                   n=f"{key_count:,}",
                    share=fmt.fmt_pct(c.key_share), band=fmt.label(c.key_share_band)))
 sentences.append(t("Customer concentration: {band} (HHI {hhi:,.0f}).", band=fmt.label(c.hhi_band),
                    hhi=c.hhi))
-lost = int(result.customers["lost"].sum())
-at_risk = int(result.customers["at_risk"].sum())
+lost = int(listed["lost"].sum())
+at_risk = int(listed["at_risk"].sum())
 if lost or at_risk:
-    sentences.append(t("{lost} customers look lost and {risk} are at risk.", lost=lost,
-                       risk=at_risk))
+    sentences.append(t("{lost} lost customers (no purchase for longer than their rhythm) and "
+                       "{risk} at risk.", lost=f"{lost:,}", risk=f"{at_risk:,}"))
 st.markdown("\n".join(f"- {s}" for s in sentences))
+
+st.subheader(t("Movers"))
+st.caption(t("The customers whose value rose or fell most against an earlier period."))
+comparisons.movers_view(ctx, dict(zip(listed["customer_id"],
+                                      listed["customer_name"].fillna(listed["customer_id"]),
+                                      strict=True)), "ov_movers")
+
+st.subheader(t("New, returning, recovered and stopped customers"))
+comparisons.flow_view(ctx, "ov_flow")
 
 st.subheader(t("Go deeper"))
 links = st.columns(3)

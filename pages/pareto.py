@@ -22,16 +22,19 @@ if c.top20_share >= 0.8:
 else:
     verdict = t("The 80/20 rule does not hold: the top 20 % of customers bring {share} of "
                 "the value.", share=fmt.fmt_pct(c.top20_share))
-st.markdown(f"**{verdict}** " + t("80 % of the value comes from {k} of {n} customers ({pct}).",
-                                   k=f"{c.customers_for_80_k:,}", n=f"{c.customers:,}",
-                                   pct=fmt.fmt_pct(c.customers_for_80)))
+st.markdown(f"**{verdict}** " + t("80 % of the value comes from {k} of the {n} customers with "
+                                   "positive value ({pct}).", k=f"{c.customers_for_80_k:,}",
+                                   n=f"{c.customers:,}", pct=fmt.fmt_pct(c.customers_for_80)))
 m = st.columns(4)
 m[0].metric(t("Top 20 % of customers bring"), fmt.fmt_pct(c.top20_share))
 m[1].metric(t("Customers for 80 %"), f"{c.customers_for_80_k:,}",
             help=fmt.fmt_pct(c.customers_for_80))
 m[2].metric(t("Gini"), f"{c.gini:.3f}",
             help=t("0 = every customer buys the same, 1 = one customer buys everything."))
-m[3].metric(t("Customers"), f"{c.customers:,}")
+m[3].metric(t("Customers with positive value"), f"{c.customers:,}",
+            help=t("The curves are over these customers; {n} customers with sales in the "
+                   "window have no positive value.",
+                   n=f"{int(result.customers['non_positive'].sum()):,}"))
 
 # ---- Pareto curve and the ranked top list -------------------------------------
 ranked = result.customers[result.customers["rank"].notna()]

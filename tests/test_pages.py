@@ -56,9 +56,9 @@ def test_overview_shows_the_engines_figures(app_db: Database) -> None:
     info = get_dataset(app_db, DEMO_DATASET)
     result = analyze(app_db, DEMO_DATASET, AnalysisParams())
     c = result.concentration
-    assert _metric(at, "Customers") == f"{c.customers:,}"
-    assert _metric(at, "Total") == formatting.fmt_money(c.total, info)
-    assert _metric(at, "Total").startswith("€")
+    assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
+    assert _metric(at, "Total of positive customers") == formatting.fmt_money(c.total, info)
+    assert _metric(at, "Total of positive customers").startswith("€")
     assert _metric(at, "Key accounts") == f"{int(result.customers['key_account'].sum()):,}"
     assert _metric(at, "Key accounts' share") == formatting.fmt_pct(c.key_share)
     assert _metric(at, "Largest customer") == formatting.fmt_pct(c.top_share)
@@ -77,7 +77,7 @@ def test_sidebar_filter_changes_the_figures(app_db: Database) -> None:
     assert not at.exception
     c = analyze(app_db, DEMO_DATASET,
                 AnalysisParams(filters=Filters(regions=("North",)))).concentration
-    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
     assert at.query_params["region"] == ["North"] or at.query_params["region"] == "North"
 
 
@@ -107,7 +107,7 @@ def test_bad_query_params_are_ignored(app_db: Database) -> None:
     assert at.session_state["sb_measure"] == "revenue"
     assert at.session_state["sb_region"] == []
     c = analyze(app_db, DEMO_DATASET, AnalysisParams()).concentration
-    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
 
 
 def test_custom_window_from_the_url(app_db: Database) -> None:
@@ -115,7 +115,7 @@ def test_custom_window_from_the_url(app_db: Database) -> None:
     assert at.session_state["sb_range"] == (date(2025, 1, 1), date(2025, 6, 30))
     params = AnalysisParams(start=date(2025, 1, 1), end=date(2025, 6, 30))
     c = analyze(app_db, DEMO_DATASET, params).concentration
-    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
     assert _metric(at, "Gini") == f"{c.gini:.3f}"
 
 
@@ -457,11 +457,11 @@ def test_custom_range_while_picking(app_db: Database) -> None:
     assert not at.exception
     assert at.session_state["sb_range"] == (date(2025, 2, 1),)
     c = analyze(app_db, DEMO_DATASET).concentration
-    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
     # Once the end is picked, the range applies and goes to the URL.
     at.date_input(key="sb_range").set_value((date(2025, 3, 1), date(2025, 3, 31))).run()
     march = AnalysisParams(start=date(2025, 3, 1), end=date(2025, 3, 31))
     c = analyze(app_db, DEMO_DATASET, march).concentration
-    assert _metric(at, "Customers") == f"{c.customers:,}"
+    assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
     assert at.query_params["start"] in ("2025-03-01", ["2025-03-01"])
     assert at.query_params["end"] in ("2025-03-31", ["2025-03-31"])

@@ -100,6 +100,23 @@ def _churn(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
     return engine.churn(_open(path), dataset, params, model)
 
 
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _comparison(path: str, dataset_id: int, dataset: str,
+                params: AnalysisParams) -> engine.Comparison:
+    return engine.compare(_open(path), dataset, params)
+
+
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _headline(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
+    return engine.headline_changes(_open(path), dataset, params)
+
+
+@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+def _flow(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
+          period: str) -> pd.DataFrame:
+    return engine.customer_flow(_open(path), dataset, params, period)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[str]]:
     return engine.filter_values(_open(path), dataset)
@@ -185,6 +202,25 @@ def churn(ctx: Context, model: str = "pareto-nbd") -> engine.ChurnResult:
     return memo(("churn", *args), _masked)
 
 
+def comparison(ctx: Context) -> engine.Comparison:
+    """Return the (cached) comparison with the previous period and a year earlier
+    (customer ids pseudonymised while masking is on)."""
+    found = _comparison(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    if masking():
+        return dataclasses.replace(found, customers=masker().mask_frame(found.customers))
+    return found
+
+
+def headline(ctx: Context) -> pd.DataFrame:
+    """Return the (cached) headline figures against the two comparison windows."""
+    return _headline(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+
+
+def flow(ctx: Context, period: str = "month") -> pd.DataFrame:
+    """Return the (cached) new, returning, recovered and stopped customers per period."""
+    return _flow(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params, period)
+
+
 def filter_values(dataset: DatasetInfo) -> dict[str, list[str]]:
     """Return the (cached) filter values of a dataset."""
     return _filter_values(_path(), dataset.dataset_id, dataset.name)
@@ -202,5 +238,5 @@ def customer_data(ctx: Context, kind: str, customer_id: str) -> pd.DataFrame:
 def clear_caches() -> None:
     """Forget every cached engine result (after an import or a tag change)."""
     for fn in (_analysis, _trend, _migration, _margin_matrix, _sensitivity, _filter_values,
-               _customer, _churn):
+               _customer, _churn, _comparison, _headline, _flow):
         fn.clear()

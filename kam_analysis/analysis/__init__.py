@@ -37,7 +37,14 @@ from __future__ import annotations
 
 from kam_analysis.analysis.abc import abc_sensitivity
 from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
-from kam_analysis.analysis.comparison import Comparison, compare, comparison_windows
+from kam_analysis.analysis.comparison import (
+    Comparison,
+    compare,
+    comparison_windows,
+    customer_flow,
+    headline_changes,
+    movers,
+)
 from kam_analysis.analysis.customer import (
     customer_class_histories,
     customer_class_history,
@@ -86,13 +93,16 @@ __all__ = [
     "concentration_trend",
     "customer_class_histories",
     "customer_class_history",
+    "customer_flow",
     "customer_periods",
     "customer_products",
     "customers_periods",
     "customers_products",
     "filter_values",
     "get_tags",
+    "headline_changes",
     "migration",
+    "movers",
     "revenue_margin_matrix",
     "set_tags",
     "with_churn",

@@ -6,16 +6,29 @@ The definitions are in ``docs/definitions.md`` ("Comparisons").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from kam_analysis.analysis.engine import analyze
 from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
 from kam_analysis.analysis.snapshot import read_snapshot
-from kam_analysis.analysis.window import add_months, as_date
+from kam_analysis.analysis.window import add_months, as_date, period_start, period_starts
 from kam_analysis.db import Database, queries
+
+#: Rows of :func:`headline_changes` (the Overview's headline figures).
+HEADLINE_FIGURES: tuple[str, ...] = ("net_total", "customers", "key_accounts", "key_share")
+
+#: Columns of :func:`customer_flow`.
+FLOW_COLUMNS: tuple[str, ...] = ("period", "active", "new", "returning", "recovered",
+                                 "stopped")
+
+#: Columns of the two frames :func:`movers` returns.
+MOVER_COLUMNS: tuple[str, ...] = ("customer_id", "customer_name", "value", "value_before",
+                                  "difference", "change")
 
 #: Columns of ``Comparison.customers``.
 COMPARISON_COLUMNS: tuple[str, ...] = (
@@ -87,6 +100,13 @@ def comparison_windows(window: tuple[date, date]
     return previous, year
 
 
+def _coverage(first: date, previous: tuple[date, date], year: tuple[date, date]
+              ) -> dict[str, bool]:
+    """Covered: the data starts in the comparison's first month or earlier."""
+    return {"previous": previous[0].replace(day=1) >= first.replace(day=1),
+            "year": year[0].replace(day=1) >= first.replace(day=1)}
+
+
 def _change(value: np.ndarray, base: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(base > 0, value / base - 1.0, np.nan)
@@ -118,10 +138,7 @@ def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS)
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
         previous, year = comparison_windows(window)
-        first = as_date(snap.info.first_date)
-        # Covered: the data starts in the comparison's first month or earlier.
-        covered = {"previous": previous[0].replace(day=1) >= first.replace(day=1),
-                   "year": year[0].replace(day=1) >= first.replace(day=1)}
+        covered = _coverage(as_date(snap.info.first_date), previous, year)
         pairs = {name: queries.analysis_two_windows(snap.cur, snap.info.dataset_id,
                                                     params.measure, window, other, snap.filters)
                  for name, other in (("previous", previous), ("year", year))}
@@ -151,3 +168,139 @@ def _totals(customers: pd.DataFrame, covered: dict[str, bool]) -> pd.DataFrame:
                                                   np.array([base]))[0])
         rows[figure] = row
     return pd.DataFrame.from_dict(rows, orient="index")[list(COMPARISON_COLUMNS[1:])]
+
+
+def _figures(db: Database, dataset: str, params: AnalysisParams) -> dict[str, float]:
+    result = analyze(db, dataset, params)
+    c = result.customers
+    return {"net_total": float(c["value"].sum()),
+            "customers": float(result.concentration.customers),
+            "key_accounts": float(c["key_account"].sum()),
+            "key_share": float(result.concentration.key_share)}
+
+
+def headline_changes(db: Database, dataset: str,
+                     params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """The Overview's headline figures in the window and in the two comparison windows.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze`; each window is analysed with the
+        same parameters (key rule, capacity, filters, measure).
+
+    Returns
+    -------
+    DataFrame
+        Index :data:`HEADLINE_FIGURES`; columns value, value_previous, change_previous,
+        value_year, change_year. Changes are fractions, for ``key_share`` the difference
+        in share (percentage points / 100); NaN when not covered (or, for a relative
+        change, when the earlier value is not positive).
+    """
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        previous, year = comparison_windows(window)
+        covered = _coverage(as_date(snap.info.first_date), previous, year)
+    now = _figures(db, dataset, replace(params, start=window[0], end=window[1]))
+    table = pd.DataFrame({"value": pd.Series(now)})
+    for name, other in (("previous", previous), ("year", year)):
+        before = (_figures(db, dataset, replace(params, start=other[0], end=other[1]))
+                  if covered[name] else dict.fromkeys(now, np.nan))
+        base = pd.Series(before)
+        table[f"value_{name}"] = base
+        change = pd.Series(_change(table["value"].to_numpy(), base.to_numpy()),
+                           index=table.index)
+        change["key_share"] = now["key_share"] - before["key_share"]
+        table[f"change_{name}"] = change
+    return table.loc[list(HEADLINE_FIGURES), list(COMPARISON_COLUMNS[1:])]
+
+
+def movers(comparison: Comparison, against: str = "previous", n: int = 10,
+           names: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The customers whose value rose most and fell most against a comparison window.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        A result of :func:`compare`.
+    against : {"previous", "year"}
+        The comparison window.
+    n : int
+        How many customers in each list (default 10).
+    names : mapping, optional
+        customer_id -> name for the ``customer_name`` column (the id when missing).
+
+    Returns
+    -------
+    tuple of DataFrame
+        ``(rose, fell)`` with columns :data:`MOVER_COLUMNS`: difference = value −
+        value_before; ``rose`` the largest positive differences first, ``fell`` the most
+        negative first, ties by customer_id; both empty when the comparison is not covered.
+    """
+    if against not in ("previous", "year"):
+        raise ValueError(f"Unknown comparison {against!r}: use 'previous' or 'year'.")
+    c = comparison.customers
+    frame = pd.DataFrame({"customer_id": c["customer_id"],
+                          "customer_name": [(names or {}).get(cid) or cid
+                                            for cid in c["customer_id"]],
+                          "value": c["value"], "value_before": c[f"value_{against}"],
+                          "change": c[f"change_{against}"]})
+    frame["difference"] = frame["value"] - frame["value_before"]
+    frame = frame[frame["difference"].notna()][list(MOVER_COLUMNS)]
+    rose = frame[frame["difference"] > 0].sort_values(
+        ["difference", "customer_id"], ascending=[False, True], kind="stable")
+    fell = frame[frame["difference"] < 0].sort_values(
+        ["difference", "customer_id"], ascending=[True, True], kind="stable")
+    return rose.head(n).reset_index(drop=True), fell.head(n).reset_index(drop=True)
+
+
+def customer_flow(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
+                  period: str = "month") -> pd.DataFrame:
+    """New, returning, recovered and stopped customers per period of the window.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (window and filters).
+    period : {"month", "quarter"}
+        The period.
+
+    Returns
+    -------
+    DataFrame
+        One row per period overlapping the window, columns :data:`FLOW_COLUMNS`
+        (``period`` is the period's first day); see ``docs/definitions.md``
+        ("Customer flow per period").
+    """
+    if period not in ("month", "quarter"):
+        raise ValueError(f"Unknown period {period!r}: use 'month' or 'quarter'.")
+    with read_snapshot(db, dataset, params) as snap:
+        window = snap.window
+        history = as_date(snap.info.first_date or window[0])
+        rows = queries.analysis_period_values(snap.cur, snap.info.dataset_id, params.measure,
+                                              min(history, window[0]), window[1], period,
+                                              snap.filters)
+    active: dict[date, set[str]] = {}
+    for cid, when in zip(rows["customer_id"].astype(str), rows["period"], strict=True):
+        active.setdefault(as_date(when), set()).add(cid)
+    seen: set[str] = set()
+    out = []
+    starts = period_starts(window, period)
+    for p in active:
+        if p < starts[0]:
+            seen |= active[p]  # history before the window
+    prior = active.get(_previous(starts[0], period), set())
+    for p in starts:
+        now = active.get(p, set())
+        new = now - seen
+        returning = now & prior
+        out.append({"period": p, "active": len(now), "new": len(new),
+                    "returning": len(returning), "recovered": len(now - new - returning),
+                    "stopped": len(prior - now)})
+        seen |= now
+        prior = now
+    return pd.DataFrame(out, columns=list(FLOW_COLUMNS))
+
+
+def _previous(p: date, period: str) -> date:
+    return period_start(p - timedelta(days=1), period)

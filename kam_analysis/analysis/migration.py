@@ -96,7 +96,8 @@ def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAM
     Migration
         ``matrix``: from_class (A, B, C, new) x to_class (A, B, C, lost) with
         customers, value_first, value_second (16 rows); ``customers``: one row
-        per customer with rows in either window.
+        per customer with rows in either window; ``first_covered``: False when the
+        first window starts in a month before the data (``data_start``).
 
     Raises
     ------
@@ -107,6 +108,7 @@ def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAM
         first, second = _migration_windows(snap.window[1], first, second)
         values = queries.analysis_two_windows(snap.cur, snap.info.dataset_id, params.measure,
                                               first, second, snap.filters)
+        data_start = as_date(snap.info.first_date or first[0])
     for col in ("value_first", "value_second"):
         values[col] = values[col].astype(float).round(6)
     c1 = _classes(values.loc[values["rows_first"] > 0, ["customer_id", "value_first"]],
@@ -125,7 +127,9 @@ def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAM
     out = out.assign(_f=out["from_class"].map(order), _t=out["to_class"].map(order))
     out = out.sort_values(["_f", "_t", "customer_id"]).drop(columns=["_f", "_t"])
     return Migration(first=first, second=second, matrix=matrix,
-                     customers=out.reset_index(drop=True))
+                     customers=out.reset_index(drop=True),
+                     first_covered=first[0].replace(day=1) >= data_start.replace(day=1),
+                     data_start=data_start)
 
 
 def revenue_margin_matrix(db: Database, dataset: str,

@@ -114,9 +114,16 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Migration:
-    """Result of :func:`kam_analysis.analysis.migration`: ABC classes in two windows."""
+    """Result of :func:`kam_analysis.analysis.migration`: ABC classes in two windows.
+
+    ``first_covered`` is False when the first window starts in a month before the month
+    of the dataset's first date (``data_start``): that part has no data, so customers look
+    ``new``.
+    """
 
     first: tuple[date, date]
     second: tuple[date, date]
     matrix: pd.DataFrame = field(repr=False)
     customers: pd.DataFrame = field(repr=False)
+    first_covered: bool = True
+    data_start: date | None = None
