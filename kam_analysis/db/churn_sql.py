@@ -4,23 +4,22 @@ One query, :func:`churn_customer_summary`, counts each customer's distinct purch
 days up to the window's end from the customer-by-day table (``sales_daily``), or
 from the transactions when a category or product filter is set, within the
 region/manager/category/product filters. Every value is a bound parameter; the
-measure column is validated against :mod:`kam_analysis.vocabulary`.
+measure column is validated against :mod:`kam_analysis.vocabulary` (by
+:func:`kam_analysis.db.sources.bind_query`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 import duckdb
 import pandas as pd
 
 from kam_analysis.db.figures_sql import RECENT_SUM_SQL
-from kam_analysis.db.sources import filter_params, source_sql
-from kam_analysis.vocabulary import MEASURES
+from kam_analysis.db.sources import bind_query
 
-# {src}: the filtered source rows; {recent}: the 6-month sum of the measure column.
+# {src}: the filtered source rows; {col}: the measure column (in RECENT_SUM_SQL).
 _SUMMARY_SQL = """WITH src AS ({src}),
     purchase_days AS (
         SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
@@ -33,7 +32,7 @@ _SUMMARY_SQL = """WITH src AS ({src}),
         FROM purchase_days GROUP BY customer_id
     ),
     recent AS (
-        SELECT customer_id, {recent} AS value_last_6m
+        SELECT customer_id, """ + RECENT_SUM_SQL + """ AS value_last_6m
         FROM src, (SELECT $end::DATE AS end_date) e
         WHERE order_date <= $end
         GROUP BY customer_id
@@ -41,30 +40,27 @@ _SUMMARY_SQL = """WITH src AS ({src}),
     SELECT s.customer_id, s.frequency::BIGINT AS frequency, s.recency::BIGINT AS recency,
            s.T::BIGINT AS T, coalesce(r.value_last_6m, 0)::DOUBLE AS value_last_6m
     FROM summary s LEFT JOIN recent r USING (customer_id)
-    ORDER BY s.customer_id"""
+    ORDER BY s.customer_id"""  # noqa: S608 - constant SQL fragments only
 
 
 def churn_customer_summary(
-    cur: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    measure: str,
-    end: date,
+    cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str, end: date,
     filters: dict[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """Repeat purchases, recency and age (days) of every customer up to ``end``.
 
     Parameters
     ----------
-    cur : DuckDB cursor
-        Cursor of the caller's read snapshot.
+    cur : duckdb.DuckDBPyConnection
+        The read snapshot's cursor.
     dataset_id : int
-        Dataset.
+        The dataset's id.
     measure : {"revenue", "margin", "quantity"}
-        Measure of ``value_last_6m``.
+        The measure summed into ``value_last_6m``.
     end : date
         The window's end (inclusive); later rows are ignored.
     filters : dict, optional
-        ``region``/``manager``/``category``/``product`` -> allowed values.
+        Allowed values by field (``region``, ``manager``, ``category``, ``product``).
 
     Returns
     -------
@@ -75,8 +71,5 @@ def churn_customer_summary(
         from the first purchase day to ``end``) and ``value_last_6m`` (the
         measure in (end - 6 months, end]).
     """
-    if measure not in MEASURES:
-        raise ValueError(f"Unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
-    params: dict[str, Any] = {"ds": dataset_id, "end": end, **filter_params(filters)}
-    sql = _SUMMARY_SQL.format(src=source_sql(params), recent=RECENT_SUM_SQL.format(col=measure))
+    sql, params = bind_query(_SUMMARY_SQL, dataset_id, {"end": end}, filters, measure=measure)
     return cur.execute(sql, params).df()

@@ -4,8 +4,9 @@ windows, revenue and margin, one customer's periods and products, filter values.
 The analysis engine (:mod:`kam_analysis.analysis`) calls these with the cursor of
 its one ``db.read()`` snapshot. Measures and period units are validated against
 :mod:`kam_analysis.vocabulary`; every value is a bound (named) parameter. Each
-query is a template bound by :func:`_bind` (and run by :func:`_frame`), which
-validates the measure and period, binds the filters and picks the source rows.
+query is a template bound by :func:`kam_analysis.db.sources.bind_query` (and run
+by :func:`_frame`), which validates the measure and period, binds the filters and
+picks the source rows.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from kam_analysis.db.figures_sql import (
     PREVIOUS_SUM_SQL,
     RECENT_SUM_SQL,
 )
-from kam_analysis.db.sources import FILTERS_SQL, filter_params, source_sql
+from kam_analysis.db.sources import bind_query, measure_column, period_unit
 from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
-from kam_analysis.vocabulary import FILTER_FIELDS, MEASURES, PERIODS
+from kam_analysis.vocabulary import FILTER_FIELDS
 
 #: The optional filters of a query: field -> accepted values.
 _Filters = dict[str, Iterable[str]] | None
@@ -163,42 +164,20 @@ _CUSTOMERS_PRODUCTS_SQL = _CUSTOMER_PRODUCTS_SQL.replace(
     "SELECT category", "SELECT customer_id, category").replace(
     "customer_id = $cid", "list_contains($cids::VARCHAR[], customer_id)")
 
-def _measure_column(measure: str) -> str:
-    if measure not in MEASURES:
-        raise ValueError(f"Unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
-    return measure
-
-
-def _period_unit(period: str) -> str:
-    if period not in PERIODS:
-        raise ValueError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
-    return period
-
-
-def _bind(
-    template: str,
-    dataset_id: int,
-    values: dict[str, Any],
-    filters: dict[str, Iterable[str]] | None,
-    *,
-    measure: str | None = None,
-    period: str | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """Validate ``measure`` and ``period``, bind the values and filters, and fill
-    ``template``'s constant placeholders; return the SQL and its parameters."""
-    col = _measure_column(measure) if measure is not None else ""
-    params: dict[str, Any] = {"ds": dataset_id, **values}
-    if period is not None:
-        params["unit"] = _period_unit(period)
-    params.update(filter_params(filters))
-    sql = template.format(src=source_sql(params), col=col, filters=FILTERS_SQL)
-    return sql, params
-
 
 def _frame(cur: duckdb.DuckDBPyConnection, bound: tuple[str, dict[str, Any]]) -> pd.DataFrame:
-    """Run a query bound by :func:`_bind` and return its rows as a DataFrame."""
+    """Run a query bound by ``bind_query`` and return its rows as a DataFrame."""
     sql, params = bound
     return cur.execute(sql, params).df()
+
+
+def _customers_frame(cur: duckdb.DuckDBPyConnection, template: str, dataset_id: int,
+                     customer_ids: Iterable[str], window: tuple[date, date],
+                     filters: _Filters, **checked: str) -> pd.DataFrame:
+    """Run ``template`` for the customers ``customer_ids`` ($cids) in the inclusive
+    ``window``; ``checked`` is the measure and/or period passed to ``bind_query``."""
+    values = {"start": window[0], "end": window[1], "cids": [str(c) for c in customer_ids]}
+    return _frame(cur, bind_query(template, dataset_id, values, filters, **checked))
 
 
 def has_analysis_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> bool:
@@ -253,10 +232,10 @@ def analysis_customer_stats(
         median_gap, value_last_6m, value_prev_6m.
     """
     if precomputed:
-        col, unit = _measure_column(measure), _period_unit(period)
+        col, unit = measure_column(measure), period_unit(period)
         sql = _CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
         return cur.sql(sql, params={"ds": dataset_id}).to_arrow_table()
-    sql, params = _bind(_CUSTOMER_STATS_SQL[precomputed_gaps], dataset_id,
+    sql, params = bind_query(_CUSTOMER_STATS_SQL[precomputed_gaps], dataset_id,
                         {"start": start, "end": end}, filters, measure=measure, period=period)
     return cur.sql(sql, params=params).to_arrow_table()
 
@@ -267,7 +246,7 @@ def analysis_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, meas
     """Value of every customer in every period of [start, end] that has rows; columns
     customer_id, period (date of period start), value.
     """
-    return _frame(cur, _bind(_PERIOD_VALUES_SQL, dataset_id, {"start": start, "end": end},
+    return _frame(cur, bind_query(_PERIOD_VALUES_SQL, dataset_id, {"start": start, "end": end},
                              filters, measure=measure, period=period))
 
 
@@ -279,7 +258,7 @@ def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measur
     value_second, rows_second.
     """
     windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
-    return _frame(cur, _bind(_TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure))
+    return _frame(cur, bind_query(_TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure))
 
 
 def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
@@ -288,7 +267,7 @@ def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, sta
     customer_id, revenue, margin.
     """
     window = {"start": start, "end": end}
-    return _frame(cur, _bind(_REVENUE_MARGIN_SQL, dataset_id, window, filters))
+    return _frame(cur, bind_query(_REVENUE_MARGIN_SQL, dataset_id, window, filters))
 
 
 def customer_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, customer_id: str,
@@ -298,7 +277,8 @@ def customer_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, cust
     period, revenue, margin, quantity, rows.
     """
     values = {"start": start, "end": end, "cid": customer_id}
-    return _frame(cur, _bind(_CUSTOMER_PERIODS_SQL, dataset_id, values, filters, period=period))
+    return _frame(cur, bind_query(_CUSTOMER_PERIODS_SQL, dataset_id, values, filters,
+                                  period=period))
 
 
 def customer_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, customer_id: str,
@@ -308,7 +288,8 @@ def customer_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, cus
     category, product, value, quantity, rows, last_purchase.
     """
     values = {"start": start, "end": end, "cid": customer_id}
-    return _frame(cur, _bind(_CUSTOMER_PRODUCTS_SQL, dataset_id, values, filters, measure=measure))
+    return _frame(cur, bind_query(_CUSTOMER_PRODUCTS_SQL, dataset_id, values, filters,
+                                  measure=measure))
 
 
 def customers_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
@@ -321,23 +302,18 @@ def customers_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
     DataFrame
         customer_id, period, revenue, margin, quantity, rows (periods with rows only).
     """
-    values = {"start": start, "end": end, "cids": [str(c) for c in customer_ids]}
-    return _frame(cur, _bind(_CUSTOMERS_PERIODS_SQL, dataset_id, values, filters, period=period))
+    return _customers_frame(cur, _CUSTOMERS_PERIODS_SQL, dataset_id, customer_ids,
+                            (start, end), filters, period=period)
 
 
 def customers_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
                              customer_ids: Iterable[str], measure: str, start: date, end: date,
                              filters: _Filters = None) -> pd.DataFrame:
-    """:func:`customer_product_values` of several customers in one scan.
-
-    Returns
-    -------
-    DataFrame
-        customer_id, category, product, value, quantity, rows, last_purchase.
-    """
-    values = {"start": start, "end": end, "cids": [str(c) for c in customer_ids]}
-    return _frame(cur, _bind(_CUSTOMERS_PRODUCTS_SQL, dataset_id, values, filters,
-                             measure=measure))
+    """The products of several customers in one scan (as in
+    :func:`customer_product_values`, with each row's customer_id): columns
+    customer_id, category, product, value, quantity, rows, last_purchase."""
+    return _customers_frame(cur, _CUSTOMERS_PRODUCTS_SQL, dataset_id, customer_ids,
+                            (start, end), filters, measure=measure)
 
 
 def distinct_filter_values(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> dict[str, list[str]]:
