@@ -185,9 +185,9 @@ def churn(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
     Parameters
     ----------
     db : Database
-        The database.
+        The database, read in one snapshot for both the fit and the scores.
     dataset : str
-        Dataset name.
+        Name of the dataset to score.
     params : AnalysisParams
         Window (its end is the scoring date; history before its start counts),
         measure (of the value at risk) and filters.

@@ -20,8 +20,11 @@ def concentration_trend(db: Database, dataset: str,
 
     Parameters
     ----------
-    db, dataset, params
-        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters).
+    db : Database
+    dataset : str
+    params : AnalysisParams
+        As for :func:`kam_analysis.analysis.analyze`; only the measure, the
+        window and the filters are used.
 
     Returns
     -------
