@@ -65,15 +65,22 @@ def timed(label: str, fn: Callable[[], T]) -> tuple[T, float]:
     return result, elapsed
 
 
-def refusal(label: str, path: Path) -> None:
-    tracemalloc.start()
+def attempt(read: Callable[[Path], object], path: Path, refusal_error: type[Exception],
+            accepted: str) -> tuple[str, float]:
+    """Read ``path``; return "refused" (on ``refusal_error``) or ``accepted``, and the seconds."""
     t0 = time.perf_counter()
     try:
-        importing.read_sheet(path)
-        outcome = "NOT REFUSED"
-    except importing.UnsupportedFile:
+        read(path)
+        outcome = accepted
+    except refusal_error:
         outcome = "refused"
-    elapsed = time.perf_counter() - t0
+    return outcome, time.perf_counter() - t0
+
+
+def refusal(label: str, path: Path) -> None:
+    tracemalloc.start()
+    outcome, elapsed = attempt(importing.read_sheet, path, importing.UnsupportedFile,
+                               "NOT REFUSED")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     print(f"{label:<42} {elapsed:8.3f} s  peak {peak / 1024**2:7.1f} MB  {outcome}")
@@ -104,13 +111,7 @@ def wide_csv(path: Path, columns: int, rows: int = 50) -> Path:
 
 def bounded(label: str, path: Path) -> None:
     """Inspect a hostile file; print the time, whether it was refused and the baseline."""
-    t0 = time.perf_counter()
-    try:
-        importing.inspect_file(path)
-        outcome = "read"
-    except importing.ImportFailed:
-        outcome = "refused"
-    elapsed = time.perf_counter() - t0
+    outcome, elapsed = attempt(importing.inspect_file, path, importing.ImportFailed, "read")
     verdict = "ok" if elapsed < TARGET_SECONDS else f"OVER {TARGET_SECONDS:.0f} s"
     print(f"{label:<42} {elapsed:8.3f} s  {outcome:<8} baseline {BASELINES[label]:6.1f} s  "
           f"{verdict}")
