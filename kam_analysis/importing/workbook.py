@@ -24,11 +24,6 @@ from kam_analysis.importing.xlsx_zip import (
     _open_zip,
 )
 
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-_NS_REL_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"
-
 
 @dataclass(frozen=True)
 class SheetInfo:
@@ -90,6 +85,13 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+# The relationship namespaces of a sheet's r:id, transitional first, then strict OOXML.
+_NS_RELS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+
+
 def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
     workbook = _parse_small_xml(zf, zf.getinfo("xl/workbook.xml"), name)
     targets: dict[str, tuple[str, str]] = {}  # relationship id -> (target, kind)
@@ -121,7 +123,7 @@ def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
                 sheet=repr(sheet_name),
             )
         seen.add(sheet_name.lower())
-        rid = element.get(f"{{{_NS_REL}}}id") or element.get(f"{{{_NS_REL_STRICT}}}id") or ""
+        rid = next((v for ns in _NS_RELS if (v := element.get(f"{{{ns}}}id"))), "")
         target, kind = targets.get(rid, ("", "other"))
         parts = _target_parts(target, by_lower) if target else ()
         if kind not in ("worksheet", "chartsheet", "dialogsheet"):
