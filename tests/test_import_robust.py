@@ -98,6 +98,35 @@ def test_several_unclosed_quotes_each_reported(db: Database, tmp_path: Path) -> 
     assert result.rows_read == 9
 
 
+def test_repeated_header_after_broken_row_is_not_taken_for_the_header(
+        db: Database, tmp_path: Path) -> None:
+    # Found by tests/test_import_accounting.py: the repeated header line had the more
+    # consistent rows below it, so it was taken for the header and the three records
+    # above it vanished as "title lines" without being counted.
+    text = (HEADER + "G0;Name 0;2024-01-01;5\nE1;Name 1;2024-01-01;0;x;y\n" + HEADER
+            + "\ufeffB3;Name 3;2024-01-01;0")
+    result = import_file(db, write(tmp_path, "repeat.csv", text), "t")
+    assert result.preview.header_line == 1
+    assert result.rows_read + result.blank_rows + result.header_rows == 4
+    assert result.header_rows == 1
+    assert result.rows_rejected == 1
+    [reject] = result.rejects.itertuples()
+    assert reject.source_line == 3
+    assert reject.raw == "E1;Name 1;2024-01-01;0;x;y"
+    assert result.rows_imported == 2
+    assert sorted(stored(db, "t")["customer_id"]) == ["B3", "G0"]
+
+
+def test_empty_line_before_an_unclosed_quote_on_the_last_line_is_counted(
+        db: Database, tmp_path: Path) -> None:
+    # Found by tests/test_import_accounting.py: the emptied last line had no line
+    # break, so it was no line, yet it was subtracted from the empty lines.
+    text = HEADER + "G0;Name 0;2024-01-01;5\n\nQ2;\"Name 2;2024-01-01;0"
+    result = import_file(db, write(tmp_path, "last.csv", text), "t")
+    assert (result.rows_imported, result.rows_rejected, result.blank_rows) == (1, 1, 1)
+    assert result.rejects["source_line"].tolist() == [4]
+
+
 # -- finding 6: mixed encodings --------------------------------------------------------
 
 

@@ -77,8 +77,18 @@ def _trimmed(ref: str) -> str:
     # Trim only cells that need it: trim() on every cell costs more than the scan,
     # and even the check for a leading or trailing space costs about 0.1 s per
     # column and 10 million rows.
+    if ref == _col(0):
+        # A byte order mark in the middle of the file (files joined together) starts
+        # a line, so it is in the first cell: removed, like surrounding spaces.
+        return (f"nullif(CASE WHEN prefix({ref}, ' ') OR suffix({ref}, ' ') "
+                f"OR prefix({ref}, chr(65279)) THEN {_bom_free(ref)} ELSE {ref} END, '')")
     return (f"nullif(CASE WHEN prefix({ref}, ' ') OR suffix({ref}, ' ') "
             f"THEN trim({ref}) ELSE {ref} END, '')")
+
+
+def _bom_free(ref: str) -> str:
+    """The cell trimmed, and for the first column without a leading byte order mark."""
+    return f"trim(ltrim({ref}, chr(65279)))" if ref == _col(0) else f"trim({ref})"
 
 
 def _number_field(field: str, col: ImportColumn, patterns: ImportPatterns,
@@ -219,7 +229,7 @@ def _import_select(
     params["customer_id_header"] = by_field["customer_id"].header.strip()
     params["revenue_header"] = by_field["revenue"].header.strip()
     layer1, layer2, checks = _field_layers(by_field, messages, patterns, params)
-    first_text = "coalesce(" + ", ".join(f"nullif(trim({c}), '')" for c in raw_cols) + ")"
+    first_text = "coalesce(" + ", ".join(f"nullif({_bom_free(c)}, '')" for c in raw_cols) + ")"
     layer1.append(
         f"CASE WHEN customer_id_raw IS NULL OR order_date_raw IS NULL "
         f"THEN {first_text} END AS first_text"

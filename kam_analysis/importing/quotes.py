@@ -122,14 +122,15 @@ def without_lines(path: str | Path, numbers: set[int], out_dir: str | None = Non
     """Write a copy of ``path`` with the lines ``numbers`` (1-based) emptied.
 
     The line breaks stay, so every other line keeps its number; a CSV reader
-    skips an empty line.
+    skips an empty line. An emptied last line gets a line break too, so it is
+    still a line (the import counts each emptied line among the empty ones).
     """
     fd, name = tempfile.mkstemp(prefix="kam-import-", suffix=".csv", dir=out_dir)
     try:
         with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
             for number, line in enumerate(src, 1):
                 if number in numbers:
-                    out.write(b"\n" if line.endswith(b"\n") else b"")
+                    out.write(b"\n")
                 else:
                     out.write(line)
     except BaseException:

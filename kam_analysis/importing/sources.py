@@ -90,9 +90,16 @@ def _sniff_csv(text: str, delimiter: str | None, filename: str) -> tuple[str, in
         nonblank = [(ln, c) for ln, c in records if any(x.strip() for x in c)]
         if not nonblank:
             continue
+        seen: set[tuple[str, ...]] = set()
         for pos, (line, cells) in enumerate(nonblank[:HEADER_SEARCH_ROWS]):
             if len(cells) < 2 and delimiter is None:
                 continue
+            # A row repeating an earlier one (a page header repeated in a report) is
+            # never the header: taking it would skip every record above it uncounted.
+            key = tuple(c.strip().casefold() for c in cells)
+            if key in seen:
+                continue
+            seen.add(key)
             if len(cells) > IMPORT_MAX_COLUMNS:
                 # the column limit before any scoring: scoring 20,000 cells took 18 s
                 widest = max(widest, len(cells))
