@@ -12,18 +12,24 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from kam_analysis.analysis import AnalysisParams, analyze
+from kam_analysis.analysis import AnalysisParams, analyze, churn
 from kam_analysis.cli import main
 from kam_analysis.db import Database, open_database
 from kam_analysis.demo import DEMO_DATASET, load_demo
 from kam_analysis.dossier import save_dossier
+from kam_analysis.formatting import fmt_number, label
+from kam_analysis.formatting import fmt_pct as pct
 from kam_analysis.masking import Masker
 from kam_analysis.report import render_pack
 from kam_analysis.report.build import build_pack
+from tests.analysis_fixtures import d, store
 from tests.test_report_render import _slide_text
 from ui import formatting
 
 NOW = datetime(2026, 1, 5, 9, 30)
+#: Three customers: too few for the churn model.
+TINY = [("a", d("2024-01-05"), 10), ("a", d("2024-06-01"), 20), ("b", d("2024-03-01"), 7),
+        ("b", d("2024-12-20"), 8), ("c", d("2024-11-30"), 3)]
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +154,47 @@ def test_cli_refuses_other_suffixes_and_both_choices(tmp_path: Path, capsys) -> 
                  "--accounts", "1"]) == 1
     err = capsys.readouterr().err
     assert ".pdf or .pptx" in err and "not both" in err
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "pptx"])
+def test_pack_carries_the_churn_figures(demo, fmt: str) -> None:
+    _, db = demo
+    params = AnalysisParams()
+    result = churn(db, DEMO_DATASET, params)
+    assert result.fitted
+    scored = result.customers.set_index("customer_id")
+    ids = analyze(db, DEMO_DATASET, params).customers["customer_id"].tolist()
+    lost = (analyze(db, DEMO_DATASET, params).customers.query("lost or at_risk")
+            ["customer_id"].tolist())
+    chosen = [*ids[:3], *lost[:2]]
+    pack = build_pack(db, DEMO_DATASET, params, chosen, now=NOW)
+    data = render_pack(pack, fmt)
+    pages = _pdf_pages(data)[0] if fmt == "pdf" else _pptx_slides(data)[0]
+    assert len(pages) == 1 + len(chosen)
+    for customer_id, text in zip(chosen, pages[1:], strict=True):
+        alive = pct(scored.at[customer_id, "p_alive"])
+        words = label(scored.at[customer_id, "churn_status"])
+        expected = fmt_number(scored.at[customer_id, "expected_purchases_13w"])
+        assert f"P(alive): {alive}" in text, (customer_id, alive)
+        assert words in ("likely still active", "probably lost") and words in text
+        assert expected in text and "Expected purchases, next 13 weeks" in text
+    for row in pack.portfolio.lost_at_risk:
+        assert row.p_alive.endswith("%") and row.p_alive in pages[0]
+    assert "P(alive)" in pages[0]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "pptx"])
+def test_pack_of_a_tiny_dataset_says_the_model_cannot_be_fitted(db: Database,
+                                                                 fmt: str) -> None:
+    store(db, TINY)
+    params = AnalysisParams()
+    result = churn(db, "t", params)
+    assert not result.fitted and result.message
+    customers = analyze(db, "t", params).customers["customer_id"].tolist()
+    pack = build_pack(db, "t", params, customers[:1], now=NOW)
+    assert pack.accounts[0].rhythm.churn_message == result.message
+    data = render_pack(pack, fmt)
+    pages = _pdf_pages(data)[0] if fmt == "pdf" else _pptx_slides(data)[0]
+    assert len(pages) == 2
+    assert result.message in " ".join(pages[1].split())
+    assert "P(alive):" not in pages[1]

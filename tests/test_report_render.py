@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from kam_analysis.report import Pack, render_pack
 from kam_analysis.report.content import needs_shaping
-from kam_analysis.report.sample import LANGUAGES, sample_pack
+from kam_analysis.report.sample import LANGUAGES, NOT_FITTED, sample_pack
 
 ARABIC = re.compile("[\u0600-\u06ff]")
 MM_TO_PT = 72 / 25.4
@@ -161,3 +161,21 @@ def test_rejects_unknown_format_and_paper() -> None:
         render_pack(sample_pack("en", 1), "docx")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         render_pack(sample_pack("en", 1), "pdf", "A5")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "pptx"])
+def test_churn_figures_or_the_reason_on_every_account_page(fmt: str) -> None:
+    pack = sample_pack("en", accounts=3)  # the third account: the model was not fitted
+    pages = _texts(pack, fmt)
+    assert len(pages) == 4
+    for page, text in zip(pack.accounts, pages[1:], strict=True):
+        rhythm = page.rhythm
+        if rhythm.churn_message:
+            assert NOT_FITTED in " ".join(text.split()) and "P(alive):" not in text
+        else:
+            assert f"P(alive): {rhythm.p_alive}" in text
+            assert f"Status: {rhythm.status} · likely still active" in text
+            assert f"Expected purchases, next 13 weeks: {rhythm.expected_13w}" in text
+    assert "P(alive)" in pages[0]
+    for row in pack.portfolio.lost_at_risk:
+        assert row.p_alive in pages[0]

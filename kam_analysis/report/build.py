@@ -28,6 +28,7 @@ from kam_analysis.analysis import (
     customers_periods,
     customers_products,
 )
+from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
 from kam_analysis.analysis.recency import AT_RISK_DROP
 from kam_analysis.analysis.window import add_months
 from kam_analysis.db import Database
@@ -45,10 +46,11 @@ class _Context:
     """What every part of the pack shares: the analysis, comparison, masker, formats."""
 
     def __init__(self, db: Database, analysis: Analysis, comparison: Comparison,
-                 masker: Masker | None) -> None:
+                 masker: Masker | None, churned: ChurnResult) -> None:
         self.db, self.analysis, self.comparison, self.masker = db, analysis, comparison, masker
-        self.params = analysis.params
-        self.customers = analysis.customers.set_index("customer_id", drop=False)
+        self.params, self.churn = analysis.params, churned
+        self.customers = with_churn(analysis.customers, churned).set_index("customer_id",
+                                                                           drop=False)
         self.changes = comparison.customers.set_index("customer_id")
         self.histories: dict[str, pd.DataFrame] = {}
         self.periods: dict[str, pd.DataFrame] = {}
@@ -63,6 +65,10 @@ class _Context:
             return self.masker.customer_label(customer_id)
         name = self.customers.at[customer_id, "customer_name"]
         return str(name) if isinstance(name, str) and name else str(customer_id)
+
+    def p_alive(self, customer_id: str) -> str:
+        """The customer's P(alive) as a percentage (``"–"`` without a fit)."""
+        return fmt.fmt_pct(self.customers.at[customer_id, "p_alive"])
 
     def shown_id(self, customer_id: str) -> str:
         return self.masker.customer_id_label(customer_id) if self.masker else str(customer_id)
@@ -149,7 +155,8 @@ def _portfolio(ctx: _Context) -> m.PortfolioPage:
     risky = keys[keys["lost"].astype(bool) | keys["at_risk"].astype(bool)]
     lost = tuple(m.LostAccountRow(ctx.name(str(r["customer_id"])),
                                   fmt.label("lost" if r["lost"] else "at_risk"),
-                                  fmt.fmt_date(r["last_purchase"]), ctx.value(r["value"]))
+                                  fmt.fmt_date(r["last_purchase"]), ctx.value(r["value"]),
+                                  ctx.p_alive(str(r["customer_id"])))
                  for r in risky.to_dict("records"))
     return m.PortfolioPage(headlines=_headlines(ctx), concentration=tuple(lines),
                            key_accounts=rows, lost_at_risk=lost)
@@ -192,7 +199,17 @@ def _rhythm(ctx: _Context, row: pd.Series) -> m.PurchaseRhythm:
         status, rule = t("active"), t("no rule fired")
     return m.PurchaseRhythm(last_purchase=fmt.fmt_date(row["last_purchase"]),
                             median_gap=fmt.fmt_number(gap), days_since=fmt.fmt_number(days),
-                            status=status, rule=rule)
+                            status=status, rule=rule, **_churn_figures(ctx, row))
+
+
+def _churn_figures(ctx: _Context, row: pd.Series) -> dict[str, str]:
+    """The churn model's figures of one account, or why there are none."""
+    if not ctx.churn.fitted:
+        return {"churn_message": ctx.churn.message or ""}
+    code = str(row["churn_status"] or "")
+    return {"p_alive": ctx.p_alive(str(row["customer_id"])),
+            "expected_13w": fmt.fmt_number(row["expected_purchases_13w"]),
+            "churn_status": fmt.label(code) if code else ""}
 
 
 def _mix(ctx: _Context, customer_id: str) -> tuple[m.MixRow, ...] | None:
@@ -318,7 +335,8 @@ def build_pack(db: Database, dataset: str, params: AnalysisParams,
     """
     analysis = analyze(db, dataset, params)
     ids = pack_accounts(analysis, accounts)
-    ctx = _Context(db, analysis, compare(db, dataset, params), masker)
+    ctx = _Context(db, analysis, compare(db, dataset, params), masker,
+                   churn(db, dataset, params))
     _load_views(ctx, ids)
     if masker is not None:
         masker.register(ctx.customers.index)

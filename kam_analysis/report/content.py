@@ -133,9 +133,10 @@ def key_account_table(pack: Pack) -> Table:
 def lost_table(pack: Pack) -> Table:
     """Lost and at-risk key accounts."""
     lab = pack.label
-    rows = tuple((r.name, r.status, r.last_purchase, r.value) for r in pack.portfolio.lost_at_risk)
+    rows = tuple((r.name, r.status, r.last_purchase, r.value, r.p_alive or "–")
+                 for r in pack.portfolio.lost_at_risk)
     return Table(lab("lost_at_risk"), (lab("name"), lab("status"), lab("last_purchase"),
-                                       lab("value")), rows, (4, 2, 2, 2), 8)
+                                       lab("value"), lab("p_alive")), rows, (4, 2, 2, 2, 1.6), 8)
 
 
 def account_line(page: AccountPage, pack: Pack) -> str:
@@ -160,11 +161,16 @@ def class_history_line(page: AccountPage, pack: Pack) -> str:
 
 
 def rhythm_lines(page: AccountPage, pack: Pack) -> tuple[str, ...]:
-    """Purchase rhythm as caption-value lines."""
+    """Purchase rhythm as caption-value lines; the churn model's status word follows the
+    rule-based status, its P(alive) and expected purchases get a line each (none without a fit)."""
     r, lab = page.rhythm, pack.label
-    return (f"{lab('last_purchase')}: {r.last_purchase}", f"{lab('median_gap')}: {r.median_gap}",
-            f"{lab('days_since')}: {r.days_since}", f"{lab('status')}: {r.status}",
-            f"{lab('rule')}: {r.rule}")
+    lines = (f"{lab('last_purchase')}: {r.last_purchase}",
+             f"{lab('median_gap')}: {r.median_gap}", f"{lab('days_since')}: {r.days_since}",
+             f"{lab('status')}: {join(r.status, r.churn_status)}",
+             captioned(pack, ("p_alive", r.p_alive)),
+             captioned(pack, ("expected_13w", r.expected_13w)),
+             f"{lab('rule')}: {r.rule}")
+    return tuple(line for line in lines if line)
 
 
 def mix_table(page: AccountPage, pack: Pack) -> Table | None:

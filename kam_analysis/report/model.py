@@ -90,6 +90,7 @@ class LostAccountRow:
     status: str
     last_purchase: str
     value: str
+    p_alive: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,13 +154,23 @@ class MonthlySeries:
 
 @dataclass(frozen=True)
 class PurchaseRhythm:
-    """Purchase rhythm: last purchase, median gap, days since, status and rule."""
+    """Purchase rhythm: last purchase, median gap, days since, status and rule.
+
+    The churn model's figures sit next to the rule: ``p_alive`` (a percentage),
+    ``expected_13w`` (purchases expected in the next 13 weeks) and ``churn_status``
+    ("likely still active" / "probably lost"); ``churn_message`` says why they are
+    missing when the model cannot be fitted (``""`` otherwise).
+    """
 
     last_purchase: str
     median_gap: str
     days_since: str
     status: str
     rule: str
+    p_alive: str = ""
+    expected_13w: str = ""
+    churn_status: str = ""
+    churn_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,6 +275,8 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "median_gap": "Median gap",
     "days_since": "Days since",
     "rule": "Rule",
+    "p_alive": "P(alive)",
+    "expected_13w": "Expected purchases, next 13 weeks",
     "mix": "Product mix",
     "item": "Item",
     "no_mix": "No product data",

@@ -101,6 +101,7 @@ def _columns(doc: PdfWriter, page: AccountPage, pack: Pack) -> None:
     top = doc.pdf.get_y()
     doc.heading(lab("rhythm"), first, half)
     doc.lines(content.rhythm_lines(page, pack), first, half)
+    doc.paragraph(page.rhythm.churn_message, first, half, max_lines=4)
     doc.pdf.set_y(doc.pdf.get_y() + 1.5)
     mix = content.mix_table(page, pack)
     if mix is None:

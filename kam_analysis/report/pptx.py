@@ -130,7 +130,7 @@ class _Deck:
                 size: float = 9) -> float:
         """Add ``text`` cut to about ``max_lines`` wrapped lines; return the y below."""
         per_line = chars_for(w, size)
-        lines = max(min(max_lines, -(-len(text) // per_line)), 1)
+        lines = max(min(max_lines, -(-(len(text) + 2) // per_line)), 1)  # 2: the cut's slack
         self.text(slide, (cut(text, per_line * lines - 2),), x, y, w, size=size, wrap=True)
         return y + lines * size * 1.25 / 72 + 0.06
 
@@ -214,7 +214,7 @@ def _portfolio(deck: _Deck, slide: Slide) -> None:
     deck.table(slide, content.key_account_table(pack), first, y, wide, rows)
     lost = content.lost_table(pack)
     lost = Table(lost.title, lost.headers[:2] + lost.headers[3:],
-                 tuple(row[:2] + row[3:] for row in lost.rows), (4, 2, 2), lost.limit)
+                 tuple(row[:2] + row[3:] for row in lost.rows), (4, 2, 2, 1.6), lost.limit)
     deck.table(slide, lost, second, y, narrow, rows)
 
 
@@ -252,6 +252,8 @@ def _account_left(deck: _Deck, slide: Slide, page: AccountPage, chart: MonthlyCh
     y = deck.heading(slide, lab("rhythm"), rhythm_x, top, half)
     y = deck.text(slide, tuple(cut(line, chars_for(half, 9)) for line in
                                content.rhythm_lines(page, pack)), rhythm_x, y, half, size=9)
+    if page.rhythm.churn_message:
+        y = deck.wrapped(slide, page.rhythm.churn_message, rhythm_x, y, half, 4, size=8)
     three = content.three_ps_lines(page, pack)
     if three:
         y = deck.heading(slide, lab("three_ps"), rhythm_x, y + 0.08, half)

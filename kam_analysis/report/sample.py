@@ -70,6 +70,19 @@ def _monthly(seed: int) -> m.MonthlySeries:
     return m.MonthlySeries(labels=labels, current=current, previous=previous)
 
 
+#: The churn line of every third sample account: the model could not be fitted.
+NOT_FITTED = ("P(alive) cannot be estimated for this selection (cannot fit pareto_nbd: 4 "
+              "customers, at least 10 needed). The rule-based flags (lost, at risk) are "
+              "shown instead.")
+
+
+def _churn(index: int) -> dict[str, str]:
+    if index % 3 == 2:
+        return {"churn_message": NOT_FITTED}
+    return {"p_alive": f"{90 - index}.5 %", "expected_13w": "2.40",
+            "churn_status": "likely still active"}
+
+
 def sample_account(language: str, index: int) -> m.AccountPage:
     """One invented account page in ``language`` (names repeat with a number)."""
     names, words = _NAMES[language], _WORDS[language]
@@ -85,7 +98,8 @@ def sample_account(language: str, index: int) -> m.AccountPage:
                                class_history=tuple((f"Q{q} 2025", klass) for q in range(1, 5))),
         monthly=_monthly(index),
         rhythm=m.PurchaseRhythm(last_purchase="2025-12-12", median_gap="21", days_since="18",
-                              status=words[2], rule="days since < 2 x median gap"),
+                              status=words[2], rule="days since < 2 x median gap",
+                              **_churn(index)),
         mix=None if index % 3 == 2 else tuple(
             m.MixRow(item=f"{words[2]} {i}", share=f"{30 - i}%", change="+1.0%") for i in range(9)),
         dossier=m.Dossier(
@@ -136,7 +150,7 @@ def sample_pack(language: str = "en", accounts: int = 3, masked: bool = False) -
         key_accounts=tuple(m.KeyAccountRow(p.header.name, p.figures.value, p.figures.share,
                                          p.figures.abc_xyz, p.figures.change_previous, "at risk")
                            for p in pages),
-        lost_at_risk=tuple(m.LostAccountRow(p.header.name, "at risk", "2025-09-01", p.figures.value)
-                           for p in pages[:2]),
+        lost_at_risk=tuple(m.LostAccountRow(p.header.name, "at risk", "2025-09-01", p.figures.value,
+                                            p.rhythm.p_alive) for p in pages[:2]),
     )
     return m.Pack(meta=meta, portfolio=portfolio, accounts=pages, labels=_LABELS.get(language, {}))
