@@ -10,7 +10,7 @@ from kam_analysis.analysis import ABC_PRESETS, RECOMMENDATIONS, XYZ_PRESETS
 from kam_analysis.analysis.abc import sensitivity_summary
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import PERIODS
-from ui import calls, charts, errors, navigation, sidebar, state
+from ui import calls, charts, errors, navigation, sidebar, state, tables
 from ui import formatting as fmt
 from ui import settings as shared
 
@@ -185,6 +185,7 @@ st.subheader(t("Customers in {cell}", cell=cell))
 if in_cell.empty:
     st.caption(t("No customer falls in this cell with the current limits."))
 else:
+    in_cell = tables.filter_table(in_cell, "abc_list", fields=("manager", "region", "flags"))
     view = pd.DataFrame({
         t("Rank"): in_cell["rank"],
         t("Customer"): in_cell["customer_name"].fillna(in_cell["customer_id"]),
