@@ -260,7 +260,10 @@ st.dataframe(pd.DataFrame({
     t("Margin"): [d.has_margin for d in datasets],
     t("Source"): [d.source for d in datasets],
     t("Imported"): [f"{d.imported_at:%Y-%m-%d %H:%M}" for d in datasets],
-}), hide_index=True, key="data_datasets")
+}), hide_index=True, key="data_datasets", column_config={  # 69,659: thousands separators
+    t("Rows"): st.column_config.NumberColumn(format="localized"),
+    t("Customers in the dataset"): st.column_config.NumberColumn(format="localized"),
+})
 
 names = [d.name for d in datasets]
 current = st.session_state.get(state.K_DATASET)

@@ -62,3 +62,10 @@ def test_no_filters_box_without_region_manager_or_category(app_db: Database) -> 
     at.run()  # the sidebar now shows the dataset just imported
     assert at.sidebar.selectbox[0].value == "Plain columns"
     assert "Filters" not in [e.label for e in at.sidebar.expander]
+
+
+def test_the_dataset_table_has_thousands_separators(app_db: Database) -> None:
+    at = _data_page()
+    table = next(df for df in at.dataframe if "Rows" in df.value.columns)
+    config = table.proto.columns
+    assert '"Rows"' in config and "localized" in config
