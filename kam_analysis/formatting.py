@@ -24,12 +24,14 @@ def currency_symbol(dataset: DatasetInfo) -> str:
     return _CURRENCY_SYMBOLS.get(cur.upper(), cur)
 
 
-def fmt_money(value: float | None, dataset: DatasetInfo) -> str:
-    """Format an amount with thousands separators and the dataset's currency symbol."""
-    if value is None or pd.isna(value):
-        return "–"
+def _whole(value: float) -> str:
+    """Whole units with thousands separators (``13,991``, ``94``); two decimals only for
+    an amount below one (``0.40``), which whole units would show as ``0``."""
+    return f"{value:,.2f}" if 0 < abs(value) < 1 else f"{value:,.0f}"
+
+
+def _with_symbol(text: str, dataset: DatasetInfo) -> str:
     symbol = currency_symbol(dataset)
-    text = f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.2f}"
     if not symbol:
         return text
     if len(symbol) == 1:
@@ -37,11 +39,33 @@ def fmt_money(value: float | None, dataset: DatasetInfo) -> str:
     return f"{text} {symbol}"
 
 
-def fmt_number(value: float | None) -> str:
-    """Format a plain number (quantities, counts) with thousands separators."""
+def fmt_money(value: float | None, dataset: DatasetInfo) -> str:
+    """Format an amount in whole units with thousands separators and the dataset's
+    currency symbol (``€13,991``, ``€94``: one precision for every amount)."""
     if value is None or pd.isna(value):
         return "–"
-    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+    return _with_symbol(_whole(value), dataset)
+
+
+def fmt_number(value: float | None) -> str:
+    """Format a plain number (quantities, counts) in whole units with thousands
+    separators."""
+    if value is None or pd.isna(value):
+        return "–"
+    return _whole(value)
+
+
+def fmt_compact(value: float | None, measure: str, dataset: DatasetInfo) -> str:
+    """Format a value of ``measure`` short enough for a metric: as :func:`fmt_measure`
+    below one million, else three significant digits and ``M`` or ``bn``
+    (``€17.4 M``, ``€1.23 bn``; the full value belongs in the metric's help)."""
+    if value is None or pd.isna(value) or abs(value) < 1e6:
+        return fmt_measure(value, measure, dataset)
+    scale, unit = (1e9, "bn") if abs(value) >= 1e9 else (1e6, "M")
+    short = value / scale
+    digits = 2 if abs(short) < 10 else 1 if abs(short) < 100 else 0
+    text = f"{short:,.{digits}f} {unit}"
+    return text if measure == "quantity" else _with_symbol(text, dataset)
 
 
 def fmt_measure(value: float | None, measure: str, dataset: DatasetInfo) -> str:

@@ -10,7 +10,7 @@ from kam_analysis.analysis import ABC_PRESETS, RECOMMENDATIONS, XYZ_PRESETS
 from kam_analysis.analysis.abc import sensitivity_summary
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import PERIODS
-from ui import calls, charts, errors, navigation, sidebar, state
+from ui import calls, charts, errors, navigation, sidebar, state, tables
 from ui import formatting as fmt
 from ui import settings as shared
 
@@ -165,6 +165,7 @@ with chart_col:
     st.caption(t("Click a cell to list its customers."))
 point = charts.picked_point(event)
 picked = f"{point[1]}{point[0]}" if point else None
+state.choice_from_url("abc_cell", "cell", lambda text: text if text in CELLS else None)
 if picked in CELLS and picked != st.session_state.get("abc_last_click"):
     st.session_state["abc_cell"] = picked
 st.session_state["abc_last_click"] = picked
@@ -172,6 +173,7 @@ if st.session_state.get("abc_cell") not in CELLS:  # start on the cell with most
     st.session_state["abc_cell"] = str(matrix["value"].fillna(0).idxmax())
 with cell_col:
     cell = st.segmented_control(t("Cell"), CELLS, key="abc_cell", required=True, wrap=True)
+    state.choice_to_url("cell", cell)
     row = matrix.loc[cell]
     st.metric(t("Customers in {cell}", cell=cell), f"{int(row['customers']):,}")
     st.caption(t("{value} · {share} of the total", value=fmt.fmt_value(row["value"], ctx),
@@ -183,6 +185,7 @@ st.subheader(t("Customers in {cell}", cell=cell))
 if in_cell.empty:
     st.caption(t("No customer falls in this cell with the current limits."))
 else:
+    in_cell = tables.filter_table(in_cell, "abc_list", fields=("manager", "region", "flags"))
     view = pd.DataFrame({
         t("Rank"): in_cell["rank"],
         t("Customer"): in_cell["customer_name"].fillna(in_cell["customer_id"]),

@@ -76,7 +76,10 @@ else:
         t("Gini"): trend["gini"].round(3),
         "CR1": trend["cr1"] * 100, "CR3": trend["cr3"] * 100, "CR5": trend["cr5"] * 100,
     }), hide_index=True, key="conc_trend_table", column_config={
+        t("Customers"): st.column_config.NumberColumn(format="localized"),
         t("Total"): st.column_config.NumberColumn(format="localized"),
+        "HHI": st.column_config.NumberColumn(format="localized"),
+        t("Gini"): st.column_config.NumberColumn(format="%.3f"),  # one precision: 0.520
         **{k: st.column_config.NumberColumn(format="%.1f %%") for k in ("CR1", "CR3", "CR5")},
     })
 

@@ -33,6 +33,7 @@ navigation.enter()
 st.title(t("Data"))
 db = calls.get_db()
 NOT_IN_FILE = "\x00none"
+K_UPLOADER = "data_uploader_round"  # a new uploader (empty) after each import
 
 # ---- Upload ------------------------------------------------------------------------
 st.subheader(t("Import sales transactions"))
@@ -40,8 +41,11 @@ st.caption(t("CSV or text exports, Excel workbooks (.xlsx) or Parquet files. One
              "sales line: customer, date and revenue are needed; name, margin, quantity, "
              "product, category, region, manager and document number are used when present."))
 if access.can_edit():
-    upload = st.file_uploader(t("Sales file"), type=["csv", "txt", "tsv", "xlsx", "parquet"],
-                              key="data_upload")
+    # No ``type=`` restriction: Streamlit's own refusal shows only a red icon; our
+    # detection (detect_format) refuses other files with a message naming the file.
+    upload = st.file_uploader(
+        t("Sales file"), key=f"data_upload_{st.session_state.get(K_UPLOADER, 0)}",
+        help=t("CSV or text (.csv, .txt, .tsv), Excel (.xlsx) or Parquet (.parquet)."))
 else:
     upload = None
     st.info(t("Only editors can import data."), icon=":material/lock:")
@@ -100,6 +104,8 @@ else:
         preview = inspect_file(path, ImportOptions(sheet=sheet), filename=upload.name)
     except (ImportFailed, UnsupportedFile) as exc:
         st.error(fmt.md_text(masking.shown_message(exc)))
+        st.caption(t("Accepted: CSV or text (.csv, .txt, .tsv), Excel workbooks (.xlsx) and "
+                     "Parquet files (.parquet)."))
         st.stop()
     except ValueError as exc:
         st.error(t("Cannot read {name}: {error}", name=fmt.md_text(upload.name),
@@ -199,6 +205,11 @@ else:
                           state="complete", expanded=False)
         st.session_state["data_last_result"] = result
         state.select_dataset(result.dataset.name)
+        # Done with this file: an empty uploader (no "importing replaces it" warning, no
+        # second Import button) and the rejected rows of the dataset just imported.
+        st.session_state[K_UPLOADER] = st.session_state.get(K_UPLOADER, 0) + 1
+        st.session_state["data_rejects_dataset"] = result.dataset.name
+        _discard_upload()
         st.rerun()
 
 # ---- Last import summary -------------------------------------------------------------
@@ -249,15 +260,19 @@ st.dataframe(pd.DataFrame({
     t("Margin"): [d.has_margin for d in datasets],
     t("Source"): [d.source for d in datasets],
     t("Imported"): [f"{d.imported_at:%Y-%m-%d %H:%M}" for d in datasets],
-}), hide_index=True, key="data_datasets")
+}), hide_index=True, key="data_datasets", column_config={  # 69,659: thousands separators
+    t("Rows"): st.column_config.NumberColumn(format="localized"),
+    t("Customers in the dataset"): st.column_config.NumberColumn(format="localized"),
+})
 
 names = [d.name for d in datasets]
 current = st.session_state.get(state.K_DATASET)
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('Rejected rows')}**")
-    which = st.selectbox(t("Dataset"), names, key="data_rejects_dataset",
-                         index=names.index(current) if current in names else 0)
+    state.sanitize("data_rejects_dataset", names,
+                   default=current if current in names else names[0])
+    which = st.selectbox(t("Dataset"), names, key="data_rejects_dataset")
     try:
         rejects = import_rejects(db, which)
     except DatasetNotFoundError as exc:

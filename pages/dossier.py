@@ -63,7 +63,8 @@ row = customers[customers["customer_id"] == cid].iloc[0]
 
 # ---- Figures ----------------------------------------------------------------------
 m = st.columns(6)
-m[0].metric(t("Value"), fmt.fmt_value(row["value"], ctx))
+shown_value, value_help = fmt.metric_value(row["value"], ctx)  # six columns: short form
+m[0].metric(t("Value"), shown_value, help=value_help)
 m[1].metric(t("Share"), fmt.fmt_pct(row["share"]))
 m[2].metric(t("Rank"), "–" if pd.isna(row["rank"]) else f"{int(row['rank']):,}")
 m[3].metric(t("Class"), row["abc_xyz"])

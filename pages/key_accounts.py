@@ -14,7 +14,18 @@ from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags, wi
 from kam_analysis.formatting import fmt_change
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import MANUAL_TAGS
-from ui import access, calls, charts, comparisons, errors, masking, navigation, sidebar, state
+from ui import (
+    access,
+    calls,
+    charts,
+    comparisons,
+    errors,
+    masking,
+    navigation,
+    sidebar,
+    state,
+    tables,
+)
 from ui import churn as churn_view
 from ui import formatting as fmt
 from ui import settings as shared
@@ -126,17 +137,18 @@ else:
     found = calls.comparison(ctx)
     compared = found.customers.set_index("customer_id")
     st.caption(comparisons.windows_caption(ctx))
-    st.dataframe(_table(keys, {
+    listed = tables.filter_table(keys, "ka_list")
+    st.dataframe(_table(listed, {
         t("Change vs previous period"): [
             fmt_change(compared["change_previous"].get(cid), found.previous_covered)
-            for cid in keys["customer_id"]],
+            for cid in listed["customer_id"]],
         t("Change vs a year earlier"): [
             fmt_change(compared["change_year"].get(cid), found.year_covered)
-            for cid in keys["customer_id"]],
-        t("Why key"): keys["key_reasons"].map(fmt.labels),
-        t("Account types"): keys["account_types"].map(fmt.labels),
-        t("Flags"): keys["flags"].map(fmt.labels),
-        **(churn_view.columns(keys) if alive.fitted else {}),
+            for cid in listed["customer_id"]],
+        t("Why key"): listed["key_reasons"].map(fmt.labels),
+        t("Account types"): listed["account_types"].map(fmt.labels),
+        t("Flags"): listed["flags"].map(fmt.labels),
+        **(churn_view.columns(listed) if alive.fitted else {}),
     }), hide_index=True, key="ka_table",
         column_config={t("Value"): MONEY, t("Share"): PCT, **churn_view.COLUMN_CONFIG})
     churn_view.show_status(alive)
@@ -261,7 +273,8 @@ st.caption(t("Lost: no purchase for more than {days} days and more than {k} time
 if watch.empty:
     st.success(t("No customer is lost or at risk in this window."))
 else:
-    watch = watch.sort_values(["value_prev_6m", "value"], ascending=False)
+    watch = tables.filter_table(watch.sort_values(["value_prev_6m", "value"],
+                                                  ascending=False), "ka_watch")
     change = (watch["value_last_6m"] - watch["value_prev_6m"]) / watch["value_prev_6m"].where(
         watch["value_prev_6m"] > 0)
     st.dataframe(pd.DataFrame({

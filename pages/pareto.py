@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam_analysis.i18n import t
-from ui import calls, charts, navigation, sidebar
+from ui import calls, charts, navigation, sidebar, state
 from ui import formatting as fmt
 
 navigation.enter()
@@ -37,13 +37,28 @@ m[3].metric(t("Customers with positive value"), f"{c.customers:,}",
                    n=f"{int(result.customers['non_positive'].sum()):,}"))
 
 # ---- Pareto curve and the ranked top list -------------------------------------
+TOP_DEFAULT = 30
+
+
+def _top_from_url(text: str | None) -> int | None:
+    """The top N from the address (``top=``): a whole number from 5 to 100, else None."""
+    try:
+        value = int(text or "")
+    except ValueError:
+        return None
+    return value if 5 <= value <= 100 else None
+
+
 ranked = result.customers[result.customers["rank"].notna()]
 st.subheader(t("Pareto curve"))
 st.plotly_chart(charts.pareto_figure(result.pareto, c.customers_for_80, c.customers_for_80_k,
                                      c.customers), key="par_curve")
 st.subheader(t("Top customers"))
-top_n = int(st.number_input(t("Customers shown"), min_value=5, max_value=100, value=30,
-                            step=5, key="par_top_n"))
+state.choice_from_url("par_top_n", "top", _top_from_url)
+st.session_state.setdefault("par_top_n", TOP_DEFAULT)
+top_n = int(st.number_input(t("Customers shown"), min_value=5, max_value=100, step=5,
+                            key="par_top_n"))
+state.choice_to_url("top", top_n, default=TOP_DEFAULT)
 shown = ranked.head(top_n)
 rest = ranked.iloc[top_n:]
 st.plotly_chart(charts.top_bars(shown, ctx, [fmt.fmt_value(v, ctx) for v in shown["value"]]),

@@ -26,7 +26,7 @@ from kam_analysis.auth import (
     attempt_sign_in,
 )
 from kam_analysis.i18n import t
-from ui.masking import K_MASK, keep_choice
+from ui.masking import K_MASK, forced, keep_choice
 
 log = logging.getLogger("kam_analysis.app")
 
@@ -216,9 +216,13 @@ def sidebar_footer() -> None:
     """Draw the masking toggle and, when signed in, who and a sign-out button."""
     side = st.sidebar
     side.divider()
-    side.toggle(t("Mask customer names"), key=K_MASK,
-                help=t("Show stable pseudonyms instead of customer names and ids on every "
-                       "page, chart and export of this session (for demos and slides)."))
+    locked = forced()
+    if locked:  # a demo server: on, and no widget state can switch it off
+        st.session_state[K_MASK] = True
+    side.toggle(t("Mask customer names"), key=K_MASK, disabled=locked,
+                help=t("This server always masks customer names.") if locked else
+                t("Show stable pseudonyms instead of customer names and ids on every "
+                  "page, chart and export of this session (for demos and slides)."))
     try:
         mode = auth_settings().mode
     except ValueError:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from kam_analysis.formatting import (  # the app's formatting lives in the engine
     currency_symbol,
+    fmt_compact,
     fmt_measure,
     fmt_money,
     fmt_number,
@@ -39,6 +40,15 @@ def fmt_value(value: float | None, ctx: Context) -> str:
     return fmt_measure(value, ctx.params.measure, ctx.dataset)
 
 
+def metric_value(value: float | None, ctx: Context, help: str | None = None
+                 ) -> tuple[str, str]:
+    """A value of the context's measure for ``st.metric``: the short form
+    (:func:`fmt_compact`, ``€17.4 M``) and the help text ending with the full value."""
+    full = t("Exactly {value}.", value=fmt_value(value, ctx))
+    return (fmt_compact(value, ctx.params.measure, ctx.dataset),
+            f"{help} {full}" if help else full)
+
+
 def measure_label(measure: str) -> str:
     """Return the translated label of a measure."""
     return t(MEASURE_LABELS.get(measure, measure))
@@ -55,9 +65,9 @@ def slug(text: str) -> str:
     return cleaned.strip("_")[:60] or "dataset"
 
 
-__all__ = ["chart_text", "currency_symbol", "fmt_money", "fmt_number", "fmt_pct",
-           "fmt_value", "label", "labels", "md_text", "measure_label", "period_label",
-           "slug"]
+__all__ = ["chart_text", "currency_symbol", "fmt_compact", "fmt_money", "fmt_number", "fmt_pct",
+           "fmt_value", "label", "labels", "md_text", "measure_label", "metric_value",
+           "period_label", "slug"]
 
 
 def md_text(value: object) -> str:

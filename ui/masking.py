@@ -7,6 +7,7 @@ shows stable pseudonyms instead of customer names and ids.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,9 +25,34 @@ K_MASK_MEMO = "ui_mask_memo"    # masked results of this session, by what they m
 _MEMO_SIZE = 8
 
 
+QUERY_MASK = "mask"             # the address keeps masking on across refreshes: ?mask=1
+ENV_FORCE = "KAM_FORCE_MASKING"  # a demo server: masking always on, the toggle disabled
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def forced() -> bool:
+    """True when the server forces masking on: ``KAM_FORCE_MASKING=1`` in the environment
+    or ``force_masking = true`` in the secrets (top level or in ``[masking]`` as ``force``)."""
+    if str(os.environ.get(ENV_FORCE, "")).strip().lower() in _TRUE:
+        return True
+    try:
+        section = st.secrets.get("masking") or {}
+        value = st.secrets.get("force_masking", section.get("force", False))
+    except Exception:  # no secrets file, or one that cannot be read (the gate says so)
+        return False
+    return value is True or str(value).strip().lower() in _TRUE
+
+
 def masking() -> bool:
-    """True while the session shows pseudonyms instead of customer names and ids."""
-    return bool(st.session_state.get(K_MASK))
+    """True while the session shows pseudonyms instead of customer names and ids (always
+    when the server forces it: no session state can switch it off then)."""
+    return forced() or bool(st.session_state.get(K_MASK))
+
+
+def read_from_url() -> None:
+    """On a session's first run, switch masking on when the address says ``mask=1``."""
+    if st.query_params.get(QUERY_MASK) == "1":
+        st.session_state[K_MASK] = True
 
 
 def masker() -> Masker:

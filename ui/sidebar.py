@@ -97,7 +97,11 @@ def _filters(info: DatasetInfo) -> dict[str, tuple[str, ...]]:
         values = filter_values(info)
     except (DatasetNotFoundError, ValueError):
         values = {}
-    chosen: dict[str, tuple[str, ...]] = {}
+    chosen: dict[str, tuple[str, ...]] = {field: () for field in K_FILTER}
+    if not any(values.get(field) for field in K_FILTER):
+        for key in K_FILTER.values():  # nothing to filter by: no empty Filters box
+            st.session_state.pop(key, None)
+        return chosen
     with st.sidebar.expander(t("Filters"), expanded=any(st.session_state.get(k)
                                                          for k in K_FILTER.values())):
         for field, key in K_FILTER.items():

@@ -6,6 +6,7 @@ across a browser refresh in ``st.query_params`` (validated when read).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from kam_analysis.analysis import AnalysisParams
 from kam_analysis.analysis.window import add_months
 from kam_analysis.db import DatasetInfo
 from kam_analysis.vocabulary import MEASURES, SIDEBAR_FILTERS
-from ui import settings
+from ui import masking, settings
 
 # Session-state keys (all prefixed: sb_ = sidebar)
 K_DATASET = "sb_dataset"
@@ -38,7 +39,7 @@ WINDOW_LABELS: dict[str, str] = {
 
 #: The URL query parameters the sidebar owns (pages may add their own, e.g. ``customer``).
 QUERY_KEYS: tuple[str, ...] = ("dataset", "window", "start", "end", "measure", *K_FILTER,
-                               settings.QUERY_RULE)
+                               settings.QUERY_RULE, masking.QUERY_MASK)
 
 
 @dataclass(frozen=True)
@@ -104,17 +105,21 @@ def read_query_params(datasets: list[DatasetInfo]) -> None:
         if values:
             st.session_state[key] = values
     settings.read_rule_from_url()
+    masking.read_from_url()
 
 
 def write_query_params(values: dict[str, str | list[str]]) -> None:
     """Make the sidebar's URL parameters equal ``values`` (only changed keys are written).
 
-    The key-account rule of the page settings is added when it is not the default.
+    The key-account rule of the page settings is added when it is not the default, and
+    ``mask=1`` whenever masking is on (so a refresh keeps it on).
     """
     qp = st.query_params
     rule = settings.rule_query_value()
     if rule is not None and values:
         values = {**values, settings.QUERY_RULE: rule}
+    if masking.masking():
+        values = {**values, masking.QUERY_MASK: "1"}
     for key in [k for k in qp if k in QUERY_KEYS and k not in values]:
         del qp[key]
     for key, value in values.items():
@@ -144,3 +149,24 @@ def sanitize(key: str, allowed: list[Any], multi: bool = False, default: Any = N
 def select_dataset(name: str | None) -> None:
     """Make the sidebar select ``name`` on the next run (None: the default dataset)."""
     st.session_state[K_PENDING] = "" if name is None else name
+
+
+def choice_from_url(key: str, param: str, parse: Callable[[str | None], Any]) -> None:
+    """Before a page's widget: take a valid choice from the address (``param``) into
+    session state (``key``) when the session has none yet (a refresh, a shared link).
+    ``parse`` returns the value, or None for a missing or invalid one."""
+    if key in st.session_state:
+        return
+    value = parse(st.query_params.get(param))
+    if value is not None:
+        st.session_state[key] = value
+
+
+def choice_to_url(param: str, value: Any, default: Any = None) -> None:
+    """After a page's widget: keep its choice in the address (dropped when the default)."""
+    qp = st.query_params
+    if value is None or value == default:
+        if param in qp:
+            del qp[param]
+    elif qp.get(param) != str(value):
+        qp[param] = str(value)
