@@ -112,15 +112,6 @@ def _change(value: np.ndarray, base: np.ndarray) -> np.ndarray:
         return np.where(base > 0, value / base - 1.0, np.nan)
 
 
-def _side(values: pd.DataFrame, name: str, covered: bool) -> pd.DataFrame:
-    out = values[["customer_id", "value_first"]].rename(columns={"value_first": "value"})
-    base = values["value_second"].to_numpy(dtype=float) if covered else np.full(len(values),
-                                                                                 np.nan)
-    out[f"value_{name}"] = base
-    out[f"change_{name}"] = _change(out["value"].to_numpy(dtype=float), base)
-    return out
-
-
 def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS) -> Comparison:
     """Compare the window's value with the previous period and a year earlier.
 
@@ -139,13 +130,19 @@ def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS)
         window = snap.window
         previous, year = comparison_windows(window)
         covered = _coverage(as_date(snap.info.first_date), previous, year)
-        pairs = {name: queries.analysis_two_windows(snap.cur, snap.info.dataset_id,
-                                                    params.measure, window, other, snap.filters)
-                 for name, other in (("previous", previous), ("year", year))}
-    sides = [_side(pairs[name], name, covered[name]) for name in ("previous", "year")]
-    customers = sides[0].merge(sides[1], on=["customer_id", "value"], how="outer")
+        # One scan, one row per customer: the window's value is the same number for
+        # both comparisons (two separate sums could differ in the last bit and split a
+        # customer in two rows).
+        customers = queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
+                                                   params.measure, window, previous, year,
+                                                   snap.filters)
+    values = customers["value"].to_numpy(dtype=float)
+    for name in ("previous", "year"):
+        base = (customers[f"value_{name}"].to_numpy(dtype=float) if covered[name]
+                else np.full(len(customers), np.nan))
+        customers[f"value_{name}"] = base
+        customers[f"change_{name}"] = _change(values, base)
     compared = [f"value_{name}" for name in ("previous", "year") if covered[name]]
-    customers[compared] = customers[compared].fillna(0.0)
     # Customers seen only in a comparison window the data does not cover drop out.
     customers = customers[customers["value"].ne(0) | customers[compared].gt(0).any(axis=1)]
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)

@@ -132,6 +132,18 @@ _TWO_WINDOWS_SQL = """WITH src AS ({src}),
     FROM w LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = w.customer_id
     ORDER BY w.customer_id"""
 
+_THREE_WINDOWS_SQL = """WITH src AS ({src})
+    SELECT customer_id,
+           coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0) AS value,
+           coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+               AS value_previous,
+           coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s3 AND $e3), 0)
+               AS value_year
+    FROM src
+    WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+       OR order_date BETWEEN $s3 AND $e3
+    GROUP BY customer_id ORDER BY customer_id"""
+
 _REVENUE_MARGIN_SQL = """WITH src AS ({src})
     SELECT customer_id, coalesce(sum(revenue), 0) AS revenue,
            coalesce(sum(margin), 0) AS margin
@@ -280,6 +292,19 @@ def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measur
     """
     windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
     return _frame(cur, _bind(_TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure))
+
+
+def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
+                           window: tuple[date, date], previous: tuple[date, date],
+                           year: tuple[date, date], filters: _Filters = None) -> pd.DataFrame:
+    """Each customer's value in the window and two comparison windows, in one scan (one
+    row per customer with rows in any of them); columns customer_id, value,
+    value_previous, value_year.
+    """
+    windows = {"s1": window[0], "e1": window[1], "s2": previous[0], "e2": previous[1],
+               "s3": year[0], "e3": year[1]}
+    return _frame(cur, _bind(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
+                             measure=measure))
 
 
 def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
