@@ -108,7 +108,9 @@ def _comparison(path: str, dataset_id: int, dataset: str,
 
 @st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _headline(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
-    return engine.headline_changes(_open(path), dataset, params)
+    # The window's own figures come from the (cached) analysis the page already shows.
+    return engine.headline_changes(_open(path), dataset, params,
+                                   now=_analysis(path, dataset_id, dataset, params))
 
 
 @st.cache_data(max_entries=16, show_spinner=_CALCULATING)

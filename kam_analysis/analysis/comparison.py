@@ -7,14 +7,18 @@ The definitions are in ``docs/definitions.md`` ("Comparisons").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from kam_analysis.analysis.abc import resolve_abc
 from kam_analysis.analysis.engine import analyze
+from kam_analysis.analysis.key_accounts import apply_capacity, key_account, key_reasons
 from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.ranking import rank, text_order
+from kam_analysis.analysis.results import Analysis
 from kam_analysis.analysis.snapshot import read_snapshot
 from kam_analysis.analysis.window import add_months, as_date, period_start, period_starts
 from kam_analysis.db import Database, queries
@@ -167,8 +171,7 @@ def _totals(customers: pd.DataFrame, covered: dict[str, bool]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")[list(COMPARISON_COLUMNS[1:])]
 
 
-def _figures(db: Database, dataset: str, params: AnalysisParams) -> dict[str, float]:
-    result = analyze(db, dataset, params)
+def _figures(result: Analysis) -> dict[str, float]:
     c = result.customers
     return {"net_total": float(c["value"].sum()),
             "customers": float(result.concentration.customers),
@@ -176,8 +179,46 @@ def _figures(db: Database, dataset: str, params: AnalysisParams) -> dict[str, fl
             "key_share": float(result.concentration.key_share)}
 
 
+def value_figures(values: pd.DataFrame, params: AnalysisParams,
+                  window: tuple[date, date]) -> dict[str, float]:
+    """The headline figures of a window from its per-customer values alone.
+
+    The same steps as :func:`~kam_analysis.analysis.analyze` takes for these four
+    figures (rank, ABC class, key rule, capacity), without the per-customer facts
+    (XYZ, recency, types) they do not need. Customers with a value of zero (no rows
+    in the window) change none of them.
+
+    Parameters
+    ----------
+    values : DataFrame
+        ``customer_id`` and ``value``.
+    params : AnalysisParams
+        ABC settings and key rule.
+    window : tuple of date
+        The window (its length matters for the annual-value rule).
+
+    Returns
+    -------
+    dict
+        :data:`HEADLINE_FIGURES` -> value.
+    """
+    r = rank(values["value"].to_numpy(dtype=float), text_order(values["customer_id"]))
+    abc, _, _ = resolve_abc(r.values, r.positive, r.cum_before, r.cum_share, params)
+    abc_idx = np.where(abc == "A", 0, np.where(abc == "B", 1, 2))
+    reasons = key_reasons(r, abc_idx, window, params.key_rule)
+    key, _ = apply_capacity(key_account(reasons, len(r.values)), r.share,
+                            params.key_rule.capacity)
+    n_pos = int(r.positive.sum())
+    positive = r.values[:n_pos]
+    total = float(positive.sum()) if n_pos else 0.0
+    key_share = float(positive[key[:n_pos]].sum()) / total if total > 0 else 0.0
+    return {"net_total": float(pd.Series(r.values).sum()), "customers": float(n_pos),
+            "key_accounts": float(key.sum()), "key_share": key_share}
+
+
 def headline_changes(db: Database, dataset: str,
-                     params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+                     params: AnalysisParams = DEFAULT_PARAMS,
+                     now: Analysis | None = None) -> pd.DataFrame:
     """The Overview's headline figures in the window and in the two comparison windows.
 
     Parameters
@@ -185,6 +226,10 @@ def headline_changes(db: Database, dataset: str,
     db, dataset, params
         As for :func:`kam_analysis.analysis.analyze`; each window is analysed with the
         same parameters (key rule, capacity, filters, measure).
+    now : Analysis, optional
+        The analysis of ``params`` when the caller has it (else it is computed); the
+        comparison windows' figures come from one query of every customer's values
+        (:func:`value_figures`).
 
     Returns
     -------
@@ -198,16 +243,22 @@ def headline_changes(db: Database, dataset: str,
         window = snap.window
         previous, year = comparison_windows(window)
         covered = _coverage(as_date(snap.info.first_date), previous, year)
-    now = _figures(db, dataset, replace(params, start=window[0], end=window[1]))
-    table = pd.DataFrame({"value": pd.Series(now)})
+        values = (queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
+                                                 params.measure, window, previous, year,
+                                                 snap.filters)
+                  if any(covered.values()) else None)
+    now_figures = _figures(now if now is not None else analyze(db, dataset, params))
+    table = pd.DataFrame({"value": pd.Series(now_figures)})
     for name, other in (("previous", previous), ("year", year)):
-        before = (_figures(db, dataset, replace(params, start=other[0], end=other[1]))
-                  if covered[name] else dict.fromkeys(now, np.nan))
+        before = (value_figures(values[["customer_id", f"value_{name}"]].rename(
+                      columns={f"value_{name}": "value"}), params, other)
+                  if covered[name] and values is not None
+                  else dict.fromkeys(now_figures, np.nan))
         base = pd.Series(before)
         table[f"value_{name}"] = base
         change = pd.Series(_change(table["value"].to_numpy(), base.to_numpy()),
                            index=table.index)
-        change["key_share"] = now["key_share"] - before["key_share"]
+        change["key_share"] = now_figures["key_share"] - before["key_share"]
         table[f"change_{name}"] = change
     return table.loc[list(HEADLINE_FIGURES), list(COMPARISON_COLUMNS[1:])]
 
