@@ -325,28 +325,19 @@ def customer_flow(db: Database, dataset: str, params: AnalysisParams = DEFAULT_P
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
         history = as_date(snap.info.first_date or window[0])
-        rows = queries.analysis_period_values(snap.cur, snap.info.dataset_id, params.measure,
+        counts = queries.analysis_flow_counts(snap.cur, snap.info.dataset_id,
                                               min(history, window[0]), window[1], period,
                                               snap.filters)
-    active: dict[date, set[str]] = {}
-    for cid, when in zip(rows["customer_id"].astype(str), rows["period"], strict=True):
-        active.setdefault(as_date(when), set()).add(cid)
-    seen: set[str] = set()
+    by_period = {as_date(row.period): row for row in counts.itertuples(index=False)}
     out = []
-    starts = period_starts(window, period)
-    for p in active:
-        if p < starts[0]:
-            seen |= active[p]  # history before the window
-    prior = active.get(_previous(starts[0], period), set())
-    for p in starts:
-        now = active.get(p, set())
-        new = now - seen
-        returning = now & prior
-        out.append({"period": p, "active": len(now), "new": len(new),
-                    "returning": len(returning), "recovered": len(now - new - returning),
-                    "stopped": len(prior - now)})
-        seen |= now
-        prior = now
+    for p in period_starts(window, period):
+        row = by_period.get(p)
+        before = by_period.get(_previous(p, period))
+        active, new, returning = ((int(row.active), int(row.new), int(row.returning))
+                                  if row is not None else (0, 0, 0))
+        out.append({"period": p, "active": active, "new": new, "returning": returning,
+                    "recovered": active - new - returning,
+                    "stopped": int(before.stopping) if before is not None else 0})
     return pd.DataFrame(out, columns=list(FLOW_COLUMNS))
 
 

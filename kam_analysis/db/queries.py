@@ -144,6 +144,25 @@ _THREE_WINDOWS_SQL = """WITH src AS ({src})
        OR order_date BETWEEN $s3 AND $e3
     GROUP BY customer_id ORDER BY customer_id"""
 
+# Customer flow: per period, the customers active in it, those whose first active
+# period it is, those also active in the period before, and those active in it but
+# not in the next period ($months: the period's length).
+_FLOW_SQL = """WITH src AS ({src}),
+    p AS (SELECT DISTINCT customer_id, date_trunc($unit, order_date)::DATE AS period
+          FROM src WHERE order_date BETWEEN $start AND $end),
+    x AS (SELECT period,
+                 min(period) OVER (PARTITION BY customer_id) AS first_period,
+                 lag(period) OVER (PARTITION BY customer_id ORDER BY period) AS before,
+                 lead(period) OVER (PARTITION BY customer_id ORDER BY period) AS after
+          FROM p)
+    SELECT period, count(*) AS active,
+           count(*) FILTER (WHERE period = first_period) AS new,
+           count(*) FILTER (WHERE (before + to_months($months))::DATE = period)
+               AS returning,
+           count(*) FILTER (WHERE after IS NULL
+                            OR after <> (period + to_months($months))::DATE) AS stopping
+    FROM x GROUP BY period ORDER BY period"""
+
 _REVENUE_MARGIN_SQL = """WITH src AS ({src})
     SELECT customer_id, coalesce(sum(revenue), 0) AS revenue,
            coalesce(sum(margin), 0) AS margin
@@ -305,6 +324,21 @@ def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, meas
                "s3": year[0], "e3": year[1]}
     return _frame(cur, _bind(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
                              measure=measure))
+
+
+def analysis_flow_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date,
+                         end: date, period: str, filters: _Filters = None) -> pd.DataFrame:
+    """Per period (``"month"`` or ``"quarter"``) of [start, end] with rows: columns
+    period (its first day), active (customers with rows in it), new (their first such
+    period), returning (also with rows in the period before) and stopping (no rows in
+    the period after).
+    """
+    months = {"month": 1, "quarter": 3}.get(period)
+    if months is None:
+        raise ValueError(f"Unknown period {period!r}: use 'month' or 'quarter'.")
+    return _frame(cur, _bind(_FLOW_SQL, dataset_id,
+                             {"start": start, "end": end, "months": months}, filters,
+                             period=period))
 
 
 def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
