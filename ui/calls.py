@@ -166,7 +166,10 @@ def migration(ctx: Context, mask: Masker | None = None) -> engine.Migration:
     (a deferred download) passes the Masker it captured, since it cannot read
     the session.
     """
-    moves = _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    # The two windows end at the window's end: its start is no part of the key.
+    end = resolve_window(ctx.params, ctx.dataset)[1]
+    moves = _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name,
+                       dataclasses.replace(ctx.params, start=end, end=end))
     if mask is None and masking():
         mask = masker()
     if mask is not None:

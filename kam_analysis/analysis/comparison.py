@@ -288,18 +288,23 @@ def movers(comparison: Comparison, against: str = "previous", n: int = 10,
     if against not in ("previous", "year"):
         raise ValueError(f"Unknown comparison {against!r}: use 'previous' or 'year'.")
     c = comparison.customers
-    frame = pd.DataFrame({"customer_id": c["customer_id"],
-                          "customer_name": [(names or {}).get(cid) or cid
-                                            for cid in c["customer_id"]],
-                          "value": c["value"], "value_before": c[f"value_{against}"],
+    frame = pd.DataFrame({"customer_id": c["customer_id"], "value": c["value"],
+                          "value_before": c[f"value_{against}"],
                           "change": c[f"change_{against}"]})
     frame["difference"] = frame["value"] - frame["value_before"]
-    frame = frame[frame["difference"].notna()][list(MOVER_COLUMNS)]
+    frame = frame[frame["difference"].notna()]
     rose = frame[frame["difference"] > 0].sort_values(
         ["difference", "customer_id"], ascending=[False, True], kind="stable")
     fell = frame[frame["difference"] < 0].sort_values(
         ["difference", "customer_id"], ascending=[True, True], kind="stable")
-    return rose.head(n).reset_index(drop=True), fell.head(n).reset_index(drop=True)
+    return _named(rose.head(n), names), _named(fell.head(n), names)
+
+
+def _named(frame: pd.DataFrame, names: Mapping[str, str] | None) -> pd.DataFrame:
+    """The listed movers with their names (only theirs are looked up)."""
+    frame = frame.reset_index(drop=True)
+    frame["customer_name"] = [(names or {}).get(cid) or cid for cid in frame["customer_id"]]
+    return frame[list(MOVER_COLUMNS)]
 
 
 def customer_flow(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
