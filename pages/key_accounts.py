@@ -97,6 +97,9 @@ if customers.empty:
               "the sidebar."))
     st.stop()
 keys = customers[customers["key_account"].astype(bool)]
+# id -> name ("" when unnamed), built once: lists of many customers use it.
+names_by_id = dict(zip(customers["customer_id"].to_numpy(object),
+                       customers["customer_name"].fillna("").to_numpy(object), strict=True))
 c = result.concentration
 
 m = st.columns(3)
@@ -156,9 +159,7 @@ else:
 
 st.subheader(t("Movers"))
 st.caption(t("The customers whose value rose or fell most against an earlier period."))
-comparisons.movers_view(ctx, dict(zip(customers["customer_id"],
-                                      customers["customer_name"].fillna(customers["customer_id"]),
-                                      strict=True)), "ka_movers")
+comparisons.movers_view(ctx, names_by_id, "ka_movers")
 
 # ---- Downloads --------------------------------------------------------------------
 stamp = date.today().isoformat()
@@ -215,8 +216,7 @@ else:
 st.subheader(t("Review pack"))
 st.caption(t("A portfolio page and one page per account for the review meeting, as PDF or "
              "PowerPoint, with the sidebar's dataset, window, measure and filters."))
-pack_names = dict(zip(customers["customer_id"], customers["customer_name"].fillna(""),
-                      strict=True))
+pack_names = names_by_id
 chosen = st.multiselect(t("Accounts (none chosen: every key account)"),
                         customers["customer_id"].head(PACK_CHOICES).tolist(), key="ka_pack_ids",
                         format_func=lambda cid: f"{pack_names.get(cid) or cid} ({cid})")
@@ -236,8 +236,7 @@ else:
     ranked = customers[customers["rank"].notna()]
     options = ranked["customer_id"].tolist() + customers[customers["rank"].isna()][
         "customer_id"].tolist()
-    names = dict(zip(customers["customer_id"], customers["customer_name"].fillna(""),
-                     strict=True))
+    names = names_by_id
     tag_left, tag_right = st.columns([2, 3])
     who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
                              format_func=lambda cid: f"{names.get(cid) or cid} ({cid})")

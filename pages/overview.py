@@ -87,8 +87,8 @@ st.markdown("\n".join(f"- {s}" for s in sentences))
 
 st.subheader(t("Movers"))
 st.caption(t("The customers whose value rose or fell most against an earlier period."))
-comparisons.movers_view(ctx, dict(zip(listed["customer_id"],
-                                      listed["customer_name"].fillna(listed["customer_id"]),
+comparisons.movers_view(ctx, dict(zip(listed["customer_id"].to_numpy(object),
+                                      listed["customer_name"].fillna("").to_numpy(object),
                                       strict=True)), "ov_movers")
 
 st.subheader(t("New, returning, recovered and stopped customers"))

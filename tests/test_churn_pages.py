@@ -70,3 +70,34 @@ def test_pages_explain_when_the_model_cannot_be_fitted(app_db: Database) -> None
         assert "P(alive)" not in [m.label for m in at.metric]
     shown = at.dataframe  # the dossier's tables carry no churn column
     assert all("P(alive)" not in getattr(d.value, "columns", ()) for d in shown)
+
+
+def test_churn_and_migration_once_per_window_end(app_db: Database,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both are as of the window's end: a new start with the same end reuses the fit and
+    # the class migration (and the page still shows the window it was asked for).
+    import kam_analysis.analysis as engine
+    from ui import calls
+
+    fits: list[AnalysisParams] = []
+    original = engine.churn
+
+    def counted(db, dataset, params, model="pareto-nbd"):
+        fits.append(params)
+        return original(db, dataset, params, model)
+
+    monkeypatch.setattr(engine, "churn", counted)
+    moves: list[AnalysisParams] = []
+    original_migration = engine.migration
+
+    def counted_migration(db, dataset, params, *args):
+        moves.append(params)
+        return original_migration(db, dataset, params, *args)
+
+    monkeypatch.setattr(engine, "migration", counted_migration)
+    calls.clear_caches()
+    at = _app("key_accounts")  # the whole data
+    at.radio(key="sb_window").set_value("12m").run()  # the last 12 months: the same end
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["sb_window"] == "12m"
+    assert len(fits) == 1 and len(moves) == 1

@@ -17,6 +17,7 @@ import streamlit as st
 
 from kam_analysis import analysis as engine
 from kam_analysis.analysis import AnalysisParams
+from kam_analysis.analysis.window import resolve_window
 from kam_analysis.db import Database, DatasetInfo, default_db_path, list_datasets, open_database
 from kam_analysis.demo import DEMO_DATASET, load_demo
 from kam_analysis.i18n import t
@@ -108,7 +109,9 @@ def _comparison(path: str, dataset_id: int, dataset: str,
 
 @st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _headline(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
-    return engine.headline_changes(_open(path), dataset, params)
+    # The window's own figures come from the (cached) analysis the page already shows.
+    return engine.headline_changes(_open(path), dataset, params,
+                                   now=_analysis(path, dataset_id, dataset, params))
 
 
 @st.cache_data(max_entries=16, show_spinner=_CALCULATING)
@@ -163,7 +166,10 @@ def migration(ctx: Context, mask: Masker | None = None) -> engine.Migration:
     (a deferred download) passes the Masker it captured, since it cannot read
     the session.
     """
-    moves = _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params)
+    # The two windows end at the window's end: its start is no part of the key.
+    end = resolve_window(ctx.params, ctx.dataset)[1]
+    moves = _migration(_path(), ctx.dataset.dataset_id, ctx.dataset.name,
+                       dataclasses.replace(ctx.params, start=end, end=end))
     if mask is None and masking():
         mask = masker()
     if mask is not None:
@@ -186,20 +192,27 @@ def sensitivity(ctx: Context, delta: float = 0.05) -> pd.DataFrame:
 def churn(ctx: Context, model: str = "pareto-nbd") -> engine.ChurnResult:
     """Return the (cached) churn figures of the context (masked while masking is on).
 
-    The cache key holds only what the figures depend on: the dataset version, the
-    window, the measure and the filters (not the key rule or the ABC settings).
+    The figures are as of the window's end: the cache key holds only what they depend
+    on, the dataset version, the window's end, the measure and the filters (not the
+    window's start, the key rule or the ABC settings), so moving the start does not
+    refit the model.
     """
     p = ctx.params
-    key = AnalysisParams(measure=p.measure, start=p.start, end=p.end, filters=p.filters)
+    window = resolve_window(p, ctx.dataset)
+    key = AnalysisParams(measure=p.measure, start=window[1], end=window[1], filters=p.filters)
     args = (_path(), ctx.dataset.dataset_id, ctx.dataset.name, key, model)
+
+    def _found() -> engine.ChurnResult:
+        return dataclasses.replace(_churn(*args), window=window)
+
     if not masking():
-        return _churn(*args)
+        return _found()
 
     def _masked() -> engine.ChurnResult:
-        found = _churn(*args)
+        found = _found()
         return dataclasses.replace(found, customers=masker().mask_frame(found.customers))
 
-    return memo(("churn", *args), _masked)
+    return memo(("churn", *args, window), _masked)
 
 
 def comparison(ctx: Context) -> engine.Comparison:

@@ -7,14 +7,18 @@ The definitions are in ``docs/definitions.md`` ("Comparisons").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from kam_analysis.analysis.abc import resolve_abc
 from kam_analysis.analysis.engine import analyze
+from kam_analysis.analysis.key_accounts import apply_capacity, key_account, key_reasons
 from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.ranking import rank, text_order
+from kam_analysis.analysis.results import Analysis
 from kam_analysis.analysis.snapshot import read_snapshot
 from kam_analysis.analysis.window import add_months, as_date, period_start, period_starts
 from kam_analysis.db import Database, queries
@@ -112,15 +116,6 @@ def _change(value: np.ndarray, base: np.ndarray) -> np.ndarray:
         return np.where(base > 0, value / base - 1.0, np.nan)
 
 
-def _side(values: pd.DataFrame, name: str, covered: bool) -> pd.DataFrame:
-    out = values[["customer_id", "value_first"]].rename(columns={"value_first": "value"})
-    base = values["value_second"].to_numpy(dtype=float) if covered else np.full(len(values),
-                                                                                 np.nan)
-    out[f"value_{name}"] = base
-    out[f"change_{name}"] = _change(out["value"].to_numpy(dtype=float), base)
-    return out
-
-
 def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS) -> Comparison:
     """Compare the window's value with the previous period and a year earlier.
 
@@ -139,13 +134,19 @@ def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS)
         window = snap.window
         previous, year = comparison_windows(window)
         covered = _coverage(as_date(snap.info.first_date), previous, year)
-        pairs = {name: queries.analysis_two_windows(snap.cur, snap.info.dataset_id,
-                                                    params.measure, window, other, snap.filters)
-                 for name, other in (("previous", previous), ("year", year))}
-    sides = [_side(pairs[name], name, covered[name]) for name in ("previous", "year")]
-    customers = sides[0].merge(sides[1], on=["customer_id", "value"], how="outer")
+        # One scan, one row per customer: the window's value is the same number for
+        # both comparisons (two separate sums could differ in the last bit and split a
+        # customer in two rows).
+        customers = queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
+                                                   params.measure, window, previous, year,
+                                                   snap.filters)
+    values = customers["value"].to_numpy(dtype=float)
+    for name in ("previous", "year"):
+        base = (customers[f"value_{name}"].to_numpy(dtype=float) if covered[name]
+                else np.full(len(customers), np.nan))
+        customers[f"value_{name}"] = base
+        customers[f"change_{name}"] = _change(values, base)
     compared = [f"value_{name}" for name in ("previous", "year") if covered[name]]
-    customers[compared] = customers[compared].fillna(0.0)
     # Customers seen only in a comparison window the data does not cover drop out.
     customers = customers[customers["value"].ne(0) | customers[compared].gt(0).any(axis=1)]
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
@@ -170,8 +171,7 @@ def _totals(customers: pd.DataFrame, covered: dict[str, bool]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")[list(COMPARISON_COLUMNS[1:])]
 
 
-def _figures(db: Database, dataset: str, params: AnalysisParams) -> dict[str, float]:
-    result = analyze(db, dataset, params)
+def _figures(result: Analysis) -> dict[str, float]:
     c = result.customers
     return {"net_total": float(c["value"].sum()),
             "customers": float(result.concentration.customers),
@@ -179,8 +179,46 @@ def _figures(db: Database, dataset: str, params: AnalysisParams) -> dict[str, fl
             "key_share": float(result.concentration.key_share)}
 
 
+def value_figures(values: pd.DataFrame, params: AnalysisParams,
+                  window: tuple[date, date]) -> dict[str, float]:
+    """The headline figures of a window from its per-customer values alone.
+
+    The same steps as :func:`~kam_analysis.analysis.analyze` takes for these four
+    figures (rank, ABC class, key rule, capacity), without the per-customer facts
+    (XYZ, recency, types) they do not need. Customers with a value of zero (no rows
+    in the window) change none of them.
+
+    Parameters
+    ----------
+    values : DataFrame
+        ``customer_id`` and ``value``.
+    params : AnalysisParams
+        ABC settings and key rule.
+    window : tuple of date
+        The window (its length matters for the annual-value rule).
+
+    Returns
+    -------
+    dict
+        :data:`HEADLINE_FIGURES` -> value.
+    """
+    r = rank(values["value"].to_numpy(dtype=float), text_order(values["customer_id"]))
+    abc, _, _ = resolve_abc(r.values, r.positive, r.cum_before, r.cum_share, params)
+    abc_idx = np.where(abc == "A", 0, np.where(abc == "B", 1, 2))
+    reasons = key_reasons(r, abc_idx, window, params.key_rule)
+    key, _ = apply_capacity(key_account(reasons, len(r.values)), r.share,
+                            params.key_rule.capacity)
+    n_pos = int(r.positive.sum())
+    positive = r.values[:n_pos]
+    total = float(positive.sum()) if n_pos else 0.0
+    key_share = float(positive[key[:n_pos]].sum()) / total if total > 0 else 0.0
+    return {"net_total": float(pd.Series(r.values).sum()), "customers": float(n_pos),
+            "key_accounts": float(key.sum()), "key_share": key_share}
+
+
 def headline_changes(db: Database, dataset: str,
-                     params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+                     params: AnalysisParams = DEFAULT_PARAMS,
+                     now: Analysis | None = None) -> pd.DataFrame:
     """The Overview's headline figures in the window and in the two comparison windows.
 
     Parameters
@@ -188,6 +226,10 @@ def headline_changes(db: Database, dataset: str,
     db, dataset, params
         As for :func:`kam_analysis.analysis.analyze`; each window is analysed with the
         same parameters (key rule, capacity, filters, measure).
+    now : Analysis, optional
+        The analysis of ``params`` when the caller has it (else it is computed); the
+        comparison windows' figures come from one query of every customer's values
+        (:func:`value_figures`).
 
     Returns
     -------
@@ -201,16 +243,22 @@ def headline_changes(db: Database, dataset: str,
         window = snap.window
         previous, year = comparison_windows(window)
         covered = _coverage(as_date(snap.info.first_date), previous, year)
-    now = _figures(db, dataset, replace(params, start=window[0], end=window[1]))
-    table = pd.DataFrame({"value": pd.Series(now)})
+        values = (queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
+                                                 params.measure, window, previous, year,
+                                                 snap.filters)
+                  if any(covered.values()) else None)
+    now_figures = _figures(now if now is not None else analyze(db, dataset, params))
+    table = pd.DataFrame({"value": pd.Series(now_figures)})
     for name, other in (("previous", previous), ("year", year)):
-        before = (_figures(db, dataset, replace(params, start=other[0], end=other[1]))
-                  if covered[name] else dict.fromkeys(now, np.nan))
+        before = (value_figures(values[["customer_id", f"value_{name}"]].rename(
+                      columns={f"value_{name}": "value"}), params, other)
+                  if covered[name] and values is not None
+                  else dict.fromkeys(now_figures, np.nan))
         base = pd.Series(before)
         table[f"value_{name}"] = base
         change = pd.Series(_change(table["value"].to_numpy(), base.to_numpy()),
                            index=table.index)
-        change["key_share"] = now["key_share"] - before["key_share"]
+        change["key_share"] = now_figures["key_share"] - before["key_share"]
         table[f"change_{name}"] = change
     return table.loc[list(HEADLINE_FIGURES), list(COMPARISON_COLUMNS[1:])]
 
@@ -240,18 +288,23 @@ def movers(comparison: Comparison, against: str = "previous", n: int = 10,
     if against not in ("previous", "year"):
         raise ValueError(f"Unknown comparison {against!r}: use 'previous' or 'year'.")
     c = comparison.customers
-    frame = pd.DataFrame({"customer_id": c["customer_id"],
-                          "customer_name": [(names or {}).get(cid) or cid
-                                            for cid in c["customer_id"]],
-                          "value": c["value"], "value_before": c[f"value_{against}"],
+    frame = pd.DataFrame({"customer_id": c["customer_id"], "value": c["value"],
+                          "value_before": c[f"value_{against}"],
                           "change": c[f"change_{against}"]})
     frame["difference"] = frame["value"] - frame["value_before"]
-    frame = frame[frame["difference"].notna()][list(MOVER_COLUMNS)]
+    frame = frame[frame["difference"].notna()]
     rose = frame[frame["difference"] > 0].sort_values(
         ["difference", "customer_id"], ascending=[False, True], kind="stable")
     fell = frame[frame["difference"] < 0].sort_values(
         ["difference", "customer_id"], ascending=[True, True], kind="stable")
-    return rose.head(n).reset_index(drop=True), fell.head(n).reset_index(drop=True)
+    return _named(rose.head(n), names), _named(fell.head(n), names)
+
+
+def _named(frame: pd.DataFrame, names: Mapping[str, str] | None) -> pd.DataFrame:
+    """The listed movers with their names (only theirs are looked up)."""
+    frame = frame.reset_index(drop=True)
+    frame["customer_name"] = [(names or {}).get(cid) or cid for cid in frame["customer_id"]]
+    return frame[list(MOVER_COLUMNS)]
 
 
 def customer_flow(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
@@ -277,28 +330,19 @@ def customer_flow(db: Database, dataset: str, params: AnalysisParams = DEFAULT_P
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
         history = as_date(snap.info.first_date or window[0])
-        rows = queries.analysis_period_values(snap.cur, snap.info.dataset_id, params.measure,
+        counts = queries.analysis_flow_counts(snap.cur, snap.info.dataset_id,
                                               min(history, window[0]), window[1], period,
                                               snap.filters)
-    active: dict[date, set[str]] = {}
-    for cid, when in zip(rows["customer_id"].astype(str), rows["period"], strict=True):
-        active.setdefault(as_date(when), set()).add(cid)
-    seen: set[str] = set()
+    by_period = {as_date(row.period): row for row in counts.itertuples(index=False)}
     out = []
-    starts = period_starts(window, period)
-    for p in active:
-        if p < starts[0]:
-            seen |= active[p]  # history before the window
-    prior = active.get(_previous(starts[0], period), set())
-    for p in starts:
-        now = active.get(p, set())
-        new = now - seen
-        returning = now & prior
-        out.append({"period": p, "active": len(now), "new": len(new),
-                    "returning": len(returning), "recovered": len(now - new - returning),
-                    "stopped": len(prior - now)})
-        seen |= now
-        prior = now
+    for p in period_starts(window, period):
+        row = by_period.get(p)
+        before = by_period.get(_previous(p, period))
+        active, new, returning = ((int(row.active), int(row.new), int(row.returning))
+                                  if row is not None else (0, 0, 0))
+        out.append({"period": p, "active": active, "new": new, "returning": returning,
+                    "recovered": active - new - returning,
+                    "stopped": int(before.stopping) if before is not None else 0})
     return pd.DataFrame(out, columns=list(FLOW_COLUMNS))
 
 

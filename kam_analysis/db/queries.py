@@ -133,6 +133,37 @@ _TWO_WINDOWS_SQL = """WITH src AS ({src}),
     FROM w LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = w.customer_id
     ORDER BY w.customer_id"""
 
+_THREE_WINDOWS_SQL = """WITH src AS ({src})
+    SELECT customer_id,
+           coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s1 AND $e1), 0) AS value,
+           coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
+               AS value_previous,
+           coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s3 AND $e3), 0)
+               AS value_year
+    FROM src
+    WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+       OR order_date BETWEEN $s3 AND $e3
+    GROUP BY customer_id ORDER BY customer_id"""
+
+# Customer flow: per period, the customers active in it, those whose first active
+# period it is, those also active in the period before, and those active in it but
+# not in the next period ($months: the period's length).
+_FLOW_SQL = """WITH src AS ({src}),
+    p AS (SELECT DISTINCT customer_id, date_trunc($unit, order_date)::DATE AS period
+          FROM src WHERE order_date BETWEEN $start AND $end),
+    x AS (SELECT period,
+                 min(period) OVER (PARTITION BY customer_id) AS first_period,
+                 lag(period) OVER (PARTITION BY customer_id ORDER BY period) AS before,
+                 lead(period) OVER (PARTITION BY customer_id ORDER BY period) AS after
+          FROM p)
+    SELECT period, count(*) AS active,
+           count(*) FILTER (WHERE period = first_period) AS new,
+           count(*) FILTER (WHERE (before + to_months($months))::DATE = period)
+               AS returning,
+           count(*) FILTER (WHERE after IS NULL
+                            OR after <> (period + to_months($months))::DATE) AS stopping
+    FROM x GROUP BY period ORDER BY period"""
+
 _REVENUE_MARGIN_SQL = """WITH src AS ({src})
     SELECT customer_id, coalesce(sum(revenue), 0) AS revenue,
            coalesce(sum(margin), 0) AS margin
@@ -259,6 +290,34 @@ def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measur
     """
     windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
     return _frame(cur, bind_query(_TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure))
+
+
+def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
+                           window: tuple[date, date], previous: tuple[date, date],
+                           year: tuple[date, date], filters: _Filters = None) -> pd.DataFrame:
+    """Each customer's value in the window and two comparison windows, in one scan (one
+    row per customer with rows in any of them); columns customer_id, value,
+    value_previous, value_year.
+    """
+    windows = {"s1": window[0], "e1": window[1], "s2": previous[0], "e2": previous[1],
+               "s3": year[0], "e3": year[1]}
+    return _frame(cur, _bind(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
+                             measure=measure))
+
+
+def analysis_flow_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date,
+                         end: date, period: str, filters: _Filters = None) -> pd.DataFrame:
+    """Per period (``"month"`` or ``"quarter"``) of [start, end] with rows: columns
+    period (its first day), active (customers with rows in it), new (their first such
+    period), returning (also with rows in the period before) and stopping (no rows in
+    the period after).
+    """
+    months = {"month": 1, "quarter": 3}.get(period)
+    if months is None:
+        raise ValueError(f"Unknown period {period!r}: use 'month' or 'quarter'.")
+    return _frame(cur, _bind(_FLOW_SQL, dataset_id,
+                             {"start": start, "end": end, "months": months}, filters,
+                             period=period))
 
 
 def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
