@@ -301,8 +301,8 @@ def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, meas
     """
     windows = {"s1": window[0], "e1": window[1], "s2": previous[0], "e2": previous[1],
                "s3": year[0], "e3": year[1]}
-    return _frame(cur, _bind(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
-                             measure=measure))
+    return _frame(cur, bind_query(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
+                                  measure=measure))
 
 
 def analysis_flow_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date,
@@ -315,9 +315,8 @@ def analysis_flow_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, start:
     months = {"month": 1, "quarter": 3}.get(period)
     if months is None:
         raise ValueError(f"Unknown period {period!r}: use 'month' or 'quarter'.")
-    return _frame(cur, _bind(_FLOW_SQL, dataset_id,
-                             {"start": start, "end": end, "months": months}, filters,
-                             period=period))
+    values = {"start": start, "end": end, "months": months}
+    return _frame(cur, bind_query(_FLOW_SQL, dataset_id, values, filters, period=period))
 
 
 def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
