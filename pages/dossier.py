@@ -28,6 +28,14 @@ from ui import churn as churn_view
 from ui import formatting as fmt
 from ui.pack import review_pack
 
+
+def _rows_editor(title: str, frame: pd.DataFrame, key: str, columns: dict) -> pd.DataFrame:
+    """A titled table editor whose rows the editor can add and delete."""
+    st.markdown(f"**{title}**")
+    return st.data_editor(frame, num_rows="dynamic", key=key, hide_index=True,
+                          column_config=columns)
+
+
 navigation.enter()
 ctx = sidebar.require_context()
 st.title(t("Account dossier"))
@@ -190,24 +198,19 @@ else:
     with st.form(f"dos_form_{cid}"):
         general = st.text_area(t("General information"), dossier.general,
                                key=f"dos_general_{cid}", height=120)
-        st.markdown(f"**{t('Decision makers')}**")
-        edited = st.data_editor(people, num_rows="dynamic", key=f"dos_people_{cid}",
-                                hide_index=True, column_config={
-                                    "name": st.column_config.TextColumn(t("Name")),
-                                    "role": st.column_config.TextColumn(t("Role")),
-                                    "influence": st.column_config.SelectboxColumn(
-                                        people_columns["influence"], options=list(INFLUENCES)),
-                                    "attitude": st.column_config.SelectboxColumn(
-                                        people_columns["attitude"], options=list(ATTITUDES)),
-                                })
-        st.markdown(f"**{t('Next steps')}**")
-        edited_steps = st.data_editor(steps, num_rows="dynamic", key=f"dos_steps_{cid}",
-                                      hide_index=True, column_config={
-                                          "step": st.column_config.TextColumn(t("Step")),
-                                          "owner": st.column_config.TextColumn(t("Owner")),
-                                          "due": st.column_config.DateColumn(
-                                              t("Due"), format="YYYY-MM-DD"),
-                                      })
+        edited = _rows_editor(t("Decision makers"), people, f"dos_people_{cid}", {
+            "name": st.column_config.TextColumn(t("Name")),
+            "role": st.column_config.TextColumn(t("Role")),
+            "influence": st.column_config.SelectboxColumn(people_columns["influence"],
+                                                          options=list(INFLUENCES)),
+            "attitude": st.column_config.SelectboxColumn(people_columns["attitude"],
+                                                         options=list(ATTITUDES)),
+        })
+        edited_steps = _rows_editor(t("Next steps"), steps, f"dos_steps_{cid}", {
+            "step": st.column_config.TextColumn(t("Step")),
+            "owner": st.column_config.TextColumn(t("Owner")),
+            "due": st.column_config.DateColumn(t("Due"), format="YYYY-MM-DD"),
+        })
         competitors = st.text_area(t("Competitors"), dossier.competitors,
                                    key=f"dos_competitors_{cid}")
         st.markdown("**" + t("The three P's (perspective accounts)") + "**")
