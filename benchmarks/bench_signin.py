@@ -1,17 +1,20 @@
 """Sign-in flood benchmark: a signed-in user's page time while others guess passwords.
 
 Starts the app (``streamlit run app.py``) on a free local port with its own
-temporary database and a team password (real scrypt cost), then drives real
-browser sessions (Playwright + Debian's Chromium):
+temporary database and a team password (real scrypt cost), then drives one
+real browser session (Playwright + Debian's Chromium) and many cheap guessers:
 
 * one user signs in and switches between two pages; each switch is timed from
   the click until the new page's heading is shown and the app is idle;
 * ``idle``: these times with nobody else connected;
-* ``loaded``: the same while ``--guessers`` browser pages (default 48) submit
-  wrong passwords as fast as the sign-in form lets them, each from its own
-  client address (``X-Forwarded-For``, believed because the benchmark sets
+* ``loaded``: the same while ``--guessers`` sessions (default 48) submit wrong
+  passwords as fast as the server answers, each from its own client address
+  (``X-Forwarded-For``, believed because the benchmark sets
   ``trusted_proxies = ["127.0.0.1"]``: the hardest case for the limits, which
   then cannot simply throttle the one address; ``--one-address`` drops it).
+  The guessers are not browsers but raw websocket sessions speaking
+  Streamlit's protocol (``BackMsg`` / ``ForwardMsg`` on ``/_stcore/stream``), so
+  that they cost the client little and every guess reaches the server.
 
 Prints the median and maximum page time of both phases, their ratio (target:
 the loaded median within 2x of idle), how the guesses ended (wrong password,
@@ -40,7 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
+from playwright.async_api import Page, async_playwright  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ClientState_pb2 import ClientState  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates  # noqa: E402
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from kam_analysis.auth import hash_password  # noqa: E402
 
@@ -141,30 +149,68 @@ async def _page_times(page: Page, seconds: float) -> list[float]:
     return times
 
 
-async def _guesser(browser: Browser, url: str, index: int, distinct: bool,
+class _Session:
+    """One raw Streamlit session over ``/_stcore/stream`` (no browser).
+
+    Speaks the app's own protocol: a ``BackMsg`` rerun request, answered by
+    ``ForwardMsg`` deltas until ``script_finished``.
+    """
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+        self.ids: dict[str, str] = {}  # "text_input" / "button" -> widget id
+
+    async def rerun(self, states: list[WidgetState]) -> list[str]:
+        """Ask for a rerun with ``states``; return the error texts the run showed."""
+        message = BackMsg(rerun_script=ClientState(
+            widget_states=WidgetStates(widgets=states)))
+        await self.socket.send(message.SerializeToString())
+        errors: list[str] = []
+        while True:
+            forward = ForwardMsg()
+            forward.ParseFromString(await self.socket.recv())
+            kind = forward.WhichOneof("type")
+            if kind == "script_finished":
+                return errors
+            if kind != "delta" or forward.delta.WhichOneof("type") != "new_element":
+                continue
+            element = forward.delta.new_element
+            name = element.WhichOneof("type")
+            if name in ("text_input", "button"):
+                self.ids[name] = getattr(element, name).id
+            elif name == "alert":
+                errors.append(element.alert.body)
+
+
+async def _guesser(url: str, index: int, distinct: bool,
                    stop: asyncio.Event, outcomes: dict[str, int]) -> None:
+    """Guess wrong passwords as fast as the server answers, over a raw websocket."""
     headers = {"X-Forwarded-For": f"10.{index // 250}.{index % 250}.7"} if distinct else {}
-    context = await browser.new_context(extra_http_headers=headers)
+    stream = url.replace("http://", "ws://") + "/_stcore/stream"
     try:
-        page = await context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        await page.goto(url)
-        box = page.locator('input[type="password"]')
-        n = 0
-        while not stop.is_set():
-            n += 1
-            await box.fill(f"wrong guess {index}-{n}")
-            await page.get_by_role("button", name="Sign in").click()
-            await _idle(page)
-            text = await page.locator('[data-testid="stAlert"]').all_inner_texts()
-            kind = "refused" if any("Too many" in t for t in text) else "wrong"
-            outcomes[kind] = outcomes.get(kind, 0) + 1
-    except Exception as exc:  # a page closed at the end, or a timeout under load
+        async with connect(stream, additional_headers=headers, subprotocols=["streamlit"],
+                           max_size=None, open_timeout=TIMEOUT_MS / 1000) as socket:
+            session = _Session(socket)
+            await session.rerun([])  # the first run draws the sign-in form
+            n = 0
+            while not stop.is_set():
+                n += 1
+                errors = await asyncio.wait_for(session.rerun([
+                    WidgetState(id=session.ids["text_input"],
+                                string_value=f"wrong guess {index}-{n}"),
+                    WidgetState(id=session.ids["button"], trigger_value=True),
+                ]), TIMEOUT_MS / 1000)
+                if any("Too many" in e for e in errors):
+                    kind = "refused"
+                elif any("Wrong password" in e for e in errors):
+                    kind = "wrong"
+                else:
+                    kind = "other"
+                outcomes[kind] = outcomes.get(kind, 0) + 1
+    except Exception as exc:  # the end of the run, or a timeout under load
         if not stop.is_set():
             outcomes["errors"] = outcomes.get("errors", 0) + 1
-            print(f"guesser {index}: {type(exc).__name__}", file=sys.stderr)
-    finally:
-        await context.close()
+            print(f"guesser {index}: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _summary(name: str, times: list[float]) -> float:
@@ -185,10 +231,10 @@ async def _run(args: argparse.Namespace, url: str) -> tuple[list[float], list[fl
         await _page_times(user, 3)  # warm the caches
         idle = await _page_times(user, args.seconds / 2)
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(_guesser(browser, url, i, not args.one_address,
+        tasks = [asyncio.create_task(_guesser(url, i, not args.one_address,
                                               stop, outcomes))
                  for i in range(args.guessers)]
-        await asyncio.sleep(5)  # let the guessers open their pages and start
+        await asyncio.sleep(5)  # let the guessers connect and start
         loaded = await _page_times(user, args.seconds)
         stop.set()
         await asyncio.wait(tasks, timeout=20)
