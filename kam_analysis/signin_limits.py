@@ -196,13 +196,6 @@ class SignInLimiter:
             for key in oldest[: len(oldest) // 2]:
                 del self._addresses[key]
 
-    def reset(self) -> None:
-        """Forget every budget used so far (for tests and after a settings change)."""
-        with self._lock:
-            now = self._clock()
-            self._global = _Bucket(int(self._global.burst), self._global.rate * 60.0, now)
-            self._addresses.clear()
-
 
 # --------------------------------------------------------------------------
 # Client address

@@ -113,25 +113,3 @@ class MonthlyChart:
         buffer = io.BytesIO()
         self.image(series).save(buffer, format="PNG", compress_level=3)
         return buffer.getvalue()
-
-
-def monthly_chart_png(series: MonthlySeries, *, current_label: str, previous_label: str,
-                      width_in: float = 7.4, height_in: float = 2.0) -> bytes:
-    """Draw one monthly chart as PNG bytes (a ``MonthlyChart`` used once).
-
-    Parameters
-    ----------
-    series : MonthlySeries
-        Month labels and the two value series (same length as the labels).
-    current_label, previous_label : str
-        Legend captions.
-    width_in, height_in : float
-        Image size in inches.
-
-    Returns
-    -------
-    bytes
-        The PNG image.
-    """
-    chart = MonthlyChart(current_label, previous_label, width_in=width_in, height_in=height_in)
-    return chart.png(series)
