@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint bench browser-deps clean
+.PHONY: run test lint bench browser-deps messages clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev browser-deps lint
 	$(PY) -m pytest
+
+# Extract every text into the template and merge it into each language's catalogue
+# (new texts arrive untranslated; tests/test_i18n.py says which are missing).
+LOCALE_DIR := kam_analysis/locale
+messages: $(VENV)/.dev
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k t -k tn:1,2 -k N_ --add-location=file \
+	  --sort-by-file --project="KAM Analysis" -c "TRANSLATORS:" \
+	  --ignore-dirs=".venv tests benchmarks" -o $(LOCALE_DIR)/kam_analysis.pot .
+	$(VENV)/bin/pybabel -q update -i $(LOCALE_DIR)/kam_analysis.pot -d $(LOCALE_DIR) \
+	  -D kam_analysis --no-fuzzy-matching --ignore-obsolete
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_import.py

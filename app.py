@@ -8,12 +8,14 @@ from __future__ import annotations
 import streamlit as st
 
 from kam_analysis.db import StorageError
-from ui import access, calls, errors, navigation, sidebar, uploads
+from ui import access, calls, errors, language, navigation, sidebar, uploads
 
 st.set_page_config(page_title="KAM Analysis", page_icon=":material/monitoring:", layout="wide")
+language.choose()  # this session's language, for this run only
 # The registry, hidden, before the gate: a fresh server treats the pages/ folder as an
 # old-style page list until st.navigation runs, and the gate may stop this run first.
 st.navigation(navigation.registry(), position="hidden")
+language.selector()  # in the sidebar, also before sign-in
 access.gate()  # sign-in (stops the run until the user may see the app)
 
 page = st.navigation(navigation.registry())

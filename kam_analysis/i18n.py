@@ -1,48 +1,139 @@
-"""The one translation function for every user-facing text.
+"""The one translation layer for every user-facing text: gettext catalogues, per context.
 
-Texts are written in English in the code and looked up by their English form,
-gettext-style: ``t("Customers")``. Placeholders use ``str.format`` names:
-``t("{n} customers", n=12)``. Catalogs for other languages map the English
-text to the translation; a missing entry falls back to English, so adding a
-language never breaks a page.
+Texts are written in English in the code and looked up by their English form, the
+gettext way: ``t("Customers")``; counted texts use the language's plural rules:
+``tn("{n} customer", "{n} customers", n, n=n)`` (Russian has three forms). Texts
+defined as data (labels in :mod:`kam_analysis.vocabulary`) are marked with
+:func:`N_` so the extractor finds them, and translated where they are shown.
+Placeholders use ``str.format`` names, so a translator may reorder them.
+
+The catalogues are ordinary gettext ``.po`` files, one per language, under
+``kam_analysis/locale/<lang>/LC_MESSAGES/kam_analysis.po``; ``make messages``
+extracts the texts with Babel into ``kam_analysis/locale/kam_analysis.pot`` and
+merges them into every ``.po`` file. They are compiled in memory when first used.
+
+The language belongs to the caller's context (a :class:`contextvars.ContextVar`),
+never to the process: every Streamlit script run sets its session's language
+first, the CLI sets ``--lang``; code that set none gets ``$KAM_LANG`` or English.
 """
 
 from __future__ import annotations
 
+import functools
+import gettext
+import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 
-LANGUAGES: dict[str, str] = {"en": "English"}
+#: The languages of the interface: code -> the language's own name.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "ru": "Русский",
+    "de": "Deutsch",
+    "az": "Azərbaycanca",
+    "vi": "Tiếng Việt",
+    "fa": "فارسی",
+}
+DEFAULT_LANGUAGE = "en"
+#: Languages written right to left.
+RTL_LANGUAGES: frozenset[str] = frozenset({"fa"})
+#: The Babel/CLDR locale of each language (number, currency and date formats).
+LOCALES: dict[str, str] = {"en": "en_US", "ru": "ru_RU", "de": "de_DE", "az": "az_Latn_AZ",
+                           "vi": "vi_VN", "fa": "fa_IR"}
 
-# language code -> {English text: translation}. Russian and German will follow.
-_CATALOGS: dict[str, dict[str, str]] = {"en": {}}
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "kam_analysis"
 
-_language = os.environ.get("KAM_LANG", "en")
+_current: ContextVar[str | None] = ContextVar("kam_language", default=None)
 
 
-def set_language(code: str) -> None:
-    """Select the language for :func:`t` (unknown codes fall back to English).
+def normalize_language(code: str | None) -> str | None:
+    """Return the supported language a code or locale names, or ``None``.
 
-    Parameters
-    ----------
-    code : str
-        Language code such as ``"en"``.
+    Accepts ``"ru"``, ``"ru-RU"``, ``"ru_RU"``, ``"DE"`` and the first entry of an
+    ``Accept-Language`` list (``"fa-IR,fa;q=0.9"``).
     """
-    global _language
-    _language = code if code in _CATALOGS else "en"
+    if not code or not isinstance(code, str):
+        return None
+    base = code.split(",")[0].split(";")[0].strip().replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def default_language() -> str:
+    """The server's default language: ``$KAM_LANG`` when supported, else English."""
+    return normalize_language(os.environ.get("KAM_LANG")) or DEFAULT_LANGUAGE
+
+
+def set_language(code: str | None) -> str:
+    """Select the language of this context (a Streamlit script run, a CLI call).
+
+    Unknown codes fall back to :func:`default_language`. Returns the code in use.
+    """
+    chosen = normalize_language(code) or default_language()
+    _current.set(chosen)
+    return chosen
 
 
 def get_language() -> str:
-    """Return the language code in use."""
-    return _language
+    """Return the language of this context (``$KAM_LANG`` or English when none was set)."""
+    return _current.get() or default_language()
+
+
+@contextmanager
+def language(code: str | None) -> Iterator[str]:
+    """Use ``code`` for the texts inside the ``with`` block, then restore the previous one."""
+    token = _current.set(normalize_language(code) or default_language())
+    try:
+        yield _current.get() or DEFAULT_LANGUAGE
+    finally:
+        _current.reset(token)
+
+
+def is_rtl(code: str | None = None) -> bool:
+    """Whether the language (default: this context's) is written right to left."""
+    return (code or get_language()) in RTL_LANGUAGES
+
+
+def locale_name(code: str | None = None) -> str:
+    """The Babel locale of the language (default: this context's), e.g. ``"de_DE"``."""
+    return LOCALES[code or get_language()]
+
+
+def catalogue_path(code: str) -> Path:
+    """The ``.po`` file of a language."""
+    return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.cache
+def translations(code: str) -> gettext.NullTranslations:
+    """The compiled catalogue of a language (English: the texts themselves).
+
+    Untranslated and fuzzy entries are left out, so they fall back to English.
+    """
+    path = catalogue_path(code)
+    if code == DEFAULT_LANGUAGE or not path.exists():
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo  # Babel only where a catalogue is read
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=code, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 def t(text: str, /, **values: object) -> str:
-    """Translate ``text`` into the current language and fill its placeholders.
+    """Translate ``text`` into this context's language and fill its placeholders.
 
     Parameters
     ----------
     text : str
-        The English text, used as the catalog key.
+        The English text, used as the catalogue key.
     **values
         Values for ``{name}`` placeholders in the text.
 
@@ -51,5 +142,26 @@ def t(text: str, /, **values: object) -> str:
     str
         The translated, formatted text.
     """
-    translated = _CATALOGS.get(_language, {}).get(text, text)
+    translated = translations(get_language()).gettext(text)
     return translated.format(**values) if values else translated
+
+
+def tn(singular: str, plural: str, n: int, /, **values: object) -> str:
+    """Translate a counted text with the language's plural rules and fill it in.
+
+    Parameters
+    ----------
+    singular, plural : str
+        The English forms (``"{n} customer"``, ``"{n} customers"``).
+    n : int
+        The count that chooses the form.
+    **values
+        Values for the placeholders (usually ``n=n`` too).
+    """
+    translated = translations(get_language()).ngettext(singular, plural, n)
+    return translated.format(**values) if values else translated
+
+
+def N_(text: str) -> str:
+    """Mark a text defined as data for extraction; it is translated where shown."""
+    return text

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kam_analysis.i18n import N_
+
 FieldKind = Literal["text", "date", "number"]
 
 
@@ -37,17 +39,17 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("customer_id", "text", True, "Customer ID"),
-    Field("order_date", "date", True, "Date"),
-    Field("revenue", "number", True, "Revenue"),
-    Field("customer_name", "text", False, "Customer name"),
-    Field("margin", "number", False, "Margin (gross profit)"),
-    Field("quantity", "number", False, "Quantity"),
-    Field("product", "text", False, "Product"),
-    Field("category", "text", False, "Category"),
-    Field("region", "text", False, "Region"),
-    Field("manager", "text", False, "Manager"),
-    Field("document_id", "text", False, "Document number"),
+    Field("customer_id", "text", True, N_("Customer ID")),
+    Field("order_date", "date", True, N_("Date")),
+    Field("revenue", "number", True, N_("Revenue")),
+    Field("customer_name", "text", False, N_("Customer name")),
+    Field("margin", "number", False, N_("Margin (gross profit)")),
+    Field("quantity", "number", False, N_("Quantity")),
+    Field("product", "text", False, N_("Product")),
+    Field("category", "text", False, N_("Category")),
+    Field("region", "text", False, N_("Region")),
+    Field("manager", "text", False, N_("Manager")),
+    Field("document_id", "text", False, N_("Document number")),
 )
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
@@ -57,14 +59,15 @@ FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 #: Measures an analysis can run on (each a column of the transactions table),
 #: with their English labels.
 MEASURE_LABELS: dict[str, str] = {
-    "revenue": "Revenue",
-    "margin": "Margin (gross profit)",
-    "quantity": "Quantity",
+    "revenue": N_("Revenue"),
+    "margin": N_("Margin (gross profit)"),
+    "quantity": N_("Quantity"),
 }
 MEASURES: tuple[str, ...] = tuple(MEASURE_LABELS)
 
 #: Period units of the XYZ analysis and the per-customer views, with labels.
-PERIOD_LABELS: dict[str, str] = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+PERIOD_LABELS: dict[str, str] = {"week": N_("Week"), "month": N_("Month"),
+                                  "quarter": N_("Quarter")}
 PERIODS: tuple[str, ...] = tuple(PERIOD_LABELS)
 
 #: Columns a user can filter on (each a column of the transactions table).
@@ -89,36 +92,36 @@ DEPENDENCY_FLAGS: tuple[str, ...] = ("major_customer", "critical_dependency", "m
 #: English labels of every code above (translated at display time).
 CODE_LABELS: dict[str, str] = {
     # key reasons
-    "share": "share ≥ limit",
-    "cumulative": "first half of the value",
-    "annual_value": "value per year ≥ amount",
-    "top_n": "top N",
-    "class_a": "class A",
+    "share": N_("share ≥ limit"),
+    "cumulative": N_("first half of the value"),
+    "annual_value": N_("value per year ≥ amount"),
+    "top_n": N_("top N"),
+    "class_a": N_("class A"),
     # account types
-    "breadwinner": "breadwinner",
-    "perspective": "perspective",
-    "image_maker": "image maker",
-    "expert": "expert",
-    "partner": "partner",
-    "innovator": "innovator",
+    "breadwinner": N_("breadwinner"),
+    "perspective": N_("perspective"),
+    "image_maker": N_("image maker"),
+    "expert": N_("expert"),
+    "partner": N_("partner"),
+    "innovator": N_("innovator"),
     # customer flags
-    "non_positive": "no positive value",
-    "short_history": "short history",
-    "lost": "lost",
-    "at_risk": "at risk",
-    "over_capacity": "over the key-account capacity",
+    "non_positive": N_("no positive value"),
+    "short_history": N_("short history"),
+    "lost": N_("lost"),
+    "at_risk": N_("at risk"),
+    "over_capacity": N_("over the key-account capacity"),
     # churn-model status
-    "likely_active": "likely still active",
-    "probably_lost": "probably lost",
+    "likely_active": N_("likely still active"),
+    "probably_lost": N_("probably lost"),
     # concentration flags
-    "major_customer": "major customer (≥ 10 %)",
-    "critical_dependency": "critical dependency (> 20 %)",
-    "mono_client": "mono-client (> 70 %)",
+    "major_customer": N_("major customer (≥ 10 %)"),
+    "critical_dependency": N_("critical dependency (> 20 %)"),
+    "mono_client": N_("mono-client (> 70 %)"),
     # bands
-    "unconcentrated": "unconcentrated",
-    "moderately concentrated": "moderately concentrated",
-    "highly concentrated": "highly concentrated",
-    "below": "below the healthy 30-55 %",
-    "healthy": "within the healthy 30-55 %",
-    "above": "above the healthy 30-55 %",
+    "unconcentrated": N_("unconcentrated"),
+    "moderately concentrated": N_("moderately concentrated"),
+    "highly concentrated": N_("highly concentrated"),
+    "below": N_("below the healthy 30-55 %"),
+    "healthy": N_("within the healthy 30-55 %"),
+    "above": N_("above the healthy 30-55 %"),
 }

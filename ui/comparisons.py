@@ -11,7 +11,7 @@ import streamlit as st
 
 from kam_analysis.analysis import movers
 from kam_analysis.formatting import fmt_change
-from kam_analysis.i18n import t
+from kam_analysis.i18n import N_, t
 from ui import calls
 from ui import formatting as fmt
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ui.state import Context
 
 #: The two comparison windows and their labels.
-AGAINST = {"previous": "previous period", "year": "a year earlier"}
+AGAINST = {"previous": N_("previous period"), "year": N_("a year earlier")}
 
 
 def change_text(table: pd.DataFrame, figure: str, against: str) -> str:

@@ -21,21 +21,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import N_, t
+from ui import language
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 #: The registered pages per navigation section: (file stem, title, icon), English.
 SECTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "Analysis": (
-        ("overview", "Overview", ":material/home:"),
-        ("abc_xyz", "ABC-XYZ", ":material/grid_view:"),
-        ("pareto", "Pareto", ":material/stacked_line_chart:"),
-        ("concentration", "Concentration", ":material/donut_large:"),
-        ("key_accounts", "Key accounts", ":material/star:"),
-        ("dossier", "Account dossier", ":material/contact_page:"),
+    N_("Analysis"): (
+        ("overview", N_("Overview"), ":material/home:"),
+        ("abc_xyz", N_("ABC-XYZ"), ":material/grid_view:"),
+        ("pareto", N_("Pareto"), ":material/stacked_line_chart:"),
+        ("concentration", N_("Concentration"), ":material/donut_large:"),
+        ("key_accounts", N_("Key accounts"), ":material/star:"),
+        ("dossier", N_("Account dossier"), ":material/contact_page:"),
     ),
-    "Data": (("data", "Data", ":material/database:"),),
+    N_("Data"): (("data", N_("Data"), ":material/database:"),),
 }
 DEFAULT_PAGE = "overview"
 
@@ -88,6 +89,7 @@ def enter() -> None:
     """
     if st.session_state.get(K_VIA_APP):
         return
+    language.choose()  # a page run on its own sets the session's language itself
     if st.session_state.pop(K_REROUTED, False):
         return
     st.session_state[K_REROUTED] = True

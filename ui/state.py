@@ -16,6 +16,7 @@ import streamlit as st
 from kam_analysis.analysis import AnalysisParams
 from kam_analysis.analysis.window import add_months
 from kam_analysis.db import DatasetInfo
+from kam_analysis.i18n import N_
 from kam_analysis.vocabulary import MEASURES, SIDEBAR_FILTERS
 from ui import masking, settings
 
@@ -31,10 +32,10 @@ K_CONTEXT = "ui_context"
 
 WINDOWS: tuple[str, ...] = ("all", "12m", "ytd", "custom")
 WINDOW_LABELS: dict[str, str] = {
-    "all": "Whole data",
-    "12m": "Last 12 months",
-    "ytd": "Year to date",
-    "custom": "Custom date range",
+    "all": N_("Whole data"),
+    "12m": N_("Last 12 months"),
+    "ytd": N_("Year to date"),
+    "custom": N_("Custom date range"),
 }
 
 #: The URL query parameters the sidebar owns (pages may add their own, e.g. ``customer``).

@@ -6,20 +6,21 @@ import numpy as np
 import pandas as pd
 
 from kam_analysis.analysis.params import EPS, AnalysisParams, xyz_limits
+from kam_analysis.i18n import N_
 
 #: The nine ABC-XYZ cells, row by row.
 CELLS: tuple[str, ...] = tuple(a + x for a in "ABC" for x in "XYZ")
 
 RECOMMENDATIONS: dict[str, str] = {
-    "AX": "Key partner: secure long-term contracts, dedicated KAM, automate replenishment.",
-    "AY": "Key account with swings: joint planning and regular forecast reviews.",
-    "AZ": "Big but erratic: understand the project pipeline, manage capacity per deal.",
-    "BX": "Steady mid-size: grow share of wallet with cross-selling and standard terms.",
-    "BY": "Develop: regular contact, forecast together, targeted offers.",
-    "BZ": "Irregular mid-size: watch each opportunity, avoid special terms without volume.",
-    "CX": "Small but steady: serve efficiently (web shop, inside sales, standard prices).",
-    "CY": "Small with swings: low-cost service channels, bundle orders.",
-    "CZ": "Occasional small buyer: serve on demand, minimum order values, no dedicated effort.",
+    "AX": N_("Key partner: secure long-term contracts, dedicated KAM, automate replenishment."),
+    "AY": N_("Key account with swings: joint planning and regular forecast reviews."),
+    "AZ": N_("Big but erratic: understand the project pipeline, manage capacity per deal."),
+    "BX": N_("Steady mid-size: grow share of wallet with cross-selling and standard terms."),
+    "BY": N_("Develop: regular contact, forecast together, targeted offers."),
+    "BZ": N_("Irregular mid-size: watch each opportunity, avoid special terms without volume."),
+    "CX": N_("Small but steady: serve efficiently (web shop, inside sales, standard prices)."),
+    "CY": N_("Small with swings: low-cost service channels, bundle orders."),
+    "CZ": N_("Occasional small buyer: serve on demand, minimum order values, no dedicated effort."),
 }
 
 
