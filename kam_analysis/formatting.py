@@ -1,4 +1,5 @@
-"""How figures read: amounts, numbers, shares, changes, dates and code labels.
+"""How figures read: amounts, numbers, shares, changes, dates and code labels, in the
+language of the context (Babel/CLDR formats; Persian digits and the Jalali calendar).
 
 The one home of display formatting, shared by the app (``ui/formatting.py``) and the
 review pack (``kam_analysis/report/build.py``), so localising it is one change.
@@ -6,65 +7,139 @@ review pack (``kam_analysis/report/build.py``), so localising it is one change.
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import date
 
+import jdatetime
 import pandas as pd
+from babel import Locale
+from babel.core import get_global
+from babel.dates import format_date
+from babel.numbers import (
+    format_compact_decimal,
+    format_decimal,
+    format_percent,
+    get_currency_symbol,
+)
 
 from kam_analysis.db import DatasetInfo
-from kam_analysis.i18n import t
+from kam_analysis.i18n import get_language, locale_name, t
 from kam_analysis.vocabulary import CODE_LABELS
 
-_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "RUR": "₽", "JPY": "¥",
-                     "CNY": "¥", "INR": "₹", "UAH": "₴", "KZT": "₸", "TRY": "₺", "PLN": "zł"}
+#: Currency codes as ERP exports write them, mapped to ISO 4217 (1C writes RUR and руб.).
+_CURRENCY_ALIASES = {"RUR": "RUB", "РУБ": "RUB", "РУБ.": "RUB", "MANAT": "AZN", "RIAL": "IRR",
+                     "ريال": "IRR", "ریال": "IRR", "ĐỒNG": "VND", "VNĐ": "VND", "₫": "VND",
+                     "€": "EUR", "$": "USD", "₽": "RUB", "₼": "AZN"}
+#: Symbols for currencies the locale writes as their ISO code (English writes "RUB").
+_NARROW_SYMBOLS = {"RUB": "₽", "AZN": "₼", "VND": "₫", "UAH": "₴", "KZT": "₸", "TRY": "₺",
+                   "INR": "₹", "GBP": "£", "JPY": "¥", "CNY": "¥", "USD": "$", "EUR": "€",
+                   "PLN": "zł"}
+_MINUS = re.compile("^\u200e?[-\u2212]")
+_DASH = "–"
+
+
+def _locale() -> Locale:
+    return _parsed_locale(locale_name())
+
+
+@functools.cache
+def _parsed_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def _digits() -> str:
+    """The locale's numbering system (``arabext`` for Persian: its separators ٬ ٫ ٪)."""
+    return _locale().default_numbering_system
+
+
+def _native(text: str) -> str:
+    """Babel writes Latin digits in every numbering system: Persian gets its own."""
+    return persian_digits(text) if get_language() == "fa" else text
+
+
+def currency_code(dataset: DatasetInfo) -> str | None:
+    """Return the dataset's ISO 4217 currency code (``RUR`` and ``руб.`` are ``RUB``), or
+    None when the dataset names no currency Babel knows."""
+    cur = (dataset.currency or "").strip()
+    code = _CURRENCY_ALIASES.get(cur.upper(), cur.upper())
+    return code if len(code) == 3 and code in _currencies() else None
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(get_global("all_currencies"))
 
 
 def currency_symbol(dataset: DatasetInfo) -> str:
-    """Return the dataset's currency symbol (``€`` for ``EUR``...) or ``""``."""
-    cur = (dataset.currency or "").strip()
-    return _CURRENCY_SYMBOLS.get(cur.upper(), cur)
+    """Return the dataset's currency symbol in this language (``€``, ``₽``, ``ریال``), the
+    dataset's own text when it is no ISO code, or ``""``."""
+    code = currency_code(dataset)
+    if code is None:
+        return (dataset.currency or "").strip()
+    symbol = get_currency_symbol(code, locale=_locale())
+    return _NARROW_SYMBOLS.get(code, symbol) if symbol == code else symbol
 
 
-def _whole(value: float) -> str:
-    """Whole units with thousands separators (``13,991``, ``94``); two decimals only for
-    an amount below one (``0.40``), which whole units would show as ``0``."""
-    return f"{value:,.2f}" if 0 < abs(value) < 1 else f"{value:,.0f}"
+def _decimals(value: float) -> int:
+    """Whole units; two decimals only for an amount below one, which would show as 0."""
+    return 2 if 0 < abs(value) < 1 else 0
+
+
+def _number(value: float, decimals: int) -> str:
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return _native(format_decimal(value, format=pattern, locale=_locale(),
+                                  numbering_system=_digits()))
 
 
 def _with_symbol(text: str, dataset: DatasetInfo) -> str:
+    """Place the currency symbol where the locale's currency pattern puts it."""
     symbol = currency_symbol(dataset)
     if not symbol:
         return text
-    if len(symbol) == 1:
-        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-    return f"{text} {symbol}"
+    pattern = _locale().currency_formats["standard"].pattern
+    sign = _MINUS.match(text)
+    sign, digits = (sign.group(0), text[sign.end():]) if sign else ("", text)
+    if pattern.lstrip("\u200e").startswith("¤"):
+        gap = "\u00a0" if len(symbol) > 1 or "¤\u00a0" in pattern else ""
+        return f"{sign}{symbol}{gap}{digits}"
+    return f"{sign}{digits}\u00a0{symbol}"
 
 
 def fmt_money(value: float | None, dataset: DatasetInfo) -> str:
-    """Format an amount in whole units with thousands separators and the dataset's
-    currency symbol (``€13,991``, ``€94``: one precision for every amount)."""
+    """Format an amount in whole units in this language's format with the dataset's
+    currency symbol (``€13,991``, ``13.991 €``, ``13 991 ₽``: one precision for every
+    amount; two decimals only below one)."""
     if value is None or pd.isna(value):
-        return "–"
-    return _with_symbol(_whole(value), dataset)
+        return _DASH
+    return _with_symbol(_number(value, _decimals(value)), dataset)
 
 
 def fmt_number(value: float | None) -> str:
-    """Format a plain number (quantities, counts) in whole units with thousands
-    separators."""
+    """Format a plain number (quantities, counts) in whole units with the language's
+    thousands separator and digits."""
     if value is None or pd.isna(value):
-        return "–"
-    return _whole(value)
+        return _DASH
+    return _number(value, _decimals(value))
+
+
+def fmt_count(value: int | None) -> str:
+    """Format a count (customers, rows) with the language's separators and digits."""
+    if value is None or pd.isna(value):
+        return _DASH
+    return _number(int(value), 0)
 
 
 def fmt_compact(value: float | None, measure: str, dataset: DatasetInfo) -> str:
     """Format a value of ``measure`` short enough for a metric: as :func:`fmt_measure`
-    below one million, else three significant digits and ``M`` or ``bn``
-    (``€17.4 M``, ``€1.23 bn``; the full value belongs in the metric's help)."""
+    below one million, else three significant digits in the language's short form
+    (``€17.4M``, ``17,4 Mio. €``, ``17,4 млн ₽``; the full value belongs in the help)."""
     if value is None or pd.isna(value) or abs(value) < 1e6:
         return fmt_measure(value, measure, dataset)
-    scale, unit = (1e9, "bn") if abs(value) >= 1e9 else (1e6, "M")
-    short = value / scale
-    digits = 2 if abs(short) < 10 else 1 if abs(short) < 100 else 0
-    text = f"{short:,.{digits}f} {unit}"
+    short = abs(value) / (1e9 if abs(value) >= 1e9 else 1e6)
+    digits = 2 if short < 10 else 1 if short < 100 else 0
+    text = _native(format_compact_decimal(value, format_type="short", fraction_digits=digits,
+                                          locale=_locale(), numbering_system=_digits()))
     return text if measure == "quantity" else _with_symbol(text, dataset)
 
 
@@ -73,33 +148,62 @@ def fmt_measure(value: float | None, measure: str, dataset: DatasetInfo) -> str:
     return fmt_number(value) if measure == "quantity" else fmt_money(value, dataset)
 
 
+def _percent(fraction: float, pattern: str) -> str:
+    return _native(format_percent(fraction, format=pattern, locale=_locale(),
+                                  numbering_system=_digits()))
+
+
+def _percent_pattern(signed: bool = False) -> str:
+    """The locale's percent pattern with one decimal (``#,##0.0%``, ``#,##0.0 %``)."""
+    base = _locale().percent_formats[None].pattern.split(";")[0].replace("#,##0", "#,##0.0", 1)
+    return f"+{base};-{base}" if signed else base
+
+
 def fmt_pct(fraction: float | None) -> str:
-    """Format a fraction as a percentage with one decimal (0.123 -> ``12.3 %``)."""
+    """Format a fraction as a percentage with one decimal, in the language's format
+    (0.123 -> ``12.3%``, ``12,3 %``, ``۱۲٫۳٪``)."""
     if fraction is None or pd.isna(fraction):
-        return "–"
-    return f"{fraction * 100:.1f} %"
+        return _DASH
+    return _percent(fraction, _percent_pattern())
 
 
 def fmt_change(fraction: float | None, covered: bool = True) -> str:
-    """Format a change with its sign (``+4.2 %``); ``not covered`` when the data
+    """Format a change with its sign (``+4.2%``); ``not covered`` when the data
     does not reach the comparison window, ``–`` when the change is undefined."""
     if not covered:
         return t("not covered")
     if fraction is None or pd.isna(fraction):
-        return "–"
-    return f"{fraction * 100:+.1f} %"
+        return _DASH
+    return _percent(fraction, _percent_pattern(signed=True))
+
+
+def _jalali(value: date) -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=value, locale="fa_IR")
 
 
 def fmt_date(value: date | None) -> str:
-    """Format a date as ``2025-12-31`` (``–`` for none)."""
+    """Format a date in the language's medium form (``Dec 31, 2025``, ``31.12.2025``);
+    Persian: the Iranian (Jalali) calendar in Persian digits (``۱۴۰۴/۱۰/۱۰``)."""
     if value is None or pd.isna(value):
-        return "–"
-    return f"{value:%Y-%m-%d}"
+        return _DASH
+    if get_language() == "fa":
+        return persian_digits(_jalali(value).strftime("%Y/%m/%d"))
+    return format_date(value, format="medium", locale=_locale())
 
 
 def fmt_month(value: date) -> str:
-    """Format a month as ``Jan 25`` (chart axes)."""
-    return f"{value:%b %y}"
+    """Format a month for chart axes (``Jan 25``, ``янв. 25``; Persian: the Jalali month)."""
+    if get_language() == "fa":
+        return persian_digits(_jalali(value).strftime("%B %y"))
+    return format_date(value, format="MMM yy", locale=_locale())
+
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def persian_digits(text: str) -> str:
+    """Write the Latin digits of ``text`` as Persian digits."""
+    return text.translate(_PERSIAN_DIGITS)
 
 
 def label(code: str) -> str:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+
 from kam_analysis.db import DatasetInfo
-from kam_analysis.formatting import fmt_compact, fmt_money, fmt_number
+from kam_analysis.formatting import (
+    fmt_change,
+    fmt_compact,
+    fmt_count,
+    fmt_date,
+    fmt_money,
+    fmt_number,
+    fmt_pct,
+)
+from kam_analysis.i18n import language
 
 
 def _info(currency: str | None = "EUR") -> DatasetInfo:
@@ -26,12 +37,42 @@ def test_amounts_have_one_precision() -> None:
 
 def test_metrics_get_a_short_form() -> None:
     info = _info()
-    assert fmt_compact(17_365_703.67, "revenue", info) == "€17.4 M"
-    assert fmt_compact(1_234_000_000, "revenue", info) == "€1.23 bn"
-    assert fmt_compact(75_498_579, "revenue", _info("CHF")) == "75.5 M CHF"
+    assert fmt_compact(17_365_703.67, "revenue", info) == "€17.4M"
+    assert fmt_compact(1_234_000_000, "revenue", info) == "€1.23B"
+    assert fmt_compact(75_498_579, "revenue", _info("CHF")) == "CHF\u00a075.5M"
     assert fmt_compact(999_999, "revenue", info) == "€999,999"
-    assert fmt_compact(2_500_000, "quantity", info) == "2.50 M"
+    assert fmt_compact(2_500_000, "quantity", info) == "2.5M"
     assert fmt_compact(None, "revenue", info) == "–"
+
+
+NB = "\u00a0"  # CLDR puts a no-break space between number and currency or percent sign
+
+
+@pytest.mark.parametrize(("lang", "money", "rub", "compact", "pct", "change", "day", "count"), [
+    ("en", "-€13,991", "₽1,234,567", "€17.4M", "12.3%", "+4.2%", "Dec 31, 2025", "25,000"),
+    ("de", f"-13.991{NB}€", f"1.234.567{NB}₽", f"17,4{NB}Mio.{NB}€", f"12,3{NB}%",
+     f"+4,2{NB}%", "31.12.2025", "25.000"),
+    ("ru", f"-13{NB}991{NB}€", f"1{NB}234{NB}567{NB}₽", f"17,4{NB}млн{NB}€", f"12,3{NB}%",
+     f"+4,2{NB}%", "31 дек. 2025\u202fг.", f"25{NB}000"),
+    ("az", f"-13.991{NB}€", f"1.234.567{NB}₽", f"17,4{NB}mln{NB}€", "12,3%", "+4,2%",
+     "31 dek 2025", "25.000"),
+    ("vi", f"-13.991{NB}€", f"1.234.567{NB}₽", f"17,4{NB}Tr{NB}€", "12,3%", "+4,2%",
+     "31 thg 12, 2025", "25.000"),
+    ("fa", f"-€{NB}۱۳٬۹۹۱", f"₽{NB}۱٬۲۳۴٬۵۶۷", f"€{NB}۱۷٫۴{NB}میلیون", "۱۲٫۳%", "+۴٫۲%",
+     "۱۴۰۴/۱۰/۱۰", "۲۵٬۰۰۰"),
+])
+def test_figures_read_in_the_language_of_the_session(lang, money, rub, compact, pct, change,
+                                                     day, count) -> None:
+    """Babel's CLDR formats per language; Persian digits and the Jalali calendar in Persian
+    (2025-12-31 is 10 Dey 1404)."""
+    with language(lang):
+        assert fmt_money(-13991.4, _info()) == money
+        assert fmt_money(1234567, _info("RUR")) == rub  # 1C writes RUR for the rouble
+        assert fmt_compact(17_365_703.67, "revenue", _info()) == compact
+        assert fmt_pct(0.1234) == pct
+        assert fmt_change(0.042) == change
+        assert fmt_date(date(2025, 12, 31)) == day
+        assert fmt_count(25000) == count
 
 
 def test_the_dossier_value_is_short_with_the_full_value_in_help(app_db, navigation_mode
