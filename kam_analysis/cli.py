@@ -17,7 +17,8 @@ from typing import Any
 
 from kam_analysis.analysis import Analysis, AnalysisParams, KeyRule
 from kam_analysis.db import StorageError, list_datasets, open_database
-from kam_analysis.i18n import t
+from kam_analysis.formatting import fmt_count, fmt_decimal
+from kam_analysis.i18n import LANGUAGES, set_language, t
 from kam_analysis.vocabulary import MEASURES
 
 Command = Callable[[argparse.Namespace], int]
@@ -174,7 +175,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     if not args.all:
         customers = customers[customers["key_account"].to_numpy(dtype=bool)]
     write_table(customers[list(EXPORT_COLUMNS)], out)
-    print(t("{n} customers written to {path}.", n=f"{len(customers):,}", path=str(out)))
+    print(t("{n} customers written to {path}.", n=fmt_count(len(customers)), path=str(out)))
     _print_notes(result)
     return 0
 
@@ -226,9 +227,9 @@ def cmd_concentration(args: argparse.Namespace) -> int:
         if key in ("capacity_note", "abc_limits"):
             continue  # printed in words below
         if isinstance(value, float):
-            value = f"{value:,.4f}"
+            value = fmt_decimal(value, 4)
         elif isinstance(value, int) and not isinstance(value, bool):
-            value = f"{value:,}"
+            value = fmt_count(value)
         elif isinstance(value, list):
             value = ", ".join(value) or "-"
         elif isinstance(value, dict):
@@ -257,14 +258,13 @@ def cmd_churn(args: argparse.Namespace) -> int:
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v:.4g}" for k, v in value.items())
         elif isinstance(value, float):
-            value = f"{value:,.2f}"
+            value = fmt_decimal(value, 2)
         print(f"{key:<16} {value}")
     return 0
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
     """Write the review pack (portfolio page and one page per account) as PDF or PPTX."""
-    from kam_analysis.i18n import set_language
     from kam_analysis.masking import Masker
     from kam_analysis.report import render_pack
     from kam_analysis.report.build import build_pack
@@ -275,7 +275,6 @@ def cmd_pack(args: argparse.Namespace) -> int:
         raise ValueError(t("--out must end in .pdf or .pptx, got {path}.", path=args.out))
     if args.accounts is not None and args.key:
         raise ValueError(t("Use either --accounts or --key, not both."))
-    set_language(args.lang)
     accounts = None if args.accounts is None else [a for a in args.accounts.split(",") if a]
     pack = build_pack(open_database(args.db), args.dataset, _analysis_params(args), accounts,
                       masker=Masker.random() if args.mask else None)
@@ -335,14 +334,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapped = ", ".join(f"{f}={h}" for f, h in preview.mapping.items())
         print(t("  columns: {mapping}", mapping=mapped))
     figures = [
-        (t("rows read"), f"{s['rows_read']:,}"),
-        (t("rows imported"), f"{s['rows_imported']:,}"),
-        (t("rows rejected"), f"{s['rows_rejected']:,}"),
-        (t("totals dropped"), f"{s['totals_dropped']:,}"),
-        (t("customers"), f"{s['customers']:,}"),
+        (t("rows read"), fmt_count(s['rows_read'])),
+        (t("rows imported"), fmt_count(s['rows_imported'])),
+        (t("rows rejected"), fmt_count(s['rows_rejected'])),
+        (t("totals dropped"), fmt_count(s['totals_dropped'])),
+        (t("customers"), fmt_count(s['customers'])),
         (t("dates"), f"{s['first_date']} .. {s['last_date']}"),
-        (t("revenue in file"), f"{s['file_revenue_total']:,.2f}"),
-        (t("revenue imported"), f"{s['imported_revenue_total']:,.2f}"),
+        (t("revenue in file"), fmt_decimal(s['file_revenue_total'], 2)),
+        (t("revenue imported"), fmt_decimal(s['imported_revenue_total'], 2)),
     ]
     width = max(len(label) for label, _ in figures) + 1
     for label, value in figures:
@@ -357,24 +356,36 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(
-        prog="python -m kam_analysis", description=t("KAM Analysis command line")
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _language_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--lang", default=None, choices=list(LANGUAGES), metavar="CODE",
+                        help=t("language of messages, summaries and files: {codes} "
+                               "(default: $KAM_LANG, else en)", codes=", ".join(LANGUAGES)))
+    return parser
 
-    p = sub.add_parser("datasets", help=t("list datasets with row counts and date ranges"))
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every sub-command (texts in this context's
+    language: :func:`main` sets ``--lang`` first)."""
+    parser = _language_option(argparse.ArgumentParser(
+        prog="python -m kam_analysis", description=t("KAM Analysis command line")
+    ))
+    sub = parser.add_subparsers(dest="command", required=True)
+    language = _language_option(argparse.ArgumentParser(add_help=False))
+
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[language], **kwargs)  # --lang after it too
+
+    p = command("datasets", help=t("list datasets with row counts and date ranges"))
     _add_db(p)
     p.set_defaults(func=cmd_datasets)
 
-    p = sub.add_parser("demo", help=t("(re)create the demo dataset"))
+    p = command("demo", help=t("(re)create the demo dataset"))
     _add_db(p)
     p.add_argument("--if-empty", action="store_true",
                    help=t("only when the database has no dataset yet"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser(
+    p = command(
         "hash-password",
         help=t("read a password from the terminal or stdin and print its hash for "
                "[auth] password_hash in .streamlit/secrets.toml"),
@@ -383,31 +394,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help=t("refuse shorter passwords (default 10)"))
     p.set_defaults(func=cmd_hash_password)
 
-    p = sub.add_parser("classify", help=t("write the key-account list (or all customers) "
+    p = command("classify", help=t("write the key-account list (or all customers) "
                                           "to CSV or XLSX"))
     _add_analysis_options(p)
     p.add_argument("--out", required=True, help=t("output file (.csv or .xlsx)"))
     p.add_argument("--all", action="store_true", help=t("every customer, not only key accounts"))
     p.set_defaults(func=cmd_classify)
 
-    p = sub.add_parser("pack", help=t("write the review-meeting pack (PDF or PowerPoint)"))
+    p = command("pack", help=t("write the review-meeting pack (PDF or PowerPoint)"))
     _add_analysis_options(p)
     p.add_argument("--out", required=True, help=t("output file (.pdf or .pptx)"))
     p.add_argument("--accounts", default=None, metavar="ID,ID",
                    help=t("customer ids, one page each (default: every key account)"))
     p.add_argument("--key", action="store_true", help=t("every key account (the default)"))
-    p.add_argument("--lang", default="en", metavar="CODE", help=t("language (default: en)"))
     p.add_argument("--mask", action="store_true",
                    help=t("replace customer names and ids by pseudonyms, leave dossiers out"))
     p.add_argument("--paper", default="A4", choices=("A4", "Letter"),
                    help=t("PDF paper size (default: A4)"))
     p.set_defaults(func=cmd_pack)
-    p = sub.add_parser("concentration", help=t("print concentration figures (HHI, Gini, CR...)"))
+    p = command("concentration", help=t("print concentration figures (HHI, Gini, CR...)"))
     _add_analysis_options(p)
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
     p.set_defaults(func=cmd_concentration)
 
-    p = sub.add_parser("churn", help=t("fit the churn model (P(alive)) and print its "
+    p = command("churn", help=t("fit the churn model (P(alive)) and print its "
                                        "parameters"))
     _add_dataset_window(p)
     p.add_argument("--model", default="pareto-nbd", choices=("pareto-nbd", "bg-nbd"),
@@ -415,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
     p.set_defaults(func=cmd_churn)
 
-    p = sub.add_parser("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
+    p = command("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
     p.add_argument("file", help=t("the file to import"))
     p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
     _add_db(p)
@@ -434,11 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit status."""
+    """Run the CLI in the language of ``--lang`` (else ``$KAM_LANG``); return the exit
+    status."""
+    early = _language_option(argparse.ArgumentParser(add_help=False))
+    set_language(early.parse_known_args(argv)[0].lang)
     args = build_parser().parse_args(argv)
     func: Command = args.func
     try:
         return func(args)
     except (StorageError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("error: {message}", message=exc), file=sys.stderr)
         return 1

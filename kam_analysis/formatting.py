@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 import jdatetime
 import pandas as pd
@@ -23,9 +24,11 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
-from kam_analysis.db import DatasetInfo
 from kam_analysis.i18n import get_language, locale_name, t
 from kam_analysis.vocabulary import CODE_LABELS
+
+if TYPE_CHECKING:
+    from kam_analysis.db import DatasetInfo
 
 #: Currency codes as ERP exports write them, mapped to ISO 4217 (1C writes RUR and руб.).
 _CURRENCY_ALIASES = {"RUR": "RUB", "РУБ": "RUB", "РУБ.": "RUB", "MANAT": "AZN", "RIAL": "IRR",
@@ -121,6 +124,17 @@ def fmt_number(value: float | None) -> str:
     if value is None or pd.isna(value):
         return _DASH
     return _number(value, _decimals(value))
+
+
+def fmt_decimal(value: float | None, decimals: int | None = 2) -> str:
+    """Format a number with ``decimals`` decimals (None: as many as needed, at most
+    three: ``3``, ``1.5``) in the language's format."""
+    if value is None or pd.isna(value):
+        return _DASH
+    if decimals is None:
+        return _native(format_decimal(value, format="#,##0.###", locale=_locale(),
+                                      numbering_system=_digits()))
+    return _number(value, decimals)
 
 
 def fmt_count(value: int | None) -> str:

@@ -48,6 +48,11 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "kam_analysis"
 
 _current: ContextVar[str | None] = ContextVar("kam_language", default=None)
+#: Per language, the texts its catalogue translates (filled when it is read).
+_KNOWN: dict[str, frozenset[str]] = {}
+#: Diagnostics, not state: texts looked up that a catalogue lacks (bounded).
+_MISSING: set[tuple[str, str]] = set()
+_MISSING_LIMIT = 10_000
 
 
 def normalize_language(code: str | None) -> str | None:
@@ -121,6 +126,10 @@ def translations(code: str) -> gettext.NullTranslations:
 
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=code, domain=DOMAIN)
+    _KNOWN[code] = frozenset(
+        msg.id[0] if isinstance(msg.id, tuple) else msg.id for msg in catalog
+        if msg.id and not msg.fuzzy and all(msg.string if isinstance(msg.string, tuple)
+                                             else (msg.string,)))
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
@@ -142,7 +151,10 @@ def t(text: str, /, **values: object) -> str:
     str
         The translated, formatted text.
     """
-    translated = translations(get_language()).gettext(text)
+    code = get_language()
+    translated = translations(code).gettext(text)
+    if code != DEFAULT_LANGUAGE:
+        _note_missing(code, text)
     return translated.format(**values) if values else translated
 
 
@@ -158,8 +170,41 @@ def tn(singular: str, plural: str, n: int, /, **values: object) -> str:
     **values
         Values for the placeholders (usually ``n=n`` too).
     """
-    translated = translations(get_language()).ngettext(singular, plural, n)
+    code = get_language()
+    translated = translations(code).ngettext(singular, plural, n)
+    if code != DEFAULT_LANGUAGE:
+        _note_missing(code, singular)
     return translated.format(**values) if values else translated
+
+
+def _note_missing(code: str, text: str) -> None:
+    if text and text not in _KNOWN.get(code, ()) and len(_MISSING) < _MISSING_LIMIT:
+        _MISSING.add((code, text))
+
+
+def missing_texts() -> set[tuple[str, str]]:
+    """The ``(language, English text)`` pairs looked up so far in this process that
+    the language's catalogue lacks (shown in English): what the tests check is empty."""
+    return set(_MISSING)
+
+
+def forget_missing() -> None:
+    """Clear :func:`missing_texts` (tests)."""
+    _MISSING.clear()
+
+
+def sentence_case(text: str) -> str:
+    """Upper-case the first letter the way this context's language does (Azerbaijani:
+    ``i`` -> ``İ``, not ``I``)."""
+    if not text:
+        return text
+    first = text[0]
+    if first == "i" and get_language() in _DOTTED_I:
+        return "İ" + text[1:]
+    return first.upper() + text[1:]
+
+
+_DOTTED_I = frozenset({"az", "tr"})
 
 
 def N_(text: str) -> str:

@@ -69,6 +69,9 @@ MEASURES: tuple[str, ...] = tuple(MEASURE_LABELS)
 PERIOD_LABELS: dict[str, str] = {"week": N_("Week"), "month": N_("Month"),
                                   "quarter": N_("Quarter")}
 PERIODS: tuple[str, ...] = tuple(PERIOD_LABELS)
+#: "XYZ by <period unit>", whole, for the parameter lines of pages, packs and exports.
+XYZ_PERIOD_LABELS: dict[str, str] = {"week": N_("XYZ by week"), "month": N_("XYZ by month"),
+                                     "quarter": N_("XYZ by quarter")}
 
 #: Columns a user can filter on (each a column of the transactions table).
 FILTER_FIELDS: tuple[str, ...] = ("region", "manager", "category", "product")
@@ -124,4 +127,20 @@ CODE_LABELS: dict[str, str] = {
     "below": N_("below the healthy 30-55 %"),
     "healthy": N_("within the healthy 30-55 %"),
     "above": N_("above the healthy 30-55 %"),
+    # dossier: kinds of relationship-history events
+    "delivery": N_("delivery"),
+    "tender": N_("tender"),
+    "win": N_("win"),
+    "loss": N_("loss"),
+    "meeting": N_("meeting"),
+    "other": N_("other"),
+    # dossier: a decision maker's attitude to us and influence on the decision
+    "supporter": N_("supporter"),
+    "neutral": N_("neutral"),
+    "critic": N_("critic"),
+    "unknown": N_("unknown"),
+    "decides": N_("decides"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
 }

@@ -63,7 +63,7 @@ def test_key_accounts_and_dossier_show_the_engines_p_alive(app_db: Database) -> 
 
 def test_pages_explain_when_the_model_cannot_be_fitted(app_db: Database) -> None:
     alive = churn(app_db, DEMO_DATASET, UNFIT_PARAMS)
-    assert not alive.fitted and "made a repeat purchase" in (alive.message or "")
+    assert not alive.fitted and "bought more than once" in (alive.message or "")
     for page in ("key_accounts", "dossier"):
         at = _app(page, UNFIT_WINDOW)
         assert any(alive.message == i.value for i in at.info), [i.value for i in at.info]

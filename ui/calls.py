@@ -20,7 +20,7 @@ from kam_analysis.analysis import AnalysisParams
 from kam_analysis.analysis.window import resolve_window
 from kam_analysis.db import Database, DatasetInfo, default_db_path, list_datasets, open_database
 from kam_analysis.demo import DEMO_DATASET, load_demo
-from kam_analysis.i18n import t
+from kam_analysis.i18n import get_language, language, t
 from kam_analysis.masking import Masker
 from ui.errors import guard
 from ui.masking import mask_analysis, masked, masker, masking, memo, real_id
@@ -97,8 +97,9 @@ def _sensitivity(path: str, dataset_id: int, dataset: str, params: AnalysisParam
 
 @st.cache_data(max_entries=16, show_spinner=_CALCULATING)
 def _churn(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
-           model: str) -> engine.ChurnResult:
-    return engine.churn(_open(path), dataset, params, model)
+           model: str, lang: str) -> engine.ChurnResult:
+    with language(lang):  # the reason it cannot be fitted is a sentence in this language
+        return engine.churn(_open(path), dataset, params, model)
 
 
 @st.cache_data(max_entries=16, show_spinner=_CALCULATING)
@@ -200,7 +201,7 @@ def churn(ctx: Context, model: str = "pareto-nbd") -> engine.ChurnResult:
     p = ctx.params
     window = resolve_window(p, ctx.dataset)
     key = AnalysisParams(measure=p.measure, start=window[1], end=window[1], filters=p.filters)
-    args = (_path(), ctx.dataset.dataset_id, ctx.dataset.name, key, model)
+    args = (_path(), ctx.dataset.dataset_id, ctx.dataset.name, key, model, get_language())
 
     def _found() -> engine.ChurnResult:
         return dataclasses.replace(_churn(*args), window=window)

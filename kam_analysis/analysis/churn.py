@@ -22,6 +22,7 @@ from kam_analysis.analysis.snapshot import read_snapshot
 from kam_analysis.churn import (
     DEFAULT_HORIZON_WEEKS,
     ChurnFit,
+    FitFailed,
     expected_purchases,
     fit_model,
     p_alive,
@@ -30,7 +31,8 @@ from kam_analysis.churn import (
 )
 from kam_analysis.db import Database, DatasetInfo
 from kam_analysis.db.churn_sql import churn_customer_summary
-from kam_analysis.i18n import t
+from kam_analysis.formatting import fmt_count
+from kam_analysis.i18n import N_, t
 from kam_analysis.vocabulary import CHURN_STATUSES
 
 #: The model names of the CLI and the app -> the names of :mod:`kam_analysis.churn`.
@@ -118,6 +120,22 @@ class ChurnResult:
                 "homogeneous_dropout": bool(self.fit.homogeneous_dropout)}
 
 
+#: Why a churn model cannot be fitted, in words (see :class:`FitFailed`).
+FIT_FAILURES: dict[str, str] = {
+    "few_customers": N_("only {customers} customers, at least {needed} are needed"),
+    "few_repeaters": N_("only {repeaters} of {customers} customers bought more than once, "
+                        "at least {needed} are needed"),
+    "not_converged": N_("the model does not settle on these purchase histories"),
+    "not_determined": N_("these purchase histories do not determine the model's "
+                         "parameters"),
+}
+
+
+def fit_failure(exc: FitFailed) -> str:
+    """Why the churn model cannot be fitted, as a phrase in this context's language."""
+    return t(FIT_FAILURES[exc.reason], **{k: fmt_count(v) for k, v in exc.values.items()})
+
+
 def _model_name(model: str) -> str:
     if model in MODEL_NAMES:
         return model
@@ -162,10 +180,10 @@ def score(summary: pd.DataFrame, model: str = DEFAULT_CHURN_MODEL
     try:
         fit: ChurnFit | None = fit_model(x, t_x, age, code)  # type: ignore[arg-type]
         message = None
-    except ValueError as exc:
+    except FitFailed as exc:
         fit, message = None, t(
             "P(alive) cannot be estimated for this selection ({reason}). The rule-based "
-            "flags (lost, at risk) are shown instead.", reason=str(exc))
+            "flags (lost, at risk) are shown instead.", reason=fit_failure(exc))
     if fit is None:
         alive = expected = np.full(len(out), np.nan)
     else:

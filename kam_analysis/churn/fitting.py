@@ -188,16 +188,33 @@ def _objective(model: str, data: Factorized) -> Callable[[np.ndarray], float]:
     return negative_mean_log_likelihood
 
 
+class FitFailed(ValueError):
+    """A churn model cannot be fitted to the data.
+
+    The message is for developers (English, with the estimates); ``reason`` is a code
+    (``few_customers``, ``few_repeaters``, ``not_converged``, ``not_determined``) and
+    ``values`` its figures, from which an interface words its own sentence.
+    """
+
+    def __init__(self, message: str, reason: str, **values: int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
+
+
 def _check_fit_data(model: str, x: np.ndarray) -> None:
     if model not in MODELS:
         raise ValueError(f"unknown churn model {model!r}; choose one of {MODELS}")
     repeaters = int(np.count_nonzero(x > 0))
     if len(x) < MIN_CUSTOMERS:
-        raise ValueError(f"cannot fit {model}: {len(x)} customers, at least "
-                         f"{MIN_CUSTOMERS} needed")
+        raise FitFailed(f"cannot fit {model}: {len(x)} customers, at least "
+                        f"{MIN_CUSTOMERS} needed", "few_customers", customers=len(x),
+                        needed=MIN_CUSTOMERS)
     if repeaters < MIN_REPEAT_CUSTOMERS:
-        raise ValueError(f"cannot fit {model}: {repeaters} of {len(x)} customers made a "
-                         f"repeat purchase, at least {MIN_REPEAT_CUSTOMERS} needed")
+        raise FitFailed(f"cannot fit {model}: {repeaters} of {len(x)} customers made a "
+                        f"repeat purchase, at least {MIN_REPEAT_CUSTOMERS} needed",
+                        "few_repeaters", repeaters=repeaters, customers=len(x),
+                        needed=MIN_REPEAT_CUSTOMERS)
 
 
 def fit_model(
@@ -249,19 +266,20 @@ def fit_model(
     names = _FIT_CLASSES[model].param_names
     shown = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, params, strict=True))
     if not result.success or result.fun >= 1e10:
-        raise ValueError(f"cannot fit {model}: the optimiser did not converge "
-                         f"({result.message}; {shown})")
+        raise FitFailed(f"cannot fit {model}: the optimiser did not converge "
+                        f"({result.message}; {shown})", "not_converged")
     walls = _walls(_objective(model, data), result.x, _SEARCH_NAMES[model],
                    skip=_SHAPE if homogeneous else None)
     if walls:
-        raise ValueError(f"cannot fit {model}: the likelihood cannot be evaluated near "
-                         f"the estimate of {walls}, where it was still rising ({shown})")
+        raise FitFailed(f"cannot fit {model}: the likelihood cannot be evaluated near "
+                        f"the estimate of {walls}, where it was still rising ({shown})",
+                        "not_converged")
     on_bound = [name for i, (name, v) in enumerate(zip(_SEARCH_NAMES[model], result.x,
                                                        strict=True))
                 if abs(v) >= LOG_BOUND - 1e-6 and not (homogeneous and i == _SHAPE)]
     if on_bound:
-        raise ValueError(f"cannot fit {model}: the data do not determine {on_bound} "
-                         f"(estimate ran to the bound; {shown})")
+        raise FitFailed(f"cannot fit {model}: the data do not determine {on_bound} "
+                        f"(estimate ran to the bound; {shown})", "not_determined")
     log_likelihood = -float(result.fun) * float(data.weights.sum())
     values = dict(zip(names, params, strict=True))
     return _FIT_CLASSES[model](**values, log_likelihood=log_likelihood, customers=len(x),

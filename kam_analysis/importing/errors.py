@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import sentence_case, t
 
 
 class UnsupportedFile(ValueError):
@@ -32,6 +32,6 @@ def _refuse(name: str, what: str, todo: str, **values: object) -> UnsupportedFil
             "{name}: {what}. {todo}.",
             name=name,
             what=what_text,
-            todo=todo_text[:1].upper() + todo_text[1:],
+            todo=sentence_case(todo_text),
         )
     )

@@ -15,6 +15,7 @@ import struct
 import tomllib
 from pathlib import Path
 
+from kam_analysis.i18n import N_
 from kam_analysis.importing.errors import UnsupportedFile, _display_name, _refuse
 from kam_analysis.importing.xlsx_guard import _classify_zip
 from kam_analysis.importing.xlsx_zip import _ZIP_MAGICS
@@ -80,22 +81,24 @@ _BOMS = (
 )
 
 
-_AS_TABLE = "upload the data as CSV or XLSX instead"
-_DECOMPRESS = "decompress it and upload the CSV or XLSX inside"
-_EXTRACT = "extract it and upload the CSV or XLSX inside"
+_AS_TABLE = N_("upload the data as CSV or XLSX instead")
+_DECOMPRESS = N_("decompress it and upload the CSV or XLSX inside")
+_EXTRACT = N_("extract it and upload the CSV or XLSX inside")
 
 # (magics, what it is, what to do)
 _MAGICS: tuple[tuple[tuple[bytes, ...], str, str], ...] = (
-    ((b"%PDF",), "a PDF document", "export the data from the source system as CSV or XLSX"),
-    ((b"\x89PNG\r\n\x1a\n",), "a PNG image", _AS_TABLE),
-    ((b"\xff\xd8\xff",), "a JPEG image", _AS_TABLE),
-    ((b"GIF87a", b"GIF89a"), "a GIF image", _AS_TABLE),
-    ((b"II*\x00", b"MM\x00*"), "a TIFF image", _AS_TABLE),
-    ((b"\x1f\x8b",), "a gzip-compressed file", _DECOMPRESS),
-    ((b"7z\xbc\xaf\x27\x1c",), "a 7-Zip archive", _EXTRACT),
-    ((b"Rar!\x1a\x07",), "a RAR archive", _EXTRACT),
-    ((b"\xfd7zXZ\x00",), "an xz-compressed file", _DECOMPRESS),
-    ((b"SQLite format 3\x00",), "an SQLite database", "export the table as CSV and upload that"),
+    ((b"%PDF",), N_("a PDF document"),
+     N_("export the data from the source system as CSV or XLSX")),
+    ((b"\x89PNG\r\n\x1a\n",), N_("a PNG image"), _AS_TABLE),
+    ((b"\xff\xd8\xff",), N_("a JPEG image"), _AS_TABLE),
+    ((b"GIF87a", b"GIF89a"), N_("a GIF image"), _AS_TABLE),
+    ((b"II*\x00", b"MM\x00*"), N_("a TIFF image"), _AS_TABLE),
+    ((b"\x1f\x8b",), N_("a gzip-compressed file"), _DECOMPRESS),
+    ((b"7z\xbc\xaf\x27\x1c",), N_("a 7-Zip archive"), _EXTRACT),
+    ((b"Rar!\x1a\x07",), N_("a RAR archive"), _EXTRACT),
+    ((b"\xfd7zXZ\x00",), N_("an xz-compressed file"), _DECOMPRESS),
+    ((b"SQLite format 3\x00",), N_("an SQLite database"),
+     N_("export the table as CSV and upload that")),
 )
 
 
@@ -132,7 +135,8 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
     name = _display_name(path, filename)
     size = path.stat().st_size
     if size == 0:
-        raise _refuse(name, "the file is empty", "export the data again and upload the new file")
+        raise _refuse(name, N_("the file is empty"),
+                      N_("export the data again and upload the new file"))
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
         tail = b""
@@ -146,8 +150,8 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
             return "parquet"
         raise _refuse(
             name,
-            "a damaged or incomplete Parquet file",
-            "write or download the Parquet file again",
+            N_("a damaged or incomplete Parquet file"),
+            N_("write or download the Parquet file again"),
         )
     if head.startswith(_ZIP_MAGICS):
         _classify_zip(path, name)
@@ -158,7 +162,7 @@ def detect_format(path: str | Path, filename: str | None = None) -> str:
         if head.startswith(magics):
             raise _refuse(name, what, todo)
     if _BZIP2.match(head):
-        raise _refuse(name, "a bzip2-compressed file", _DECOMPRESS)
+        raise _refuse(name, N_("a bzip2-compressed file"), _DECOMPRESS)
     _check_text(head, name)
     return "csv"
 
@@ -174,8 +178,8 @@ def _check_text(head: bytes, name: str) -> None:
     if b"\x00" in head or _control_ratio(head) > 0.05:
         raise _refuse(
             name,
-            "binary data, not a text (CSV) file or a spreadsheet",
-            "upload a CSV, XLSX or Parquet file",
+            N_("binary data, not a text (CSV) file or a spreadsheet"),
+            N_("upload a CSV, XLSX or Parquet file"),
         )
     start = head.lstrip()[:512].lower()
     if start.startswith((b"<!doctype html", b"<html", b"<table")) or (
@@ -183,14 +187,14 @@ def _check_text(head: bytes, name: str) -> None:
     ):
         raise _refuse(
             name,
-            "an HTML page (a web or report export), not a spreadsheet",
-            "open it in Excel and save it as .xlsx or CSV",
+            N_("an HTML page (a web or report export), not a spreadsheet"),
+            N_("open it in Excel and save it as .xlsx or CSV"),
         )
     if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
         raise _refuse(
             name,
-            "an Excel 2003 XML spreadsheet",
-            "open it in Excel and save it as .xlsx or CSV",
+            N_("an Excel 2003 XML spreadsheet"),
+            N_("open it in Excel and save it as .xlsx or CSV"),
         )
 
 
@@ -220,26 +224,27 @@ def _cfb_refusal(path: Path, name: str) -> UnsupportedFile:
     if {"encryptioninfo", "encryptedpackage"} & names:
         return _refuse(
             name,
-            "a password-protected (encrypted) workbook",
-            "remove the password in Excel (File > Info > Protect Workbook > "
-            "Encrypt with Password, clear it) and save again",
+            N_("a password-protected (encrypted) workbook"),
+            N_("remove the password in Excel (File > Info > Protect Workbook > "
+            "Encrypt with Password, clear it) and save again"),
         )
     if {"workbook", "book"} & names:
         return _refuse(
             name,
-            "a workbook in the old Excel .xls format",
-            "open it in Excel and save it as .xlsx or CSV",
+            N_("a workbook in the old Excel .xls format"),
+            N_("open it in Excel and save it as .xlsx or CSV"),
         )
     if "worddocument" in names:
-        return _refuse(name, "an old Word document (.doc)", "upload the data as CSV or XLSX")
+        return _refuse(name, N_("an old Word document (.doc)"),
+                       N_("upload the data as CSV or XLSX"))
     if "powerpoint document" in names:
         return _refuse(
-            name, "an old PowerPoint presentation (.ppt)", "upload the data as CSV or XLSX"
+            name, N_("an old PowerPoint presentation (.ppt)"), N_("upload the data as CSV or XLSX")
         )
     return _refuse(
         name,
-        "an old Microsoft Office file (OLE compound document), not a supported spreadsheet",
-        "open it in Excel and save it as .xlsx or CSV",
+        N_("an old Microsoft Office file (OLE compound document), not a supported spreadsheet"),
+        N_("open it in Excel and save it as .xlsx or CSV"),
     )
 
 

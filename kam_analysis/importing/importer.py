@@ -65,6 +65,7 @@ from kam_analysis.db.import_sources import (
     ParquetSource,
     TableSource,
 )
+from kam_analysis.formatting import fmt_number
 from kam_analysis.i18n import t
 from kam_analysis.importing.errors import ImportFailed
 from kam_analysis.importing.lines import _line_mapper, physical_lines
@@ -364,7 +365,7 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
                            column=escaped, value="{}")
             out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
                                 "(at most {limit} in absolute value)", column=escaped,
-                                value="{}", limit=f"{IMPORT_MAX_AMOUNT:,.0f}")
+                                value="{}", limit=fmt_number(IMPORT_MAX_AMOUNT))
         elif kind == "date":
             invalid[f] = t("column '{column}': '{value}' is not a valid date",
                            column=escaped, value="{}")

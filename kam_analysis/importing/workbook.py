@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import N_, t
 from kam_analysis.importing import xlsx_zip as _zip
 from kam_analysis.importing.errors import UnsupportedFile, _display_name, _refuse
 from kam_analysis.importing.filetypes import detect_format
@@ -58,8 +58,8 @@ def _check_xlsx_path(path: Path, name: str) -> None:
         fmt = detect_format(path, name)  # raises with the precise reason for non-zip files
         raise _refuse(
             name,
-            "a {fmt} file, not an Excel workbook",
-            "read it as {fmt}",
+            N_("a {fmt} file, not an Excel workbook"),
+            N_("read it as {fmt}"),
             fmt=fmt.upper(),
         )
     _classify_zip(path, name)
@@ -75,8 +75,8 @@ def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> E
     except Exception as exc:  # defusedxml raises several types, all mean "bad XML"
         raise _refuse(
             name,
-            "a damaged XLSX file (part {part} is not valid XML)",
-            "open it in Excel and save it again",
+            N_("a damaged XLSX file (part {part} is not valid XML)"),
+            N_("open it in Excel and save it again"),
             part=info.filename,
         ) from exc
 
@@ -118,8 +118,8 @@ def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[SheetInfo]:
         if sheet_name.lower() in seen:
             raise _refuse(
                 name,
-                "a damaged XLSX file (two sheets are named {sheet})",
-                "open it in Excel and save it again",
+                N_("a damaged XLSX file (two sheets are named {sheet})"),
+                N_("open it in Excel and save it again"),
                 sheet=repr(sheet_name),
             )
         seen.add(sheet_name.lower())
@@ -238,8 +238,8 @@ def _check_and_choose(path: Path, sheet: str | None, name: str) -> SheetInfo | N
                 if sheet is not None:
                     raise _refuse(
                         name,
-                        "a damaged XLSX file (sheet {sheet} has no data part)",
-                        "open it in Excel and save it again",
+                        N_("a damaged XLSX file (sheet {sheet} has no data part)"),
+                        N_("open it in Excel and save it again"),
                         sheet=repr(candidate.name),
                     )
                 continue

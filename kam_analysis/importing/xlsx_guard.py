@@ -15,7 +15,8 @@ import re
 import zipfile
 from pathlib import Path
 
-from kam_analysis.i18n import t
+from kam_analysis.formatting import fmt_count, fmt_number
+from kam_analysis.i18n import N_
 from kam_analysis.importing import xlsx_zip as _zip
 from kam_analysis.importing.errors import UnsupportedFile, _refuse
 from kam_analysis.importing.xlsx_zip import (
@@ -43,36 +44,37 @@ def _classify_zip(path: Path, name: str) -> None:
         if "xl/workbook.bin" in names:
             raise _refuse(
                 name,
-                "an Excel binary workbook (.xlsb)",
-                "save it as .xlsx or CSV",
+                N_("an Excel binary workbook (.xlsb)"),
+                N_("save it as .xlsx or CSV"),
             )
         mimetype = _small_member(zf, "mimetype")
         if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
             raise _refuse(
                 name,
-                "an OpenDocument spreadsheet (.ods)",
-                "save it as .xlsx or CSV",
+                N_("an OpenDocument spreadsheet (.ods)"),
+                N_("save it as .xlsx or CSV"),
             )
         if mimetype.startswith(b"application/vnd.oasis.opendocument"):
             raise _refuse(
-                name, "an OpenDocument text or presentation", "upload the data as CSV or XLSX"
+                name, N_("an OpenDocument text or presentation"),
+                N_("upload the data as CSV or XLSX"),
             )
         if "word/document.xml" in names:
-            raise _refuse(name, "a Word document (.docx)", "upload the data as CSV or XLSX")
+            raise _refuse(name, N_("a Word document (.docx)"), N_("upload the data as CSV or XLSX"))
         if "ppt/presentation.xml" in names:
             raise _refuse(
-                name, "a PowerPoint presentation (.pptx)", "upload the data as CSV or XLSX"
+                name, N_("a PowerPoint presentation (.pptx)"), N_("upload the data as CSV or XLSX")
             )
         if any(n.startswith("xl/") for n in names):
             raise _refuse(
                 name,
-                "an incomplete Excel workbook (the workbook part is missing)",
-                "open it in Excel and save it again as .xlsx",
+                N_("an incomplete Excel workbook (the workbook part is missing)"),
+                N_("open it in Excel and save it again as .xlsx"),
             )
         raise _refuse(
             name,
-            "a zip archive, not a spreadsheet",
-            "extract it and upload the CSV or XLSX inside",
+            N_("a zip archive, not a spreadsheet"),
+            N_("extract it and upload the CSV or XLSX inside"),
         )
 
 
@@ -81,9 +83,9 @@ def _check_archive(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str)
     if len(infos) > _zip.MAX_MEMBERS:
         raise _refuse(
             name,
-            "an XLSX archive with an absurd number of parts ({n})",
-            "open it in Excel and save it again",
-            n=f"{len(infos):,}",
+            N_("an XLSX archive with an absurd number of parts ({n})"),
+            N_("open it in Excel and save it again"),
+            n=fmt_count(len(infos)),
         )
     seen: set[str] = set()
     total = 0
@@ -91,8 +93,8 @@ def _check_archive(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str)
         if info.filename in seen:
             raise _refuse(
                 name,
-                "a damaged XLSX archive (part {part} appears twice)",
-                "open it in Excel and save it again",
+                N_("a damaged XLSX archive (part {part} appears twice)"),
+                N_("open it in Excel and save it again"),
                 part=info.filename,
             )
         seen.add(info.filename)
@@ -102,21 +104,21 @@ def _check_archive(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str)
         ):
             raise _refuse(
                 name,
-                "an XLSX archive with an absurd compression ratio in {part} "
-                "({size} MB from {packed} KB), a typical zip bomb",
-                "upload the data as CSV instead",
+                N_("an XLSX archive with an absurd compression ratio in {part} "
+                "({size} MB from {packed} KB), a typical zip bomb"),
+                N_("upload the data as CSV instead"),
                 part=info.filename,
-                size=f"{info.file_size / 1024**2:,.0f}",
-                packed=f"{info.compress_size / 1024:,.0f}",
+                size=fmt_number(info.file_size / 1024**2),
+                packed=fmt_number(info.compress_size / 1024),
             )
     if total > _zip.MAX_DECLARED_UNCOMPRESSED_BYTES:
         raise _refuse(
             name,
-            "an XLSX archive that would unpack to {size} MB, more than the {limit} MB "
-            "this app reads",
-            "split the data or upload it as CSV",
-            size=f"{total / 1024**2:,.0f}",
-            limit=f"{_zip.MAX_DECLARED_UNCOMPRESSED_BYTES / 1024**2:,.0f}",
+            N_("an XLSX archive that would unpack to {size} MB, more than the {limit} MB "
+            "this app reads"),
+            N_("split the data or upload it as CSV"),
+            size=fmt_number(total / 1024**2),
+            limit=fmt_number(_zip.MAX_DECLARED_UNCOMPRESSED_BYTES / 1024**2),
         )
 
 
@@ -167,20 +169,20 @@ def _check_shared_strings_head(head: bytes, info: zipfile.ZipInfo, name: str) ->
     if not text.isdigit() or len(text) > 12 or int(text) > plausible:
         raise _refuse(
             name,
-            "a manipulated XLSX file (the shared strings part announces {count} strings "
-            "but can hold at most {plausible})",
-            "open it in Excel and save it again",
+            N_("a manipulated XLSX file (the shared strings part announces {count} strings "
+            "but can hold at most {plausible})"),
+            N_("open it in Excel and save it again"),
             count=text[:20].decode("ascii", "replace"),
-            plausible=f"{plausible:,}",
+            plausible=fmt_count(plausible),
         )
 
 
 def _dtd_refusal(name: str, part: str) -> UnsupportedFile:
     return _refuse(
         name,
-        "an XLSX file whose part {part} declares a DTD or XML entities "
-        "(Excel never writes these; they are used for entity-expansion attacks)",
-        "open it in Excel and save it again, or upload the data as CSV",
+        N_("an XLSX file whose part {part} declares a DTD or XML entities "
+        "(Excel never writes these; they are used for entity-expansion attacks)"),
+        N_("open it in Excel and save it again, or upload the data as CSV"),
         part=part,
     )
 
@@ -202,8 +204,8 @@ def _check_dimension(ref: bytes, name: str, part: str) -> None:
     if not corners or len(corners) > 2 or not all(parsed):
         raise _refuse(
             name,
-            "an XLSX file whose sheet {part} declares an invalid size {ref}",
-            "open it in Excel and save it again",
+            N_("an XLSX file whose sheet {part} declares an invalid size {ref}"),
+            N_("open it in Excel and save it again"),
             part=part,
             ref=repr(text[:40]),
         )
@@ -216,12 +218,13 @@ def _check_dimension(ref: bytes, name: str, part: str) -> None:
         max(cols),
         name,
         part,
-        "declares",
+        declared=True,
     )
 
 
 def _check_extent(
-    n_rows: int, n_cols: int, last_row: int, last_col: int, name: str, part: str, verb: str
+    n_rows: int, n_cols: int, last_row: int, last_col: int, name: str, part: str,
+    declared: bool = False,
 ) -> None:
     if (
         last_row > EXCEL_MAX_ROWS
@@ -230,12 +233,13 @@ def _check_extent(
     ):
         raise _refuse(
             name,
-            "an XLSX file whose sheet {part} {verb} {rows} rows x {cols} columns, "
-            "beyond what this app reads ({cells} cells at most)",
-            "delete the empty rows and columns in Excel and save again, or upload CSV",
+            N_("an XLSX file whose sheet {part} declares {rows} rows x {cols} columns, "
+               "beyond what this app reads ({cells} cells at most)") if declared else
+            N_("an XLSX file whose sheet {part} has {rows} rows x {cols} columns, "
+               "beyond what this app reads ({cells} cells at most)"),
+            N_("delete the empty rows and columns in Excel and save again, or upload CSV"),
             part=part,
-            verb=t(verb),
-            rows=f"{n_rows:,}",
-            cols=f"{n_cols:,}",
-            cells=f"{MAX_SHEET_CELLS:,}",
+            rows=fmt_count(n_rows),
+            cols=fmt_count(n_cols),
+            cells=fmt_count(MAX_SHEET_CELLS),
         )

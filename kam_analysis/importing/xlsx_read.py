@@ -10,7 +10,7 @@ from itertools import islice as _islice
 from pathlib import Path
 from typing import Any
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import N_, t
 from kam_analysis.importing.errors import UnsupportedFile, _display_name, _refuse
 from kam_analysis.importing.workbook import _check_and_choose
 from kam_analysis.importing.xlsx_zip import EXCEL_MAX_ROWS
@@ -155,8 +155,8 @@ def first_sheet_with_values(path: str | Path, filename: str | None = None) -> st
 def _read_failure(name: str, exc: Exception) -> UnsupportedFile:
     return _refuse(
         name,
-        "an XLSX file that could not be read ({detail})",
-        "open it in Excel and save it again, or upload it as CSV",
+        N_("an XLSX file that could not be read ({detail})"),
+        N_("open it in Excel and save it again, or upload it as CSV"),
         detail=f"{type(exc).__name__}: {exc}"[:200],
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import chain as _chain
 from typing import BinaryIO
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import N_, t
 from kam_analysis.importing import xlsx_zip as _zip
 from kam_analysis.importing.errors import UnsupportedFile, _refuse
 from kam_analysis.importing.xlsx_guard import (
@@ -99,8 +99,8 @@ class _Extent:
 def _manipulated(name: str, part: str, what: str) -> UnsupportedFile:
     return _refuse(
         name,
-        "a manipulated XLSX file (sheet {part}: {detail})",
-        "open it in Excel and save it again",
+        N_("a manipulated XLSX file (sheet {part}: {detail})"),
+        N_("open it in Excel and save it again"),
         part=part,
         detail=t(what),
     )
@@ -156,7 +156,7 @@ def _scan_sheet_fast(
                 break
         _check_extent(
             extent.last_row, extent.last_col, extent.last_row, extent.last_col,
-            name, info.filename, "has",
+            name, info.filename,
         )
     return extent
 
@@ -173,12 +173,12 @@ def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: in
             cut = len(buffer) if len(buffer) > _zip._CHUNK else 0
         work, pending = buffer[:cut], buffer[cut:]
         if len(pending) > 4 * _zip._CHUNK:
-            raise _manipulated(name, info.filename, "a tag of several megabytes")
+            raise _manipulated(name, info.filename, N_("a tag of several megabytes"))
         _check_chunk_common(work + pending[:_OVERLAP], extent, name, info.filename)
         for match in _TAG.finditer(work):
             ref: bytes | None = None
             if len(match.group(2)) > _MAX_TAG_BYTES:
-                raise _manipulated(name, info.filename, "a tag of more than 64 KB")
+                raise _manipulated(name, info.filename, N_("a tag of more than 64 KB"))
             for attr in _ATTR.finditer(match.group(2)):
                 if attr.group(1) == b"r":
                     value = attr.group(2) if attr.group(2) is not None else attr.group(3)
@@ -189,7 +189,7 @@ def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: in
                 elif _ROW_REF.fullmatch(ref):
                     row_index = int(ref) - 1
                 else:
-                    raise _manipulated(name, info.filename, "an invalid row number")
+                    raise _manipulated(name, info.filename, N_("an invalid row number"))
                 col_index = 0
                 extent.last_row = max(extent.last_row, row_index + 1)
                 continue
@@ -198,14 +198,14 @@ def _scan_sheet_exact(fh: BinaryIO, info: zipfile.ZipInfo, name: str, budget: in
             else:
                 cell = _CELL_REF.fullmatch(ref)
                 if cell is None:
-                    raise _manipulated(name, info.filename, "an invalid cell reference")
+                    raise _manipulated(name, info.filename, N_("an invalid cell reference"))
                 row, col = int(cell.group(2)) - 1, _col_number(cell.group(1)) - 1
             col_index = col + 1
             extent.last_row = max(extent.last_row, row + 1)
             extent.last_col = max(extent.last_col, col + 1)
         _check_extent(
             extent.last_row, extent.last_col, extent.last_row, extent.last_col,
-            name, info.filename, "has",
+            name, info.filename,
         )
     return extent
 

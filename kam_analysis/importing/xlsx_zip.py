@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kam_analysis.formatting import fmt_count
+from kam_analysis.i18n import N_
 from kam_analysis.importing.errors import UnsupportedFile, _refuse
 
 # --- limits for XLSX archives (checked before any XML is parsed) -------------
@@ -90,17 +92,17 @@ def _open_zip(path: Path, name: str) -> zipfile.ZipFile:
     ):
         raise _refuse(
             name,
-            "a zip/XLSX archive with an absurd number of parts ({n})",
-            "open it in Excel and save it again",
-            n=f"{directory[0]:,}",
+            N_("a zip/XLSX archive with an absurd number of parts ({n})"),
+            N_("open it in Excel and save it again"),
+            n=fmt_count(directory[0]),
         )
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise _refuse(
             name,
-            "a damaged or incomplete zip/XLSX file ({detail})",
-            "save or download the file again",
+            N_("a damaged or incomplete zip/XLSX file ({detail})"),
+            N_("save or download the file again"),
             detail=str(exc) or type(exc).__name__,
         ) from exc
 
@@ -136,8 +138,8 @@ def _member_chunks(
     def damaged(detail: str) -> UnsupportedFile:
         return _refuse(
             name,
-            "a damaged or manipulated XLSX file (part {part}: {detail})",
-            "open it in Excel and save it again",
+            N_("a damaged or manipulated XLSX file (part {part}: {detail})"),
+            N_("open it in Excel and save it again"),
             part=info.filename,
             detail=detail,
         )
@@ -153,8 +155,8 @@ def _member_chunks(
     if info.flag_bits & 0x1:
         raise _refuse(
             name,
-            "an encrypted zip archive",
-            "remove the password in Excel and save again",
+            N_("an encrypted zip archive"),
+            N_("remove the password in Excel and save again"),
         )
     method = info.compress_type
     if method == zipfile.ZIP_STORED:

@@ -32,14 +32,13 @@ from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
 from kam_analysis.analysis.recency import AT_RISK_DROP
 from kam_analysis.analysis.window import add_months
 from kam_analysis.db import Database
-from kam_analysis.i18n import get_language, t
+from kam_analysis.i18n import get_language, is_rtl, t
 from kam_analysis.masking import Masker
 from kam_analysis.report import model as m
-from kam_analysis.vocabulary import MEASURE_LABELS
+from kam_analysis.vocabulary import FIELD_BY_NAME, MEASURE_LABELS, XYZ_PERIOD_LABELS
 
 #: Account pages show at most this many products, events and quarters of class history.
 MIX_ITEMS, HISTORY_EVENTS, CLASS_QUARTERS = 8, 5, 8
-_RTL = ("fa", "ar", "he", "ur")
 
 
 class _Context:
@@ -99,12 +98,14 @@ def _comparison_text(window: tuple[date, date], comparison: Comparison) -> str:
 
 def _meta(ctx: _Context, language: str, now: datetime) -> m.PackMeta:
     a, p = ctx.analysis, ctx.params
-    filters = "; ".join(f"{t(key)} = {', '.join(values)}"
+    filters = "; ".join(t("{field}: {values}", field=t(FIELD_BY_NAME[key].label),
+                            values=", ".join(values))
                         for key, values in p.filters.as_dict().items() if values)
-    parameters = t("ABC limits {a} / {b} · XYZ by {period} · lost after {days} days or "
-                   "{factor} × the usual gap", a=fmt.fmt_pct(a.abc_limits[0]),
-                   b=fmt.fmt_pct(a.abc_limits[1]), period=t(p.period), days=p.lost_after_days,
-                   factor=p.lost_gap_factor)
+    parameters = " · ".join((
+        t("ABC limits {a} / {b}", a=fmt.fmt_pct(a.abc_limits[0]), b=fmt.fmt_pct(a.abc_limits[1])),
+        t(XYZ_PERIOD_LABELS[p.period]),
+        t("lost after {days} days or {factor} × the usual gap",
+          days=fmt.fmt_count(p.lost_after_days), factor=fmt.fmt_decimal(p.lost_gap_factor, None))))
     info = a.dataset
     return m.PackMeta(
         title=t("Account review"),
@@ -113,7 +114,7 @@ def _meta(ctx: _Context, language: str, now: datetime) -> m.PackMeta:
         measure=t(MEASURE_LABELS.get(p.measure, p.measure)), filters=filters,
         parameters=parameters,
         date_range=f"{fmt.fmt_date(info.first_date)} – {fmt.fmt_date(info.last_date)}",
-        language=language, right_to_left=language in _RTL,
+        language=language, right_to_left=is_rtl(language),
         generated_at=f"{now:%Y-%m-%d %H:%M}", masked=ctx.masker is not None,
         author="KAM Analysis")
 
@@ -140,7 +141,7 @@ def _headlines(ctx: _Context) -> tuple[m.HeadlineRow, ...]:
 
 def _portfolio(ctx: _Context) -> m.PortfolioPage:
     conc, customers = ctx.analysis.concentration, ctx.analysis.customers
-    lines = [t("HHI {hhi}: {band}", hhi=f"{conc.hhi:,.0f}", band=fmt.label(conc.hhi_band))]
+    lines = [t("HHI {hhi}: {band}", hhi=fmt.fmt_number(conc.hhi), band=fmt.label(conc.hhi_band))]
     if conc.top_customer_id is not None:
         lines.append(t("Largest customer: {name}, {share} of the total",
                        name=ctx.name(str(conc.top_customer_id)), share=fmt.fmt_pct(conc.top_share)))
@@ -244,11 +245,12 @@ def _dossier(ctx: _Context, customer_id: str, perspective: bool) -> m.Dossier:
                        authority=stored.authority or "–") if perspective else None)
     return m.Dossier(
         general=stored.general,
-        decision_makers=tuple(m.DecisionMaker(p["name"], p["role"], t(p["influence"] or "–"),
-                                              t(p["attitude"] or "–"))
+        decision_makers=tuple(m.DecisionMaker(p["name"], p["role"],
+                                              fmt.label(p["influence"] or "–"),
+                                              fmt.label(p["attitude"] or "–"))
                               for p in stored.decision_makers),
         competitors=stored.competitors,
-        history=tuple(m.HistoryEntry(fmt.fmt_date(e["event_date"]), t(e["kind"]),
+        history=tuple(m.HistoryEntry(fmt.fmt_date(e["event_date"]), fmt.label(e["kind"]),
                                      e["note"] or "") for e in events.to_dict("records")),
         next_review=fmt.fmt_date(stored.next_review) if stored.next_review else "",
         next_steps=tuple(m.NextStep(s["step"], s["owner"] or "–", fmt.fmt_date(s["due"]))
