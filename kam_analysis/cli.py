@@ -17,8 +17,8 @@ from typing import Any
 
 from kam_analysis.analysis import Analysis, AnalysisParams, KeyRule
 from kam_analysis.db import StorageError, list_datasets, open_database
-from kam_analysis.formatting import fmt_count, fmt_decimal
-from kam_analysis.i18n import LANGUAGES, set_language, t
+from kam_analysis.formatting import fmt_count, fmt_date, fmt_decimal
+from kam_analysis.i18n import LANGUAGES, set_language, t, tn
 from kam_analysis.vocabulary import MEASURES
 
 Command = Callable[[argparse.Namespace], int]
@@ -39,10 +39,11 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         return 0
     width = max(len(d.name) for d in rows)
     for d in rows:
-        print(
-            f"{d.name:<{width}}  {d.row_count:>10,} {t('rows')}  {d.customer_count:>7,} "
-            f"{t('customers')}  {d.first_date} .. {d.last_date}"
-        )
+        rows_text = tn("{n} row", "{n} rows", d.row_count, n=fmt_count(d.row_count))
+        customers = tn("{n} customer", "{n} customers", d.customer_count,
+                       n=fmt_count(d.customer_count))
+        print(f"{d.name:<{width}}  {rows_text:>14}  {customers:>16}  "
+              + t("{start} to {end}", start=fmt_date(d.first_date), end=fmt_date(d.last_date)))
     return 0
 
 

@@ -7,6 +7,7 @@ review pack (``kam_analysis/report/build.py``), so localising it is one change.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 from datetime import date
@@ -91,8 +92,10 @@ def _decimals(value: float) -> int:
 
 def _number(value: float, decimals: int) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return _native(format_decimal(value, format=pattern, locale=_locale(),
-                                  numbering_system=_digits()))
+    with decimal.localcontext() as context:
+        context.prec = 400  # Babel rounds in Decimal: room for any float or count
+        return _native(format_decimal(value, format=pattern, locale=_locale(),
+                                      numbering_system=_digits()))
 
 
 def _with_symbol(text: str, dataset: DatasetInfo) -> str:
