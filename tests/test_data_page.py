@@ -60,7 +60,7 @@ def test_no_filters_box_without_region_manager_or_category(app_db: Database) -> 
     assert "Filters" in [e.label for e in at.sidebar.expander]  # the demo has regions
     _import(at, "Plain columns", CSV)
     at.run()  # the sidebar now shows the dataset just imported
-    assert at.sidebar.selectbox[0].value == "Plain columns"
+    assert at.sidebar.selectbox(key="sb_dataset").value == "Plain columns"
     assert "Filters" not in [e.label for e in at.sidebar.expander]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from kam_analysis.cli import main
 from kam_analysis.db import Database, open_database
 from kam_analysis.demo import DEMO_DATASET, load_demo
 from kam_analysis.dossier import save_dossier
-from kam_analysis.formatting import fmt_number, label
+from kam_analysis.formatting import fmt_date, fmt_number, label
 from kam_analysis.formatting import fmt_pct as pct
 from kam_analysis.masking import Masker
 from kam_analysis.report import render_pack
@@ -107,7 +107,7 @@ def test_adapter_pptx_with_chosen_accounts_and_dossier(demo) -> None:
     slides, _ = _pptx_slides(render_pack(pack, "pptx"))
     _check_pages(slides, _expected(db, chosen))
     assert "Olga Ivanova" in slides[2] and "Send the offer" in slides[2]
-    assert "2026-02-01" in slides[2]
+    assert fmt_date(date(2026, 2, 1)) in slides[2]  # "Feb 1, 2026" in English
 
 
 def test_unknown_account_is_refused(demo) -> None:

@@ -247,7 +247,7 @@ def test_choices_persist_across_pages(app_db: Database) -> None:
                                                      end=end)).concentration
     assert _metric(at, "Gini") == f"{c.gini:.3f}"
     assert dict(at.query_params) == {"dataset": DEMO_DATASET, "window": "ytd",
-                                     "measure": "margin"}
+                                     "measure": "margin", "lang": "en"}
 
 
 def test_a_page_url_opened_first_still_goes_through_the_app(
@@ -360,7 +360,7 @@ def test_data_page_imports_an_upload_and_deletes_with_confirmation(app_db: Datab
     assert _metric(at, "Rows imported") == "40"
     assert _metric(at, "Rows rejected") == "1"
     expected = sum(100.5 + i for i in range(40))
-    assert _metric(at, "Revenue imported") == f"{expected:,.0f} CHF"
+    assert _metric(at, "Revenue imported") == f"CHF\u00a0{expected:,.0f}"  # en: CLDR ¤#,##0
     assert get_dataset(app_db, "Upload test").currency == "CHF"
     rejects = next(df.value for df in at.dataframe if "Reason" in df.value.columns)
     assert len(rejects) == 1
