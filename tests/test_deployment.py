@@ -24,6 +24,8 @@ def test_streamlit_config_skips_the_full_collection_after_every_run() -> None:
     refused sign-in guess's (issue 14, finding 3; docs/reliability.md)."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["runner"]["postScriptGC"] is False
+    # no per-session source watcher walking every loaded module on the event loop
+    assert config["server"]["fileWatcherType"] == "none"
 
 
 def test_make_run_binds_to_localhost() -> None:
