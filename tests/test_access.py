@@ -167,12 +167,68 @@ def test_too_many_attempts_refuse_even_the_right_password(
     from kam_analysis.signin_limits import SignInLimiter
 
     monkeypatch.setattr(auth, "DEFAULT_LIMITER", SignInLimiter(address_burst=1, clock=lambda: 0.0))
+    monkeypatch.setattr(access, "_pause", lambda seconds: None)  # the waits: next test
     at = _ok(_new(password_secrets).run())
     _sign_in(at, "guess")
     assert [e.value for e in at.error] == ["Wrong password."]
     _sign_in(at, VIEWER_PW)
     assert [e.value for e in at.error] == ["Too many sign-in attempts; try again in 12 seconds."]
     assert "auth_role" not in at.session_state and "Sign in" in _buttons(at)
+
+
+class _NoData(AssertionError):
+    """Raised by whatever would open the database or build data."""
+
+
+def test_a_refused_guess_checks_no_password_opens_no_database_and_waits_asleep(
+    app_db: Database, password_secrets: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-in screen runs touch no data; a refused guess runs no scrypt; every failed
+    guess is answered after a pause in ``time.sleep`` (no CPU, no GIL, no lock), so a
+    flood of guesses cannot become a flood of script runs (issue 14, finding 3)."""
+    import hashlib
+
+    import duckdb
+
+    from kam_analysis import auth
+    from kam_analysis.signin_limits import SignInLimiter
+    from ui import calls
+
+    monkeypatch.setattr(auth, "DEFAULT_LIMITER", SignInLimiter(address_burst=1, clock=lambda: 0.0))
+    scrypt, original = [], hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: scrypt.append(1) or original(*a, **k))
+    pauses: list[float] = []
+    monkeypatch.setattr(access, "_pause", pauses.append)
+
+    def no_data(*args: object, **kwargs: object) -> None:
+        raise _NoData("the sign-in screen touched the database")
+
+    monkeypatch.setattr(duckdb, "connect", no_data)
+    monkeypatch.setattr(calls, "_open", no_data)
+    monkeypatch.setattr(calls, "ensure_demo", no_data)
+
+    at = _ok(_new(password_secrets).run())
+    assert "Sign in" in _buttons(at) and not scrypt and not pauses
+    _sign_in(at, "guess")
+    assert [e.value for e in at.error] == ["Wrong password."]
+    assert scrypt and pauses == [access.WRONG_PASSWORD_DELAY]
+    checked = len(scrypt)
+    _sign_in(at, VIEWER_PW)
+    assert [e.value for e in at.error] == ["Too many sign-in attempts; try again in 12 seconds."]
+    assert len(scrypt) == checked  # refused before any password check
+    assert pauses[-1] == access.MAX_REFUSAL_DELAY == min(12, access.MAX_REFUSAL_DELAY)
+    _sign_in(at, "")  # an empty password: no check, but the same pause
+    assert len(scrypt) == checked and pauses[-1] == access.WRONG_PASSWORD_DELAY
+    assert not at.metric and not at.sidebar.selectbox
+
+
+def test_a_pause_sleeps_rather_than_spins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    access._pause(access.MAX_REFUSAL_DELAY)
+    assert slept == [access.MAX_REFUSAL_DELAY]  # time.sleep releases the GIL
 
 
 def test_viewer_password_reads_but_cannot_change(app_db: Database,

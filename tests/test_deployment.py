@@ -19,6 +19,15 @@ def test_streamlit_config_keeps_xsrf_on_and_limits_uploads() -> None:
     assert "address" not in server  # binding is decided on the command line (localhost)
 
 
+def test_streamlit_config_skips_the_full_collection_after_every_run() -> None:
+    """A full gc after each run cost every rerun ~0.1 s of CPU under the GIL, even a
+    refused sign-in guess's (issue 14, finding 3; docs/reliability.md)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+    # no per-session source watcher walking every loaded module on the event loop
+    assert config["server"]["fileWatcherType"] == "none"
+
+
 def test_make_run_binds_to_localhost() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]

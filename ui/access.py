@@ -35,6 +35,7 @@ K_ROLE_FOR = "auth_settings"  # fingerprint of the password settings the role wa
 K_USER = "auth_user"          # the signed-in e-mail (company sign-in)
 LOCAL_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 WRONG_PASSWORD_DELAY = 1.0    # seconds: slows guessing in one session down
+MAX_REFUSAL_DELAY = 5.0       # seconds: a refused guess waits this much of its retry time
 _SECRETS_PREFIX = re.compile(r"^Error parsing secrets file at .*?: ")
 
 
@@ -118,6 +119,18 @@ def gate() -> str:
     return role
 
 
+def _pause(seconds: float) -> None:
+    """Answer this session's failed sign-in only after ``seconds``.
+
+    ``time.sleep`` in the session's own script thread: it holds no CPU, releases
+    the GIL and holds no lock, so other sessions run on meanwhile, while this
+    session cannot guess again (its next run starts after this one ends). A
+    refused guess waits too: answered at once, a flood of guesses would become a
+    flood of script runs (each about 10 ms of CPU, see docs/reliability.md).
+    """
+    time.sleep(seconds)
+
+
 def _password_gate(settings: AuthSettings) -> str:
     fingerprint = _fingerprint(settings)
     role = st.session_state.get(K_ROLE)
@@ -133,6 +146,7 @@ def _password_gate(settings: AuthSettings) -> str:
             settings, password, peer=st.context.ip_address,
             forwarded_for=_header("X-Forwarded-For"))
         if attempt.retry_after is not None:  # a process-wide or per-address limit
+            _pause(min(float(attempt.retry_after), MAX_REFUSAL_DELAY))
             st.error(t("Too many sign-in attempts; try again in {seconds} seconds.",
                        seconds=attempt.retry_after))
             st.stop()
@@ -141,7 +155,7 @@ def _password_gate(settings: AuthSettings) -> str:
             st.session_state[K_ROLE] = granted
             st.session_state[K_ROLE_FOR] = fingerprint
             st.rerun()
-        time.sleep(WRONG_PASSWORD_DELAY)
+        _pause(WRONG_PASSWORD_DELAY)
         st.error(t("Wrong password."))
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
