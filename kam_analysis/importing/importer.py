@@ -205,7 +205,9 @@ def _plan(source: _Source, options: ImportOptions, name: str, path: Path) -> _Pl
             field=f, index=index[h], header=h,
             decimal=preview.decimals.get(f, "."),
             date_formats=tuple(dates) if f == "order_date" else (),
-            excel_serial=f == "order_date",
+            excel_serial=f == "order_date" and preview.calendar == "gregorian",
+            calendar=preview.calendar if f == "order_date" else "gregorian",
+            native_text=f in preview.native_text,
         )
         for f, h in preview.mapping.items()
     ]
@@ -304,7 +306,8 @@ def _store(db: Database, dataset: str, plan: _Plan, report: Progress) -> ImportR
             summary = counts.as_summary(
                 warnings, file=plan.name, format=source.format, encoding=source.encoding,
                 delimiter=source.delimiter, sheet=source.sheet,
-                header_line=source.header_line, mapping=plan.preview.mapping)
+                header_line=source.header_line, mapping=plan.preview.mapping,
+                calendar=plan.preview.calendar)
             info = staging.swap_in(cur, new_id, dataset, plan.name, summary, plan.currency)
             stage(0.95, "Saving")
         if staged:
