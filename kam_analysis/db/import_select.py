@@ -136,9 +136,11 @@ def _jalali_field(field: str, col: ImportColumn, patterns: ImportPatterns,
     params["jalali_starts"] = list(patterns.jalali_year_starts)
     parts = f"{field}_jalali"
     y, m, d = (f"{field}_j{p}" for p in "ymd")
+    # translate() costs about 5 µs a cell: only cells not already in ASCII digits pay.
+    text = (f"CASE WHEN regexp_full_match({field}_raw, $jalali_re) THEN {field}_raw "
+            f"ELSE translate({field}_raw, $date_from, $date_to) END")
     layer1 = [f"{_trimmed(_col(col.index))} AS {field}_raw",
-              f"regexp_extract(translate({field}_raw, $date_from, $date_to), $jalali_re, "
-              f"['y', 'm', 'd']) AS {parts}",
+              f"regexp_extract({text}, $jalali_re, ['y', 'm', 'd']) AS {parts}",
               *(f"TRY_CAST(struct_extract({parts}, '{p}') AS INTEGER) AS {field}_j{p}"
                 for p in "ymd")]
     start = f"list_extract($jalali_starts, {y} - $jalali_first + 1)"
