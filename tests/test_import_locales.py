@@ -264,3 +264,11 @@ def test_every_jalali_day_converts_like_jdatetime(db: Database, tmp_path: Path) 
     result = import_file(db, write(tmp_path, "all.csv", "\n".join(lines)), "All")
     assert result.rows_imported == len(expected) > 73_000
     assert _dates(db, "All") == expected
+
+
+@pytest.mark.parametrize("label", ["جمع کل", "Tổng cộng", "Cəmi", "Yekun:"])
+def test_totals_rows_of_each_locale_are_dropped(db: Database, tmp_path: Path,
+                                                label: str) -> None:
+    text = f"Customer ID;Date;Amount\nA;2025-01-02;10\nB;2025-01-03;5\n{label};2025-01-31;15\n"
+    result = import_file(db, write(tmp_path, "t.csv", text), "T")
+    assert (result.rows_imported, result.totals_dropped) == (2, 1)

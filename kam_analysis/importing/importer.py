@@ -290,18 +290,18 @@ def _store(db: Database, dataset: str, plan: _Plan, report: Progress) -> ImportR
     """
 
     def stage(fraction: float, message: str) -> None:
-        report(0.05 + 0.95 * fraction, t(message))
+        report(0.05 + 0.95 * fraction, message)
 
     statement = import_statement(plan.src, plan.columns, plan.messages, IMPORT_PATTERNS)
     with import_session(db):
         with db.write() as cur:
             new_id = staging.new_dataset_id(cur)
-            stage(0.1, "Reading rows")
+            stage(0.1, t("Reading rows"))
             staged = staging.read_rows(cur, new_id, plan.src, statement,
-                                       lambda f, m: stage(0.1 + 0.5 * f, m))
-            stage(0.6, "Checking rows")
+                                       lambda f, m: stage(0.1 + 0.5 * f, t(m)))
+            stage(0.6, t("Checking rows"))
             counts, rejects, warnings = _check(cur, new_id, staged, plan)
-            stage(0.7, "Building summaries")
+            stage(0.7, t("Building summaries"))
             source = plan.source
             summary = counts.as_summary(
                 warnings, file=plan.name, format=source.format, encoding=source.encoding,
@@ -309,12 +309,12 @@ def _store(db: Database, dataset: str, plan: _Plan, report: Progress) -> ImportR
                 header_line=source.header_line, mapping=plan.preview.mapping,
                 calendar=plan.preview.calendar)
             info = staging.swap_in(cur, new_id, dataset, plan.name, summary, plan.currency)
-            stage(0.95, "Saving")
+            stage(0.95, t("Saving"))
         if staged:
             staging._drop_staged_rows(db, new_id)
         # The checkpoint compresses the new rows: keep it under the memory cap too.
         db.checkpoint()
-    stage(1.0, "Done")
+    stage(1.0, t("Done"))
     return ImportResult(**dataclasses.asdict(counts), dataset=info, rejects=rejects,
                         warnings=tuple(warnings), preview=plan.preview)
 
@@ -352,6 +352,17 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
     return counts, rejects, warnings
 
 
+def _empty_message(field: str, column: str) -> str:
+    """The reason a row is rejected for an empty required cell (whole sentences)."""
+    if field == "customer_id":
+        return t("column '{column}': the customer id is empty", column=column)
+    if field == "order_date":
+        return t("column '{column}': the date is empty", column=column)
+    if field == "revenue":
+        return t("column '{column}': the revenue is empty", column=column)
+    return t("column '{column}': the cell is empty", column=column)
+
+
 def _messages(headers: dict[str, str]) -> ImportMessages:
     empty: dict[str, str] = {}
     invalid: dict[str, str] = {}
@@ -360,8 +371,7 @@ def _messages(headers: dict[str, str]) -> ImportMessages:
         header = headers.get(f, FIELD_BY_NAME[f].label)
         escaped = header.replace("{", "{{").replace("}", "}}")
         kind = FIELD_BY_NAME[f].kind
-        empty[f] = t("column '{column}': the {what} is empty", column=header,
-                     what=t(FIELD_BY_NAME[f].label).lower())
+        empty[f] = _empty_message(f, header)
         if kind == "number":
             invalid[f] = t("column '{column}': '{value}' is not a number",
                            column=escaped, value="{}")

@@ -35,7 +35,8 @@ _KEEP_DIGITS_RE = {",": "[^0-9,]", ".": "[^0-9.]"}
 
 _TOTALS_RE = (
     r"(?i)^\s*(?:итого|итог|всего|общий итог|total|totals|grand total|sum|subtotal|"
-    r"sub-total|summe|gesamt|gesamtsumme|gesamtergebnis|insgesamt|zwischensumme|endsumme)"
+    r"sub-total|summe|gesamt|gesamtsumme|gesamtergebnis|insgesamt|zwischensumme|endsumme|"
+    r"cəmi|yekun|tổng cộng|tổng|cộng|جمع کل|جمع|مجموع)"
     r"\s*(?:[:.]?\s*$|:.*$|\s+(?:по|за|for|of|für|pro)\s.*$)"
     # Excel's Data > Subtotal labels: "Alpha GmbH Ergebnis", "ООО Ромашка Итог", "A Total"
     r"|(?i)^.*\S\s+(?:итог|ergebnis|total)\s*$"
