@@ -24,7 +24,13 @@ Rules the user can rely on:
   thousands separators (space, no-break spaces, dot, comma, apostrophe),
   negatives as ``-1 234,50``, ``(1 234,50)`` or ``1 234,50-``, currency
   symbols and codes are ignored. Returns stay negative.
+* Persian and Arabic-Indic digits and the Arabic thousands and decimal signs
+  (٬ ٫) are read in numbers and dates; in the id columns (customer, document)
+  they are stored as ASCII digits (with Arabic ي/ك as Persian ی/ک) when the
+  sample of the file's first rows holds them.
 * Dates: ISO, ``dd.mm.yyyy``, ``dd/mm/yyyy``, ``mm/dd/yyyy``, ``yyyymmdd``,
+  Jalali ``yyyy/mm/dd`` (years 1300-1499, detected when most dates of the
+  sample are valid Jalali dates; converted exactly to Gregorian dates),
   an optional time part, Excel serial numbers and real Excel dates. When the
   file cannot tell day/month order apart, :attr:`FilePreview.date_order_ambiguous`
   is set and :func:`import_file` asks for :attr:`ImportOptions.date_order`.
@@ -54,9 +60,6 @@ from kam_analysis.db import Database, staging, validate_dataset_name
 from kam_analysis.db.import_select import import_statement
 from kam_analysis.db.import_session import import_session
 from kam_analysis.db.import_sources import (
-    IMPORT_FIRST_DATE,
-    IMPORT_LAST_DATE,
-    IMPORT_MAX_AMOUNT,
     CsvNeedsRejectScan,
     CsvNeedsSerialScan,
     CsvSource,
@@ -68,13 +71,14 @@ from kam_analysis.db.import_sources import (
 from kam_analysis.i18n import t
 from kam_analysis.importing.errors import ImportFailed
 from kam_analysis.importing.lines import _line_mapper, physical_lines
+from kam_analysis.importing.messages import import_messages
 from kam_analysis.importing.options import DEFAULT_OPTIONS, ImportOptions
 from kam_analysis.importing.patterns import IMPORT_PATTERNS, with_time_formats
 from kam_analysis.importing.preview import FilePreview, _preview
 from kam_analysis.importing.quotes import lines_text, unclosed_quote_lines, without_lines
 from kam_analysis.importing.results import ImportCounts, ImportResult, nothing_imported
 from kam_analysis.importing.sources import _open_source, _Source, _table_source
-from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES
+from kam_analysis.vocabulary import FIELD_BY_NAME
 
 __all__ = ["import_file"]
 
@@ -223,7 +227,7 @@ def _plan(source: _Source, options: ImportOptions, name: str, path: Path) -> _Pl
         src = ParquetSource(str(path), len(source.headers))
     else:
         src = _table_source(source, {c.index: c.decimal for c in columns})
-    return _Plan(name, source, preview, src, columns, _messages(preview.mapping),
+    return _Plan(name, source, preview, src, columns, import_messages(preview.mapping),
                  options.currency, line_map)
 
 
@@ -350,52 +354,3 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
         raise ImportFailed(nothing_imported(plan.name, counts, rejects))
     staging.store_rejects(cur, new_id, engine_errors)
     return counts, rejects, warnings
-
-
-def _empty_message(field: str, column: str) -> str:
-    """The reason a row is rejected for an empty required cell (whole sentences)."""
-    if field == "customer_id":
-        return t("column '{column}': the customer id is empty", column=column)
-    if field == "order_date":
-        return t("column '{column}': the date is empty", column=column)
-    if field == "revenue":
-        return t("column '{column}': the revenue is empty", column=column)
-    return t("column '{column}': the cell is empty", column=column)
-
-
-def _messages(headers: dict[str, str]) -> ImportMessages:
-    empty: dict[str, str] = {}
-    invalid: dict[str, str] = {}
-    out_of_range: dict[str, str] = {}
-    for f in FIELD_NAMES:
-        header = headers.get(f, FIELD_BY_NAME[f].label)
-        escaped = header.replace("{", "{{").replace("}", "}}")
-        kind = FIELD_BY_NAME[f].kind
-        empty[f] = _empty_message(f, header)
-        if kind == "number":
-            invalid[f] = t("column '{column}': '{value}' is not a number",
-                           column=escaped, value="{}")
-            out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
-                                "(at most {limit} in absolute value)", column=escaped,
-                                value="{}", limit=f"{IMPORT_MAX_AMOUNT:,.0f}")
-        elif kind == "date":
-            invalid[f] = t("column '{column}': '{value}' is not a valid date",
-                           column=escaped, value="{}")
-            out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
-                                "of dates ({first} to {last})", column=escaped, value="{}",
-                                first=IMPORT_FIRST_DATE, last=IMPORT_LAST_DATE)
-        else:
-            invalid[f] = t("column '{column}': '{value}' is not valid", column=escaped,
-                           value="{}")
-    broken = {
-        "TOO MANY COLUMNS": t("the row has more cells than the header ({detail})",
-                              detail="{detail}"),
-        "UNQUOTED VALUE": t("a quote is not closed; the rest of the row could not be read "
-                            "({detail})", detail="{detail}"),
-        "INVALID ENCODING": t("the row is not valid text in the file's encoding ({detail})",
-                              detail="{detail}"),
-        "LINE SIZE OVER MAXIMUM": t("the row is too long ({detail})", detail="{detail}"),
-        "": t("the row could not be read ({detail})", detail="{detail}"),
-    }
-    return ImportMessages(empty=empty, invalid=invalid, broken=broken,
-                          out_of_range=out_of_range)
