@@ -272,3 +272,14 @@ def test_totals_rows_of_each_locale_are_dropped(db: Database, tmp_path: Path,
     text = f"Customer ID;Date;Amount\nA;2025-01-02;10\nB;2025-01-03;5\n{label};2025-01-31;15\n"
     result = import_file(db, write(tmp_path, "t.csv", text), "T")
     assert (result.rows_imported, result.totals_dropped) == (2, 1)
+
+
+def test_ids_in_any_digits_and_normal_form_are_one_customer(db: Database,
+                                                           tmp_path: Path) -> None:
+    nfd = unicodedata.normalize("NFD", "Công ty Ánh Dương")
+    text = ("Customer ID;Date;Amount\n۱۰۰۱;2025-01-02;10\n١٠٠١;2025-01-03;5\n1001;2025-01-04;1\n"
+            f"Công ty Ánh Dương;2025-01-05;2\n{nfd};2025-01-06;3\nشركت;2025-01-07;4\n"
+            "شرکت;2025-01-08;5\n")
+    import_file(db, write(tmp_path, "ids.csv", text), "Ids")
+    assert totals_by_customer(db, "Ids") == {"1001": 16.0, "Công ty Ánh Dương": 5.0,
+                                             "شرکت": 9.0}

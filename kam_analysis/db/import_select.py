@@ -199,7 +199,8 @@ def _field_layers(by_field: dict[str, ImportColumn], messages: ImportMessages,
             layer1.append(f"{_trimmed(_col(col.index))} AS {field}_raw")
             if col.native_text:
                 params["text_from"], params["text_to"] = patterns.native["text"]
-                layer2.append(f"translate({field}_raw, $text_from, $text_to) AS {field}")
+                layer2.append(f"nfc_normalize(translate({field}_raw, $text_from, $text_to)) "
+                              f"AS {field}")
             else:
                 layer2.append(f"{field}_raw AS {field}")
         elif kind == "number":

@@ -43,8 +43,8 @@ class ImportColumn:
         Dates: ``"gregorian"`` or ``"jalali"`` (year/month/day in the Solar Hijri
         calendar, converted to Gregorian dates).
     native_text : bool
-        Text: store Persian and Arabic-Indic digits as ASCII digits and Arabic
-        ي/ك as Persian ی/ک (for an id column whose sample holds them).
+        Text: store Persian and Arabic-Indic digits as ASCII digits, Arabic ي/ك
+        as Persian ی/ک, in Unicode NFC (for an id column whose sample needs it).
     """
 
     field: str

@@ -26,8 +26,9 @@ Rules the user can rely on:
   symbols and codes are ignored. Returns stay negative.
 * Persian and Arabic-Indic digits and the Arabic thousands and decimal signs
   (٬ ٫) are read in numbers and dates; in the id columns (customer, document)
-  they are stored as ASCII digits (with Arabic ي/ك as Persian ی/ک) when the
-  sample of the file's first rows holds them.
+  they are stored as ASCII digits (with Arabic ي/ك as Persian ی/ک, and in
+  Unicode NFC) when the sample of the file's first rows holds them (or text
+  not in NFC).
 * Dates: ISO, ``dd.mm.yyyy``, ``dd/mm/yyyy``, ``mm/dd/yyyy``, ``yyyymmdd``,
   Jalali ``yyyy/mm/dd`` (years 1300-1499, detected when most dates of the
   sample are valid Jalali dates; converted exactly to Gregorian dates),

@@ -70,8 +70,8 @@ class FilePreview(SourceLayout):
     #: The calendar of the date column: ``"gregorian"``, or ``"jalali"`` (Solar
     #: Hijri dates, converted to Gregorian dates on import).
     calendar: str = "gregorian"
-    #: Id fields whose sample holds Persian or Arabic-Indic digits (or Arabic ي/ك):
-    #: stored with ASCII digits (and Persian ی/ک).
+    #: Id fields whose sample holds Persian or Arabic-Indic digits, Arabic ي/ك or
+    #: text not in Unicode NFC: stored with ASCII digits, Persian ی/ک, in NFC.
     native_text: tuple[str, ...] = ()
 
 
@@ -126,7 +126,7 @@ _ID_FIELDS = ("customer_id", "document_id")
 
 
 def _native_text(source: _Source, mapping: dict[str, str]) -> tuple[str, ...]:
-    """The id fields whose sample holds Persian or Arabic-Indic digits (or ي/ك)."""
+    """The id fields whose sample holds Persian or Arabic-Indic digits, ي/ك or non-NFC text."""
     index = {h: i for i, h in enumerate(source.headers)}
     return tuple(f for f in _ID_FIELDS if f in mapping and has_native_text(
         _column_values(source.sample_rows, index[mapping[f]])))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -38,8 +39,10 @@ def ascii_digits(text: str) -> str:
 
 
 def has_native_text(values: Sequence[str]) -> bool:
-    """Whether any value holds a Persian or Arabic-Indic digit or Arabic ي/ك."""
-    return any(not _NATIVE_TEXT.isdisjoint(value) for value in values)
+    """Whether any value holds a Persian or Arabic-Indic digit or Arabic ي/ك, or is
+    not in Unicode NFC (Vietnamese exported decomposed)."""
+    return any(not _NATIVE_TEXT.isdisjoint(value) or not unicodedata.is_normalized("NFC", value)
+               for value in values)
 
 
 def _decimal_votes(values: Sequence[str]) -> tuple[int, int]:
