@@ -136,7 +136,7 @@ def _calendar_note(shape: _DateShape | None, mapping: dict[str, str]) -> tuple[s
     if shape is None or shape.calendar != "jalali":
         return ()
     return (t("The dates in column '{column}' are in the Iranian (Jalali) calendar; "
-              "they were converted to Gregorian dates.", column=mapping["order_date"]),)
+              "they are converted to Gregorian dates.", column=mapping["order_date"]),)
 
 
 def _sample_frame(source: _Source) -> pd.DataFrame:
