@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +39,12 @@ class ImportColumn:
         Dates: strptime formats tried in order on the cell (time shapes included).
     excel_serial : bool
         Dates: also accept Excel serial day numbers (5 digits).
+    calendar : str
+        Dates: ``"gregorian"`` or ``"jalali"`` (year/month/day in the Solar Hijri
+        calendar, converted to Gregorian dates).
+    native_text : bool
+        Text: store Persian and Arabic-Indic digits as ASCII digits, Arabic ي/ك
+        as Persian ی/ک, in Unicode NFC (for an id column whose sample needs it).
     """
 
     field: str
@@ -46,6 +53,8 @@ class ImportColumn:
     decimal: str = "."
     date_formats: tuple[str, ...] = ()
     excel_serial: bool = False
+    calendar: str = "gregorian"
+    native_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,27 @@ class ImportPatterns:
         A totals or subtotal label (Итого, Total, Summe...).
     excel_serial : str
         An Excel serial day number.
+    native : Mapping[str, tuple[str, str]]
+        ``"text"``, ``"date"`` and each decimal separator -> the characters a cell
+        is translated from and to before it is read (Persian and Arabic-Indic
+        digits, the Arabic thousands and decimal signs).
+    jalali : str
+        A Jalali date (year, month, day groups) in ASCII digits.
+    jalali_first_year : int
+        The first Jalali year of ``jalali_year_starts``.
+    jalali_year_starts : tuple of date
+        The Gregorian date of 1 Farvardin of each Jalali year from
+        ``jalali_first_year`` on; the last entry only ends the year before it.
     """
 
     number: Mapping[str, str]
     keep_digits: Mapping[str, str]
     totals: str
     excel_serial: str
+    native: Mapping[str, tuple[str, str]]
+    jalali: str
+    jalali_first_year: int
+    jalali_year_starts: tuple[date, ...]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Header names: aliases of the canonical fields (English, German, Russian),
-:func:`normalize_header`, :func:`suggest_mapping` and :func:`unique_headers`."""
+"""Header names: matching a file's headers to the canonical fields (the names are
+data in :mod:`kam_analysis.importing.header_vocabulary`), :func:`normalize_header`,
+:func:`suggest_mapping` and :func:`unique_headers`."""
 
 from __future__ import annotations
 
@@ -8,147 +9,111 @@ import unicodedata
 from collections.abc import Sequence
 
 from kam_analysis.i18n import t
+from kam_analysis.importing.header_vocabulary import (
+    HEADER_NAMES,
+    NAME_PARTS,
+    NAME_WORDS,
+    NET_WORDS,
+    UNIT_WORDS,
+    VAT_WORDS,
+)
 from kam_analysis.vocabulary import FIELD_NAMES
 
-_CUSTOMER_ID_ALIASES = (
-    "customer id", "customer no", "customer number", "customer code", "customer nr",
-    "customer #", "customerid", "cust id", "cust no", "client id", "client no",
-    "client code", "client number", "account id", "account no", "account number",
-    "account code", "debtor", "debtor no", "sold to", "sold to party", "kundennummer",
-    "kunden nr", "kundennr", "kunde nr", "kd nr", "kdnr", "kunden id", "kundenid",
-    "debitor", "debitorennummer", "debitor nr", "debitornr", "auftraggeber",
-    "код клиента", "код контрагента", "код покупателя", "клиент код", "контрагент код",
-    "id клиента", "номер клиента", "инн", "инн контрагента", "инн покупателя",
-)
-
-
-_CUSTOMER_NAME_ALIASES = (
-    "customer name", "customer", "client name", "client", "account name", "account",
-    "company", "buyer", "kunde", "kundenname", "kunden name", "name", "firma",
-    "debitorname", "debitor name", "контрагент", "клиент", "покупатель",
-    "наименование контрагента", "наименование клиента", "наименование покупателя",
-    "контрагент наименование", "заказчик",
-)
-
-
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "order_date": (
-        "order date", "invoice date", "date", "posting date", "document date",
-        "transaction date", "sales date", "billing date", "delivery date", "day",
-        "rechnungsdatum", "datum", "belegdatum", "buchungsdatum", "auftragsdatum",
-        "lieferdatum", "fakturadatum", "дата", "дата документа", "дата продажи",
-        "дата реализации", "дата отгрузки", "период", "день", "period",
-    ),
-    "revenue": (
-        "revenue", "net revenue", "sales", "net sales", "sales amount", "amount",
-        "net amount", "turnover", "value", "sales value", "revenue net", "total",
-        "umsatz", "nettoumsatz", "umsatz netto", "netto umsatz", "betrag", "nettobetrag",
-        "betrag netto", "erlös", "erlöse", "nettoerlös", "umsatzerlöse", "wert",
-        "выручка", "сумма", "сумма продаж", "выручка без ндс", "сумма без ндс",
-        "сумма продаж без ндс", "стоимость", "сумма реализации", "продажи", "оборот",
-        "сумма выручки",
-    ),
-    "margin": (
-        "margin", "gross profit", "gross margin", "profit", "contribution margin",
-        "deckungsbeitrag", "db", "db1", "rohertrag", "marge", "rohgewinn",
-        "валовая прибыль", "маржа", "прибыль", "наценка", "валовый доход",
-    ),
-    "quantity": (
-        "quantity", "qty", "units", "pieces", "volume", "menge", "anzahl", "stück",
-        "stueck", "количество", "кол во", "колво", "кол", "объем",
-    ),
-    "product": (
-        "product", "product name", "item", "item name", "article", "sku", "material",
-        "artikel", "artikelbezeichnung", "artikelname", "produkt", "bezeichnung",
-        "номенклатура", "товар", "продукт", "наименование товара", "артикул", "услуга",
-    ),
-    "category": (
-        "category", "product category", "product group", "group", "item group",
-        "warengruppe", "kategorie", "produktgruppe", "artikelgruppe", "sparte",
-        "категория", "группа", "товарная группа", "группа номенклатуры",
-        "номенклатурная группа", "группа товаров",
-    ),
-    "region": (
-        "region", "area", "territory", "sales region", "country", "gebiet",
-        "verkaufsgebiet", "bundesland", "land", "регион", "область", "территория",
-        "город", "филиал",
-    ),
-    "manager": (
-        "manager", "account manager", "key account manager", "kam", "sales rep",
-        "sales representative", "salesperson", "sales person", "sales manager",
-        "vertreter", "außendienst", "aussendienst", "verkäufer", "betreuer",
-        "kundenbetreuer", "sachbearbeiter", "менеджер", "ответственный",
-        "торговый представитель", "менеджер клиента", "агент",
-    ),
-    "document_id": (
-        "document", "document no", "document number", "invoice", "invoice no",
-        "invoice number", "order", "order no", "order id", "order number", "doc no",
-        "beleg", "belegnummer", "beleg nr", "rechnung", "rechnungsnummer", "rechnungs nr",
-        "auftrag", "auftragsnummer", "lieferschein", "документ", "номер документа",
-        "накладная", "счет", "счет фактура", "заказ", "номер заказа", "регистратор",
-    ),
-}
-
-
-_VAT_WORDS = ("ндс", "mwst", "ust", "vat", "tax", "steuer", "налог")
-
-
-_NET_WORDS = ("без", "excl", "ohne", "netto", "net")
+#: Letters that lose their mark without a Unicode decomposition, or are written
+#: differently on different keyboards (Azerbaijani ə, dotless ı, Vietnamese đ,
+#: Arabic yeh and kaf for the Persian ones, Persian and Arabic-Indic digits).
+_FOLD = str.maketrans({"ə": "e", "ı": "i", "đ": "d", "ي": "ی", "ك": "ک", "ـ": None,
+                       **{chr(0x06F0 + i): str(i) for i in range(10)},
+                       **{chr(0x0660 + i): str(i) for i in range(10)}})
 
 
 def normalize_header(text: str) -> str:
-    """Return a header in the form used to match names: lower case, ё->е,
-    punctuation and extra spaces removed (``"Кол-во, шт."`` -> ``"кол во шт"``)."""
-    text = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
+    """Return a header in the form used to match names: lower case, without
+    diacritics (any normal form), punctuation and extra spaces removed
+    (``"Кол-во, шт."`` -> ``"кол во шт"``, ``"Müştəri adı"`` -> ``"musteri adi"``,
+    ``"Mã khách hàng"`` -> ``"ma khach hang"``; Arabic ي/ك -> Persian ی/ک)."""
+    text = unicodedata.normalize("NFKD", str(text)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD)
+    text = unicodedata.normalize("NFC", text)
     text = text.replace("№", " no ").replace("#", " # ")
     text = re.sub(r"[^\w#]+", " ", text)
     return " ".join(text.replace("_", " ").split())
 
 
-_NORMALIZED: dict[str, tuple[str, ...]] = {
-    "customer_id": tuple(normalize_header(a) for a in _CUSTOMER_ID_ALIASES),
-    "customer_name": tuple(normalize_header(a) for a in _CUSTOMER_NAME_ALIASES),
-    **{f: tuple(normalize_header(a) for a in names) for f, names in _ALIASES.items()},
+def _spellings(name: str) -> tuple[str, ...]:
+    """A name as written and with the usual substitutes: ə as a (Azerbaijani
+    without its letter), ä/ö/ü as ae/oe/ue (German without umlauts)."""
+    name = name.casefold()
+    out = [name]
+    if "ə" in name:
+        out.append(name.replace("ə", "a"))
+    if any(c in name for c in "äöü"):
+        out.append(name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue"))
+    return tuple(out)
+
+
+def _index(names: Sequence[str]) -> dict[str, int]:
+    """Normalised name (also without spaces) -> its rank (the first one wins)."""
+    index: dict[str, int] = {}
+    for rank, name in enumerate(names):
+        for spelling in _spellings(name):
+            norm = normalize_header(spelling)
+            index.setdefault(norm, rank)
+            index.setdefault(norm.replace(" ", ""), rank)
+    return index
+
+
+#: Field -> normalised header name -> rank.
+_NAMES: dict[str, dict[str, int]] = {
+    field: _index([n for names in by_language.values() for n in names])
+    for field, by_language in HEADER_NAMES.items()
 }
+_UNITS = frozenset(normalize_header(w) for w in UNIT_WORDS)
+_VAT = frozenset(normalize_header(w) for w in VAT_WORDS)
+_NET = frozenset(normalize_header(w) for w in NET_WORDS)
+_NAME_WORDS = frozenset(normalize_header(w) for w in NAME_WORDS)
+_OTHER_FIELDS = tuple(f for f in HEADER_NAMES if f not in ("customer_id", "customer_name"))
 
 
-_UNIT_WORDS = {
-    "eur", "usd", "rub", "chf", "gbp", "руб", "р", "тыс", "шт", "pcs", "stk", "€", "$",
-    "in", "в", "netto", "net", "brutto", "gross", "без", "ндс", "excl", "vat", "ohne",
-    "mwst", "ust", "total", "sum", "summe", "итого", "всего", "ед", "units",
-}
-
-
-def _header_score(norm: str, alias: str) -> int:
-    """2 = exact match, 1 = alias followed only by unit/currency words, else 0."""
-    if norm == alias:
-        return 2
-    if norm.startswith(alias + " "):
-        rest = norm[len(alias) + 1 :].split()
-        if all(w in _UNIT_WORDS or w.isdigit() for w in rest):
-            has_vat = any(w in _VAT_WORDS for w in rest)
-            return 1 if not has_vat or any(w in _NET_WORDS for w in rest) else 0
-    return 0
+def _header_score(norm: str, names: dict[str, int]) -> tuple[int, int]:
+    """(score, rank) of a normalised header for one field: score 2 = a name of the
+    field (spaces aside), 1 = a name followed only by unit/currency words, else 0."""
+    rank = names.get(norm, names.get(norm.replace(" ", "")))
+    if rank is not None:
+        return 2, rank
+    words = norm.split()
+    best: int | None = None
+    for k in range(1, len(words)):
+        rank = names.get(" ".join(words[:k]))
+        if rank is None or (best is not None and rank >= best):
+            continue
+        rest = words[k:]
+        if all(w in _UNITS or w.isdigit() for w in rest):
+            has_vat = any(w in _VAT for w in rest)
+            if not has_vat or any(w in _NET for w in rest):
+                best = rank
+    return (0, 0) if best is None else (1, best)
 
 
 def _find(norms: Sequence[str], field_name: str, used: set[int]) -> int | None:
     best: tuple[int, int, int] | None = None  # (-score, alias rank, column)
-    for rank, alias in enumerate(_NORMALIZED[field_name]):
-        for i, norm in enumerate(norms):
-            if i in used:
-                continue
-            score = _header_score(norm, alias)
-            if score and (best is None or (-score, rank, i) < best):
-                best = (-score, rank, i)
+    names = _NAMES[field_name]
+    for i, norm in enumerate(norms):
+        if i in used:
+            continue
+        score, rank = _header_score(norm, names)
+        if score and (best is None or (-score, rank, i) < best):
+            best = (-score, rank, i)
     return None if best is None else best[2]
 
 
 def _says_name(norm: str) -> bool:
-    return any(w in norm for w in ("name", "наимен", "bezeichnung", "firma", "company"))
+    return (any(w in norm for w in NAME_PARTS)
+            or any(w in _NAME_WORDS for w in norm.split()))
 
 
 def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
-    """Suggest canonical field -> header from header names (English, German, Russian).
+    """Suggest canonical field -> header from header names (six languages and ERP labels).
 
     An id column is preferred for ``customer_id``; a name column then maps to
     ``customer_name`` (with only a name column, it becomes the customer id).
@@ -187,7 +152,7 @@ def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
             name_side = named[0] if len(named) == 1 else other
             found["customer_id"] = other if name_side == name_col else name_col
             found["customer_name"] = name_side
-    for field_name in _ALIASES:
+    for field_name in _OTHER_FIELDS:
         col = _find(norms, field_name, used)
         if col is not None:
             found[field_name] = col
@@ -200,11 +165,8 @@ def _header_matches(cells: Sequence[str]) -> int:
     norms = [normalize_header(c) for c in cells if c is not None and str(c).strip()]
     if not norms:
         return 0
-    hits = 0
-    for aliases in _NORMALIZED.values():
-        if any(_header_score(n, a) for n in norms for a in aliases):
-            hits += 1
-    return hits
+    return sum(1 for names in _NAMES.values()
+               if any(_header_score(n, names)[0] for n in norms))
 
 
 def unique_headers(cells: Sequence[object]) -> tuple[str, ...]:

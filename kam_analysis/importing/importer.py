@@ -24,7 +24,14 @@ Rules the user can rely on:
   thousands separators (space, no-break spaces, dot, comma, apostrophe),
   negatives as ``-1 234,50``, ``(1 234,50)`` or ``1 234,50-``, currency
   symbols and codes are ignored. Returns stay negative.
+* Persian and Arabic-Indic digits and the Arabic thousands and decimal signs
+  (٬ ٫) are read in numbers and dates; in the id columns (customer, document)
+  they are stored as ASCII digits (with Arabic ي/ك as Persian ی/ک, and in
+  Unicode NFC) when the sample of the file's first rows holds them (or text
+  not in NFC).
 * Dates: ISO, ``dd.mm.yyyy``, ``dd/mm/yyyy``, ``mm/dd/yyyy``, ``yyyymmdd``,
+  Jalali ``yyyy/mm/dd`` (years 1300-1499, detected when most dates of the
+  sample are valid Jalali dates; converted exactly to Gregorian dates),
   an optional time part, Excel serial numbers and real Excel dates. When the
   file cannot tell day/month order apart, :attr:`FilePreview.date_order_ambiguous`
   is set and :func:`import_file` asks for :attr:`ImportOptions.date_order`.
@@ -54,9 +61,6 @@ from kam_analysis.db import Database, staging, validate_dataset_name
 from kam_analysis.db.import_select import import_statement
 from kam_analysis.db.import_session import import_session
 from kam_analysis.db.import_sources import (
-    IMPORT_FIRST_DATE,
-    IMPORT_LAST_DATE,
-    IMPORT_MAX_AMOUNT,
     CsvNeedsRejectScan,
     CsvNeedsSerialScan,
     CsvSource,
@@ -65,17 +69,17 @@ from kam_analysis.db.import_sources import (
     ParquetSource,
     TableSource,
 )
-from kam_analysis.formatting import fmt_number
 from kam_analysis.i18n import t
 from kam_analysis.importing.errors import ImportFailed
 from kam_analysis.importing.lines import _line_mapper, physical_lines
+from kam_analysis.importing.messages import import_messages
 from kam_analysis.importing.options import DEFAULT_OPTIONS, ImportOptions
 from kam_analysis.importing.patterns import IMPORT_PATTERNS, with_time_formats
 from kam_analysis.importing.preview import FilePreview, _preview
 from kam_analysis.importing.quotes import lines_text, unclosed_quote_lines, without_lines
 from kam_analysis.importing.results import ImportCounts, ImportResult, nothing_imported
 from kam_analysis.importing.sources import _open_source, _Source, _table_source
-from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES
+from kam_analysis.vocabulary import FIELD_BY_NAME
 
 __all__ = ["import_file"]
 
@@ -206,7 +210,9 @@ def _plan(source: _Source, options: ImportOptions, name: str, path: Path) -> _Pl
             field=f, index=index[h], header=h,
             decimal=preview.decimals.get(f, "."),
             date_formats=tuple(dates) if f == "order_date" else (),
-            excel_serial=f == "order_date",
+            excel_serial=f == "order_date" and preview.calendar == "gregorian",
+            calendar=preview.calendar if f == "order_date" else "gregorian",
+            native_text=f in preview.native_text,
         )
         for f, h in preview.mapping.items()
     ]
@@ -222,7 +228,7 @@ def _plan(source: _Source, options: ImportOptions, name: str, path: Path) -> _Pl
         src = ParquetSource(str(path), len(source.headers))
     else:
         src = _table_source(source, {c.index: c.decimal for c in columns})
-    return _Plan(name, source, preview, src, columns, _messages(preview.mapping),
+    return _Plan(name, source, preview, src, columns, import_messages(preview.mapping),
                  options.currency, line_map)
 
 
@@ -289,30 +295,31 @@ def _store(db: Database, dataset: str, plan: _Plan, report: Progress) -> ImportR
     """
 
     def stage(fraction: float, message: str) -> None:
-        report(0.05 + 0.95 * fraction, t(message))
+        report(0.05 + 0.95 * fraction, message)
 
     statement = import_statement(plan.src, plan.columns, plan.messages, IMPORT_PATTERNS)
     with import_session(db):
         with db.write() as cur:
             new_id = staging.new_dataset_id(cur)
-            stage(0.1, "Reading rows")
+            stage(0.1, t("Reading rows"))
             staged = staging.read_rows(cur, new_id, plan.src, statement,
-                                       lambda f, m: stage(0.1 + 0.5 * f, m))
-            stage(0.6, "Checking rows")
+                                       lambda f, m: stage(0.1 + 0.5 * f, t(m)))
+            stage(0.6, t("Checking rows"))
             counts, rejects, warnings = _check(cur, new_id, staged, plan)
-            stage(0.7, "Building summaries")
+            stage(0.7, t("Building summaries"))
             source = plan.source
             summary = counts.as_summary(
                 warnings, file=plan.name, format=source.format, encoding=source.encoding,
                 delimiter=source.delimiter, sheet=source.sheet,
-                header_line=source.header_line, mapping=plan.preview.mapping)
+                header_line=source.header_line, mapping=plan.preview.mapping,
+                calendar=plan.preview.calendar)
             info = staging.swap_in(cur, new_id, dataset, plan.name, summary, plan.currency)
-            stage(0.95, "Saving")
+            stage(0.95, t("Saving"))
         if staged:
             staging._drop_staged_rows(db, new_id)
         # The checkpoint compresses the new rows: keep it under the memory cap too.
         db.checkpoint()
-    stage(1.0, "Done")
+    stage(1.0, t("Done"))
     return ImportResult(**dataclasses.asdict(counts), dataset=info, rejects=rejects,
                         warnings=tuple(warnings), preview=plan.preview)
 
@@ -348,42 +355,3 @@ def _check(cur: duckdb.DuckDBPyConnection, new_id: int, staged: int, plan: _Plan
         raise ImportFailed(nothing_imported(plan.name, counts, rejects))
     staging.store_rejects(cur, new_id, engine_errors)
     return counts, rejects, warnings
-
-
-def _messages(headers: dict[str, str]) -> ImportMessages:
-    empty: dict[str, str] = {}
-    invalid: dict[str, str] = {}
-    out_of_range: dict[str, str] = {}
-    for f in FIELD_NAMES:
-        header = headers.get(f, FIELD_BY_NAME[f].label)
-        escaped = header.replace("{", "{{").replace("}", "}}")
-        kind = FIELD_BY_NAME[f].kind
-        empty[f] = t("column '{column}': the {what} is empty", column=header,
-                     what=t(FIELD_BY_NAME[f].label).lower())
-        if kind == "number":
-            invalid[f] = t("column '{column}': '{value}' is not a number",
-                           column=escaped, value="{}")
-            out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
-                                "(at most {limit} in absolute value)", column=escaped,
-                                value="{}", limit=fmt_number(IMPORT_MAX_AMOUNT))
-        elif kind == "date":
-            invalid[f] = t("column '{column}': '{value}' is not a valid date",
-                           column=escaped, value="{}")
-            out_of_range[f] = t("column '{column}': '{value}' is outside the accepted range "
-                                "of dates ({first} to {last})", column=escaped, value="{}",
-                                first=IMPORT_FIRST_DATE, last=IMPORT_LAST_DATE)
-        else:
-            invalid[f] = t("column '{column}': '{value}' is not valid", column=escaped,
-                           value="{}")
-    broken = {
-        "TOO MANY COLUMNS": t("the row has more cells than the header ({detail})",
-                              detail="{detail}"),
-        "UNQUOTED VALUE": t("a quote is not closed; the rest of the row could not be read "
-                            "({detail})", detail="{detail}"),
-        "INVALID ENCODING": t("the row is not valid text in the file's encoding ({detail})",
-                              detail="{detail}"),
-        "LINE SIZE OVER MAXIMUM": t("the row is too long ({detail})", detail="{detail}"),
-        "": t("the row could not be read ({detail})", detail="{detail}"),
-    }
-    return ImportMessages(empty=empty, invalid=invalid, broken=broken,
-                          out_of_range=out_of_range)

@@ -20,6 +20,7 @@ from kam_analysis.importing.values import (
     _decide_dates,
     _decide_decimal,
     _decimal_votes,
+    has_native_text,
 )
 from kam_analysis.vocabulary import FIELD_BY_NAME, FIELD_NAMES, REQUIRED_FIELDS
 
@@ -66,6 +67,12 @@ class FilePreview(SourceLayout):
     #: Date formats decided for the date column.
     date_formats: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: The calendar of the date column: ``"gregorian"``, or ``"jalali"`` (Solar
+    #: Hijri dates, converted to Gregorian dates on import).
+    calendar: str = "gregorian"
+    #: Id fields whose sample holds Persian or Arabic-Indic digits, Arabic ي/ك or
+    #: text not in Unicode NFC: stored with ASCII digits, Persian ی/ک, in NFC.
+    native_text: tuple[str, ...] = ()
 
 
 def _resolve_mapping(headers: tuple[str, ...], options: ImportOptions,
@@ -114,6 +121,24 @@ def _analyse(source: _Source, mapping: dict[str, str], options: ImportOptions
     return decimals, shape
 
 
+#: Id fields whose Persian and Arabic-Indic digits are stored as ASCII digits.
+_ID_FIELDS = ("customer_id", "document_id")
+
+
+def _native_text(source: _Source, mapping: dict[str, str]) -> tuple[str, ...]:
+    """The id fields whose sample holds Persian or Arabic-Indic digits, ي/ك or non-NFC text."""
+    index = {h: i for i, h in enumerate(source.headers)}
+    return tuple(f for f in _ID_FIELDS if f in mapping and has_native_text(
+        _column_values(source.sample_rows, index[mapping[f]])))
+
+
+def _calendar_note(shape: _DateShape | None, mapping: dict[str, str]) -> tuple[str, ...]:
+    if shape is None or shape.calendar != "jalali":
+        return ()
+    return (t("The dates in column '{column}' are in the Iranian (Jalali) calendar; "
+              "they are converted to Gregorian dates.", column=mapping["order_date"]),)
+
+
 def _sample_frame(source: _Source) -> pd.DataFrame:
     rows = []
     width = len(source.headers)
@@ -139,7 +164,9 @@ def _preview(source: _Source, options: ImportOptions, filename: str) -> FilePrev
         sample=_sample_frame(source),
         decimals=decimals,
         date_formats=shape.formats if shape else (),
-        warnings=tuple(source.warnings),
+        warnings=(*source.warnings, *_calendar_note(shape, mapping)),
+        calendar=shape.calendar if shape else "gregorian",
+        native_text=_native_text(source, mapping),
     )
 
 

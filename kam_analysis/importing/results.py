@@ -99,7 +99,8 @@ class ImportResult(ImportCounts):
         return self.as_summary(
             self.warnings, dataset=info.name, customers=info.customer_count,
             first_date=str(info.first_date) if info.first_date else None,
-            last_date=str(info.last_date) if info.last_date else None)
+            last_date=str(info.last_date) if info.last_date else None,
+            calendar=self.preview.calendar if self.preview else "gregorian")
 
     def reject_lines(self, limit: int = 20) -> list[str]:
         """Return up to ``limit`` rejects as ``"line 57, column 'Umsatz': ..."`` texts."""

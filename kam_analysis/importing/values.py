@@ -6,19 +6,50 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+import jdatetime
+
+from kam_analysis.importing.patterns import (
+    ARABIC_DECIMAL,
+    ARABIC_THOUSANDS,
+    ASCII_DIGITS,
+    JALALI_FIRST_YEAR,
+    JALALI_LAST_YEAR,
+    NATIVE_DIGITS,
+)
+
 _NUM_CLEAN = re.compile(r"[^0-9,.']")
+
+#: Persian and Arabic-Indic digits -> ASCII.
+_ASCII = str.maketrans(NATIVE_DIGITS, ASCII_DIGITS)
+#: The same for numbers: ٬ -> a thousands separator, ٫ -> the decimal point.
+_ASCII_NUMBER = str.maketrans(NATIVE_DIGITS + ARABIC_THOUSANDS + ARABIC_DECIMAL,
+                              ASCII_DIGITS + "'.")
+_NATIVE_TEXT = frozenset(NATIVE_DIGITS + "\u064a\u0643")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with Persian and Arabic-Indic digits as ASCII digits (``۱۴۰۳`` -> ``1403``)."""
+    return text.translate(_ASCII)
+
+
+def has_native_text(values: Sequence[str]) -> bool:
+    """Whether any value holds a Persian or Arabic-Indic digit or Arabic ي/ك, or is
+    not in Unicode NFC (Vietnamese exported decomposed)."""
+    return any(not _NATIVE_TEXT.isdisjoint(value) or not unicodedata.is_normalized("NFC", value)
+               for value in values)
 
 
 def _decimal_votes(values: Sequence[str]) -> tuple[int, int]:
     """Return (comma-decimal votes, point-decimal votes) over text values."""
     comma = point = 0
     for value in values:
-        s = _NUM_CLEAN.sub("", value)
+        s = _NUM_CLEAN.sub("", value.translate(_ASCII_NUMBER))
         has_c, has_p = "," in s, "." in s
         if has_c and has_p:
             if s.rfind(",") > s.rfind("."):
@@ -68,20 +99,45 @@ _DMY_SHAPES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 
 
+_JALALI = re.compile(r"(1[34][0-9]{2})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})")
+
+
 @dataclass(frozen=True)
 class _DateShape:
     formats: tuple[str, ...]
     excel_serial: bool
     ambiguous: bool
     order: str | None
+    calendar: str = "gregorian"
 
 
 def _date_part(value: str) -> str:
-    return value.strip().replace("T", " ").split(" ", 1)[0]
+    return ascii_digits(value.strip()).replace("T", " ").split(" ", 1)[0]
+
+
+def _is_jalali(part: str) -> bool:
+    """Whether a date (ASCII digits) is a valid Jalali year/month/day in the years read."""
+    m = _JALALI.fullmatch(part)
+    if m is None or not JALALI_FIRST_YEAR <= int(m.group(1)) <= JALALI_LAST_YEAR:
+        return False
+    try:
+        jdatetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return False
+    return True
+
+
+def _jalali_column(values: Sequence[str]) -> bool:
+    """A column is in the Jalali calendar when most of its dates are valid Jalali
+    dates of the years 1300-1499 (no Gregorian date of the accepted range is)."""
+    parts = [p for p in (_date_part(v) for v in values) if p]
+    return bool(parts) and 2 * sum(1 for p in parts if _is_jalali(p)) > len(parts)
 
 
 def _decide_dates(values: Sequence[str], date_order: str | None) -> _DateShape:
-    """Decide the date formats of a column from its text values."""
+    """Decide the date formats (or the Jalali calendar) of a column from its text values."""
+    if _jalali_column(values):
+        return _DateShape(("%Y/%m/%d",), False, False, None, "jalali")
     formats: list[str] = []
     serial = False
     dmy_evidence = mdy_evidence = 0
