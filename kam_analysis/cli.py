@@ -162,13 +162,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
     P(alive) and the expected purchases of the default churn model (empty when it
     cannot be fitted), in the language of ``--lang`` (else ``$KAM_LANG``); ``--codes``
     writes the machine-readable form (code headers, ``,`` and ``.``)."""
-    from kam_analysis.i18n import get_language, language
-
-    with language(getattr(args, "lang", None) or get_language()):
-        return _classify(args)
-
-
-def _classify(args: argparse.Namespace) -> int:
     from kam_analysis.analysis import analyze, churn, with_churn
     from kam_analysis.export import EXPORT_COLUMNS, write_table
 
