@@ -401,9 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     p.add_argument("--out", required=True, help=t("output file (.csv or .xlsx)"))
     p.add_argument("--all", action="store_true", help=t("every customer, not only key accounts"))
-    p.add_argument("--codes", action="store_true",
-                   help=t("machine-readable: code headers and values, comma-separated, "
-                          "decimal point"))
+    p.add_argument("--codes", action="store_true", help=t(
+        "machine-readable: code headers and values, comma-separated, decimal point"))
     p.set_defaults(func=cmd_classify)
 
     p = command("pack", help=t("write the review-meeting pack (PDF or PowerPoint)"))

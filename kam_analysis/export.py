@@ -237,6 +237,13 @@ def sanitize_sheet_name(name: str, used: set[str] | None = None) -> str:
     return candidate
 
 
+def _check_rows(name: str, rows: int) -> None:
+    if rows + 1 > MAX_XLSX_ROWS:
+        raise ExportTooLarge(t(
+            "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
+            "Export CSV instead.", name=name, rows=rows + 1, max=MAX_XLSX_ROWS))
+
+
 class _Book:
     """An XLSX file written row by row (``constant_memory``: rows go to disk as written)."""
 
@@ -258,10 +265,7 @@ class _Book:
     def table(self, name: str, df: pd.DataFrame, codes: bool = False) -> None:
         """Write ``df`` as a sheet: formats chosen by the code names, headers and words
         in the context's language (``codes``: as they are)."""
-        if len(df) + 1 > MAX_XLSX_ROWS:
-            raise ExportTooLarge(t(
-                "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
-                "Export CSV instead.", name=name, rows=len(df) + 1, max=MAX_XLSX_ROWS))
+        _check_rows(name, len(df))
         ws = self.wb.add_worksheet(sanitize_sheet_name(name, self.used))
         formats = [self._format(col, df[col]) for col in df.columns]
         shown = df if codes else localise_frame(df)
@@ -415,11 +419,7 @@ def write_table(df: pd.DataFrame, path: str | Path, *, codes: bool = False) -> N
     if suffix == ".csv":
         write_csv(df, path, codes=codes)
     elif suffix == ".xlsx":
-        if len(df) + 1 > MAX_XLSX_ROWS:  # refuse before a file is created
-            raise ExportTooLarge(t(
-                "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
-                "Export CSV instead.", name=t("Customers"), rows=len(df) + 1,
-                max=MAX_XLSX_ROWS))
+        _check_rows(t("Customers"), len(df))  # refuse before a file is created
         book = _Book(path)
         book.table(t("Customers"), df, codes)
         book.close()
