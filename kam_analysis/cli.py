@@ -160,7 +160,8 @@ def _print_notes(result: Analysis) -> None:
 def cmd_classify(args: argparse.Namespace) -> int:
     """Write the key-account list (or every customer with --all) to CSV or XLSX, with
     P(alive) and the expected purchases of the default churn model (empty when it
-    cannot be fitted)."""
+    cannot be fitted), in the language of ``--lang`` (else ``$KAM_LANG``); ``--codes``
+    writes the machine-readable form (code headers, ``,`` and ``.``)."""
     from kam_analysis.analysis import analyze, churn, with_churn
     from kam_analysis.export import EXPORT_COLUMNS, write_table
 
@@ -175,7 +176,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     customers = with_churn(result.customers, alive)
     if not args.all:
         customers = customers[customers["key_account"].to_numpy(dtype=bool)]
-    write_table(customers[list(EXPORT_COLUMNS)], out)
+    write_table(customers[list(EXPORT_COLUMNS)], out, codes=args.codes)
     print(t("{n} customers written to {path}.", n=fmt_count(len(customers)), path=str(out)))
     _print_notes(result)
     return 0
@@ -400,6 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     p.add_argument("--out", required=True, help=t("output file (.csv or .xlsx)"))
     p.add_argument("--all", action="store_true", help=t("every customer, not only key accounts"))
+    p.add_argument("--codes", action="store_true", help=t(
+        "machine-readable: code headers and values, comma-separated, decimal point"))
     p.set_defaults(func=cmd_classify)
 
     p = command("pack", help=t("write the review-meeting pack (PDF or PowerPoint)"))

@@ -1,4 +1,15 @@
-"""Exports: formula-safe CSV and formatted XLSX of an analysis, streamed to disk.
+"""Exports: formula-safe CSV and formatted XLSX of an analysis, streamed to disk, in the
+language of the context (:mod:`kam_analysis.export_sheets` says what the sheets say).
+
+Headers, sheet names, flags, reasons and account types are translated words; the
+"Parameters" and "Concentration" sheets have one row per figure with its translated
+name. CSV is written the way the locale's Excel opens it in columns: the list
+separator ``;`` where the decimal sign is a comma (de, ru, az, vi), else ``,`` (en,
+fa); numbers unquoted with the locale's decimal sign and no thousands separators
+(German ``1234,5``); dates as ISO ``YYYY-MM-DD`` (every Excel reads them);
+``codes=True`` gives the stable machine-readable form instead (code headers and
+values, ``,`` and ``.``). XLSX cells stay typed: numbers with number formats, which
+Excel shows in its own locale, and real dates.
 
 CSV is UTF-8 with a BOM (so Excel detects the encoding); any text cell whose first
 character that is not whitespace or a control character is ``=``, ``+``, ``-`` or
@@ -30,7 +41,15 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from kam_analysis.i18n import t
+from kam_analysis.export_sheets import (
+    PairRow,
+    concentration_rows,
+    csv_decimal,
+    csv_separator,
+    localise_frame,
+    parameter_rows,
+)
+from kam_analysis.i18n import get_language, language, t
 
 if TYPE_CHECKING:
     from kam_analysis.analysis import Analysis, ChurnResult, Migration
@@ -43,6 +62,7 @@ __all__ = [
     "ExportLimits",
     "ExportTooLarge",
     "csv_bytes",
+    "deferred",
     "file_bytes",
     "sanitize_sheet_name",
     "workbook_bytes",
@@ -128,42 +148,58 @@ def _safe_text(value: str) -> str:
     return "'" + value if first in _FORMULA_CHARS else value
 
 
-def _neutralise(df: pd.DataFrame) -> pd.DataFrame:
+def _csv_cell(value: Any, decimal: str) -> Any:
+    """A cell of a text column: formula-safe text, a float with the decimal sign."""
+    if isinstance(value, str):
+        return _safe_text(value)
+    if isinstance(value, float | np.floating) and not isinstance(value, bool):
+        return repr(float(value)).replace(".", decimal) if math.isfinite(value) else None
+    return value
+
+
+def _neutralise(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         series = out[col]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
-        out[col] = series.map(lambda v: _safe_text(v) if isinstance(v, str) else v)
+        out[col] = series.map(lambda v: _csv_cell(v, decimal))
     out.columns = [_safe_text(str(c)) for c in out.columns]
     return out
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """Return ``df`` as CSV bytes: UTF-8 with BOM, comma-separated, formula-safe.
+def csv_bytes(df: pd.DataFrame, *, codes: bool = False) -> bytes:
+    """Return ``df`` as CSV bytes: UTF-8 with BOM, formula-safe, in the context's language.
 
     Parameters
     ----------
     df : DataFrame
         The table; numbers stay numeric (a negative number is written as
-        ``-5``), text starting with ``= + - @``, tab or CR gets a ``'`` prefix.
+        ``-5``, a fraction with the locale's decimal sign), text starting with
+        ``= + - @``, tab or CR gets a ``'`` prefix.
+    codes : bool
+        Write the machine-readable form: code headers and values, ``,`` between
+        cells and ``.`` as decimal sign (the same in every language).
     """
     buffer = io.StringIO()
-    _write_csv_chunks(df, buffer)
+    _write_csv_chunks(df, buffer, codes)
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _write_csv_chunks(df: pd.DataFrame, out: Any) -> None:
+def _write_csv_chunks(df: pd.DataFrame, out: Any, codes: bool) -> None:
+    sep, decimal = (",", ".") if codes else (csv_separator(), csv_decimal())
     for start in range(0, max(len(df), 1), CSV_CHUNK_ROWS):
-        chunk = _neutralise(df.iloc[start:start + CSV_CHUNK_ROWS])
-        chunk.to_csv(out, index=False, header=start == 0, lineterminator="\r\n")
+        chunk = df.iloc[start:start + CSV_CHUNK_ROWS]
+        chunk = _neutralise(chunk if codes else localise_frame(chunk), decimal)
+        chunk.to_csv(out, index=False, header=start == 0, sep=sep, decimal=decimal,
+                     lineterminator="\r\n")
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+def write_csv(df: pd.DataFrame, path: str | Path, *, codes: bool = False) -> None:
     """Write ``df`` to ``path`` as :func:`csv_bytes` would, :data:`CSV_CHUNK_ROWS` rows
     at a time (memory: one neutralised chunk besides ``df``)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        _write_csv_chunks(df, out)
+        _write_csv_chunks(df, out, codes)
 
 
 def file_bytes(write: Callable[[Path], None], suffix: str) -> bytes:
@@ -173,6 +209,18 @@ def file_bytes(write: Callable[[Path], None], suffix: str) -> bytes:
         path = Path(folder) / f"export{suffix}"
         write(path)
         return path.read_bytes()
+
+
+def deferred(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Bind ``build`` to this context's language: a download built later, outside the
+    script run that offered it, is still in the session's language."""
+    chosen = get_language()
+
+    def run() -> bytes:
+        with language(chosen):
+            return build()
+
+    return run
 
 
 def sanitize_sheet_name(name: str, used: set[str] | None = None) -> str:
@@ -189,6 +237,13 @@ def sanitize_sheet_name(name: str, used: set[str] | None = None) -> str:
     return candidate
 
 
+def _check_rows(name: str, rows: int) -> None:
+    if rows + 1 > MAX_XLSX_ROWS:
+        raise ExportTooLarge(t(
+            "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
+            "Export CSV instead.", name=name, rows=rows + 1, max=MAX_XLSX_ROWS))
+
+
 class _Book:
     """An XLSX file written row by row (``constant_memory``: rows go to disk as written)."""
 
@@ -202,23 +257,23 @@ class _Book:
                                           "text_wrap": True, "valign": "top"})
         self.money = self.wb.add_format({"num_format": "#,##0.00"})
         self.percent = self.wb.add_format({"num_format": "0.0%"})
-        self.number = self.wb.add_format({"num_format": "0.###"})
+        self.number = self.wb.add_format({"num_format": "General"})
         self.integer = self.wb.add_format({"num_format": "0"})
         self.date = self.wb.add_format({"num_format": "yyyy-mm-dd"})
         self.used: set[str] = set()
 
-    def table(self, name: str, df: pd.DataFrame) -> None:
-        if len(df) + 1 > MAX_XLSX_ROWS:
-            raise ExportTooLarge(t(
-                "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
-                "Export CSV instead.", name=name, rows=len(df) + 1, max=MAX_XLSX_ROWS))
+    def table(self, name: str, df: pd.DataFrame, codes: bool = False) -> None:
+        """Write ``df`` as a sheet: formats chosen by the code names, headers and words
+        in the context's language (``codes``: as they are)."""
+        _check_rows(name, len(df))
         ws = self.wb.add_worksheet(sanitize_sheet_name(name, self.used))
-        columns = [str(c) for c in df.columns]
+        formats = [self._format(col, df[col]) for col in df.columns]
+        shown = df if codes else localise_frame(df)
+        columns = [str(c) for c in shown.columns]
         for j, col in enumerate(columns):
             ws.write_string(0, j, col, self.header)
-        formats = [self._format(col, df[col]) for col in df.columns]
         widths = [min(max(len(c), 8), 60) for c in columns]
-        for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
+        for i, row in enumerate(shown.itertuples(index=False, name=None), start=1):
             for j, value in enumerate(row):
                 shown = self._write(ws, i, j, value, formats[j])
                 if shown > widths[j] and i <= 1000:
@@ -264,10 +319,25 @@ class _Book:
         ws.write_string(i, j, text)
         return len(text)
 
-    def pairs(self, name: str, rows: list[tuple[str, Any]]) -> None:
-        frame = pd.DataFrame(rows, columns=[t("Figure"), t("Value")])
-        frame[t("Value")] = frame[t("Value")].astype(object)
-        self.table(name, frame)
+    def pairs(self, name: str, rows: list[PairRow]) -> None:
+        """A two-column sheet: each figure's name and its value, formatted by its kind."""
+        ws = self.wb.add_worksheet(sanitize_sheet_name(name, self.used))
+        ws.write_string(0, 0, t("Figure"), self.header)
+        ws.write_string(0, 1, t("Value"), self.header)
+        kinds = {"date": self.date, "count": self.integer, "number": self.number,
+                 "percent": self.percent, "money": self.money}
+        widths = [8, 8]
+        for i, (figure, value, kind) in enumerate(rows, start=1):
+            ws.write_string(i, 0, figure)
+            if kind == "text":
+                ws.write_string(i, 1, str(value))
+                shown = len(str(value))
+            else:
+                shown = self._write(ws, i, 1, value, kinds[kind])
+            widths = [max(widths[0], len(figure)), max(widths[1], shown)]
+        ws.set_column(0, 0, min(widths[0], 60) + 2)
+        ws.set_column(1, 1, min(widths[1], 80) + 2)
+        ws.freeze_panes(1, 0)
 
     def close(self) -> None:
         self.wb.close()
@@ -282,43 +352,6 @@ def _export_frame(customers: pd.DataFrame) -> pd.DataFrame:
     if "rank" in out.columns:
         out["rank"] = out["rank"].astype(object).where(out["rank"].notna(), None)
     return out
-
-
-def _parameters(analysis: Analysis) -> list[tuple[str, Any]]:
-    """The rows of the "Parameters" sheet: what the analysis ran with and found limits."""
-    from kam_analysis.analysis.key_accounts import capacity_text
-
-
-    p = analysis.params
-    prm: list[tuple[str, Any]] = [
-        ("dataset", analysis.dataset.name),
-        ("window_start", analysis.window[0].isoformat()),
-        ("window_end", analysis.window[1].isoformat()),
-        ("measure", p.measure),
-        ("regions", ", ".join(p.filters.regions)),
-        ("managers", ", ".join(p.filters.managers)),
-        ("categories", ", ".join(p.filters.categories)),
-        ("products", ", ".join(p.filters.products)),
-        ("abc_method", p.abc_method),
-        ("abc_limit_a", analysis.abc_limits[0]),
-        ("abc_limit_b", analysis.abc_limits[1]),
-        ("xyz_metric", p.xyz_metric),
-        ("xyz_limits", "" if p.xyz_limits is None else f"{p.xyz_limits[0]} / {p.xyz_limits[1]}"),
-        ("period", p.period),
-        ("key_rule", repr(p.key_rule)),
-        ("key_capacity", p.key_rule.capacity),
-        ("key_wanted", analysis.key_wanted),
-        ("key_accounts", int(analysis.customers["key_account"].sum())),
-        ("capacity_note", "" if analysis.capacity_note is None
-         else capacity_text(analysis.capacity_note)),
-        ("lost_after_days", p.lost_after_days),
-        ("lost_gap_factor", p.lost_gap_factor),
-    ]
-    if analysis.computed_limits:
-        for point, fig in analysis.computed_limits.items():
-            prm.append((f"computed_{point}_effort", fig["effort"]))
-            prm.append((f"computed_{point}_yield", fig["yield"]))
-    return prm
 
 
 def workbook_bytes(analysis: Analysis, migration: Migration | None = None,
@@ -363,20 +396,16 @@ def write_workbook(analysis: Analysis, path: str | Path, migration: Migration | 
     book.table(t("Key accounts"), key)
     book.table(t("All customers"), customers)
     book.table(t("ABC-XYZ matrix"), analysis.matrix)
-    conc = analysis.concentration.to_dict()
-    risk = conc.pop("revenue_at_risk")
-    conc["flags"] = ", ".join(conc["flags"])
-    rows = [(k, v) for k, v in conc.items()]
-    rows += [(f"revenue_at_risk_top{k}", v) for k, v in risk.items()]
-    book.pairs(t("Concentration"), rows)
-    book.pairs(t("Parameters"), _parameters(analysis))
+    book.pairs(t("Concentration"), concentration_rows(analysis))
+    book.pairs(t("Parameters"), parameter_rows(analysis))
     if migration is not None:
         book.table(t("Migration"), migration.matrix)
     book.close()
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> None:
-    """Write ``df`` as CSV (``.csv``) or XLSX (``.xlsx``) by the file extension.
+def write_table(df: pd.DataFrame, path: str | Path, *, codes: bool = False) -> None:
+    """Write ``df`` as CSV (``.csv``) or XLSX (``.xlsx``) by the file extension, in the
+    context's language (``codes``: the machine-readable form, see :func:`csv_bytes`).
 
     Raises
     ------
@@ -388,18 +417,11 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        write_csv(df, path)
+        write_csv(df, path, codes=codes)
     elif suffix == ".xlsx":
-        if len(df) + 1 > MAX_XLSX_ROWS:  # refuse before a file is created
-            raise ExportTooLarge(t(
-                "The sheet {name!r} would have {rows:,} rows; XLSX holds at most {max:,}. "
-                "Export CSV instead.", name=t("Customers"), rows=len(df) + 1,
-                max=MAX_XLSX_ROWS))
-        frame = df.copy()
-        if "rank" in frame.columns:
-            frame["rank"] = frame["rank"].astype(object).where(frame["rank"].notna(), None)
+        _check_rows(t("Customers"), len(df))  # refuse before a file is created
         book = _Book(path)
-        book.table(t("Customers"), frame)
+        book.table(t("Customers"), df, codes)
         book.close()
     else:
         raise ValueError(t("Unknown export type {suffix!r} for {path}; use .csv or .xlsx.",

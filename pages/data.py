@@ -239,7 +239,8 @@ if result is not None:
         shown = last_rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
                                              "raw": t("Row as read")})
         st.dataframe(shown, hide_index=True, key="data_last_rejects", height=220)
-        st.download_button(t("Rejected rows (CSV)"), lambda: export.csv_bytes(last_rejects),
+        st.download_button(t("Rejected rows (CSV)"),
+                           export.deferred(lambda: export.csv_bytes(last_rejects)),
                            file_name=f"rejected_{fmt.slug(result.dataset.name)}.csv",
                            mime="text/csv", key="data_last_rejects_csv", icon=":material/download:")
     else:
@@ -285,7 +286,8 @@ with left:
         st.dataframe(rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
                                              "raw": t("Row as read")}),
                      hide_index=True, key="data_rejects", height=260)
-        st.download_button(t("Rejected rows (CSV)"), lambda: export.csv_bytes(rejects),
+        st.download_button(t("Rejected rows (CSV)"),
+                           export.deferred(lambda: export.csv_bytes(rejects)),
                            file_name=f"rejected_{fmt.slug(which)}.csv", mime="text/csv",
                            key="data_rejects_csv", icon=":material/download:")
 with right:

@@ -172,7 +172,8 @@ xlsx_limit = min(limits.xlsx_rows, export.MAX_XLSX_ROWS - 1)  # one row is the h
 
 def _csv(frame: pd.DataFrame):
     """A deferred CSV download, written in chunks to a temporary file."""
-    return lambda: export.file_bytes(lambda path: export.write_csv(frame, path), ".csv")
+    return export.deferred(lambda: export.file_bytes(lambda path: export.write_csv(frame, path),
+                                                     ".csv"))
 
 
 def _too_large(where, n: int) -> None:
@@ -208,7 +209,8 @@ else:
             moves = None
         return export.workbook_bytes(result, moves, alive)
 
-    d2.download_button(t("Full workbook (XLSX)"), data=_xlsx, file_name=f"kam_{base}.xlsx",
+    d2.download_button(t("Full workbook (XLSX)"), data=export.deferred(_xlsx),
+                       file_name=f"kam_{base}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="ka_xlsx", icon=":material/download:")
 

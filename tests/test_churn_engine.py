@@ -20,6 +20,7 @@ from kam_analysis.db import Database, open_database
 from kam_analysis.db.churn_sql import churn_customer_summary
 from kam_analysis.demo import DEMO_DATASET
 from kam_analysis.export import EXPORT_COLUMNS, workbook_bytes
+from kam_analysis.export_sheets import column_label
 from tests.analysis_fixtures import d, frame, store
 
 END = date(2024, 12, 31)
@@ -212,16 +213,17 @@ def test_classify_and_workbook_carry_the_churn_figures(fitted_db: Database, tmp_
     data = workbook_bytes(result, None, alive)
     ws = openpyxl.load_workbook(io.BytesIO(data))["All customers"]
     header = [c.value for c in ws[1]]
-    assert header == list(EXPORT_COLUMNS)
+    assert header == [column_label(c) for c in EXPORT_COLUMNS]
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     by_id = alive.customers.set_index("customer_id")
-    col = header.index("p_alive")
+    col = header.index(column_label("p_alive"))
     for cid, row in rows.items():
         assert row[col] == pytest.approx(by_id.loc[cid, "p_alive"])
     path = str(fitted_db.path)
     fitted_db.close()
     out = tmp_path / "all.csv"
-    assert main(["classify", "--db", path, "--dataset", "t", "--out", str(out), "--all"]) == 0
+    assert main(["classify", "--db", path, "--dataset", "t", "--out", str(out), "--all",
+                 "--codes"]) == 0
     df = pd.read_csv(out, encoding="utf-8-sig")
     assert list(df.columns) == list(EXPORT_COLUMNS)
     np.testing.assert_allclose(df["expected_purchases_13w"],
@@ -234,7 +236,8 @@ def test_classify_without_a_fit_leaves_the_columns_empty(db: Database, tmp_path,
     path = str(db.path)
     db.close()
     out = tmp_path / "all.csv"
-    assert main(["classify", "--db", path, "--dataset", "t", "--out", str(out), "--all"]) == 0
+    assert main(["classify", "--db", path, "--dataset", "t", "--out", str(out), "--all",
+                 "--codes"]) == 0
     df = pd.read_csv(out, encoding="utf-8-sig")
     assert df["p_alive"].isna().all() and df["expected_purchases_13w"].isna().all()
     assert "cannot be estimated" in capsys.readouterr().err

@@ -11,6 +11,7 @@ import pytest
 from kam_analysis.cli import main
 from kam_analysis.db import open_database
 from kam_analysis.export import EXPORT_COLUMNS
+from kam_analysis.export_sheets import column_label
 from tests.analysis_fixtures import PORTFOLIO, store
 
 
@@ -26,7 +27,7 @@ def dbfile(tmp_path):
 def test_classify_key_accounts_csv(dbfile, tmp_path, capsys) -> None:
     out = tmp_path / "key.csv"
     assert main(["classify", "--db", dbfile, "--dataset", "Sales 2024", "--out", str(out),
-                 "--from", "2024-01-01", "--to", "2024-12-31"]) == 0
+                 "--from", "2024-01-01", "--to", "2024-12-31", "--codes"]) == 0
     df = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
     for col in ("customer_id", "customer_name", "value", "share", "cumulative_share", "rank",
                 "abc", "xyz", "abc_xyz", "cov", "periods", "active_periods", "first_purchase",
@@ -45,7 +46,7 @@ def test_classify_all_xlsx_with_options(dbfile, tmp_path) -> None:
                  "--period", "quarter", "--measure", "margin"]) == 0
     ws = openpyxl.load_workbook(out).active
     header = [c.value for c in ws[1]]
-    assert header == list(EXPORT_COLUMNS)
+    assert header == [column_label(c) for c in EXPORT_COLUMNS]
     assert ws.max_row == 1 + 7
     ids = [ws.cell(row=i, column=1).value for i in range(2, 9)]
     assert ids[0] == "B2"  # margin: B2 10 is the largest

@@ -20,6 +20,7 @@ from kam_analysis.export import (
     workbook_bytes,
     write_table,
 )
+from kam_analysis.export_sheets import column_label
 from tests.analysis_fixtures import PORTFOLIO, store
 
 HOSTILE = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTab", "\rCR", "=HYPERLINK(\"http://x\")",
@@ -35,6 +36,7 @@ def test_csv_has_bom_and_neutralises_formulas() -> None:
     data = csv_bytes(_hostile_frame())
     assert data.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False)
+    back = back.rename(columns={"Customer ID": "customer_id", "Value": "value"})  # English
     assert list(back["customer_id"][:7]) == ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tTab",
                                              "'\rCR", "'=HYPERLINK(\"http://x\")"]
     assert back["customer_id"][7] == "plain" and back["customer_id"][8] == "Grüße, \"quoted\""
@@ -63,16 +65,17 @@ def test_workbook_sheets_formats_and_no_formulas(db) -> None:
                              "Concentration", "Parameters", "Migration"]
     ws = wb["All customers"]
     header = [c.value for c in ws[1]]
-    assert header == list(EXPORT_COLUMNS)
+    assert header == [column_label(c) for c in EXPORT_COLUMNS]  # English labels since #11
     # The typed flag columns of the engine stay out: the export keeps the text flags.
-    assert "flags" in header and not {"non_positive", "short_history", "lost", "at_risk"} & set(
-        header)
+    flag_columns = {"non_positive", "short_history", "lost", "at_risk"}
+    assert "Flags" in header and not (flag_columns | {column_label(c) for c in flag_columns}
+                                      ) & set(header)
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref is not None
     ids = [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)]
     assert "=cmd()" in ids  # stored as plain text, not as a formula
-    value_col = header.index("value") + 1
-    share_col = header.index("share") + 1
+    value_col = header.index("Value") + 1
+    share_col = header.index("Share") + 1
     values = [ws.cell(row=i, column=value_col).value for i in range(2, ws.max_row + 1)]
     assert -3 in values  # negative numbers are numbers
     assert "%" in ws.cell(row=2, column=share_col).number_format
@@ -80,10 +83,10 @@ def test_workbook_sheets_formats_and_no_formulas(db) -> None:
     key = wb["Key accounts"]
     assert key.max_row == 1 + int(res.customers["key_account"].sum())
     conc = {r[0].value: r[1].value for r in wb["Concentration"].iter_rows(min_row=2)}
-    assert conc["hhi"] == pytest.approx(res.concentration.hhi)
-    assert conc["hhi_band"] == "highly concentrated"
+    assert conc["HHI"] == pytest.approx(res.concentration.hhi)
+    assert conc["HHI band"] == "highly concentrated"
     params = {r[0].value: r[1].value for r in wb["Parameters"].iter_rows(min_row=2)}
-    assert params["measure"] == "revenue" and params["abc_limit_a"] == 0.8
+    assert params["Measure"] == "Revenue" and params["A up to (share of the value)"] == 0.8
 
 
 def test_sheet_names_are_sanitised() -> None:
@@ -126,4 +129,4 @@ def test_workbook_of_empty_selection(db) -> None:
     res = analyze(db, "t", AnalysisParams(filters=Filters(regions=("Nowhere",))))
     wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))
     assert wb["All customers"].max_row == 1
-    assert csv_bytes(res.customers).startswith(b"\xef\xbb\xbfcustomer_id,")
+    assert csv_bytes(res.customers).startswith(b"\xef\xbb\xbfCustomer ID,")

@@ -2,7 +2,9 @@
 
 A sales director exports the customer list, edits nothing, and loads it as a
 dataset again (or into another tool): ids keep their leading zeros, formula-like
-names stay text, negative values stay numbers.
+names stay text, negative values stay numbers. The export is in the user's language
+(translated headers; German and Russian CSV with ``;`` and decimal commas), so the
+round trip maps the columns by the same language's header names.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from hypothesis import strategies as st
 
 from kam_analysis.db import open_database
 from kam_analysis.export import csv_bytes, write_table
+from kam_analysis.export_sheets import column_label
+from kam_analysis.i18n import language
 from kam_analysis.importing import ImportOptions, import_file
 from tests.import_helpers import totals_by_customer
 
@@ -45,18 +49,20 @@ def _expected(frame: pd.DataFrame) -> dict[str, float]:
 
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(drawn=rows, kind=st.sampled_from(["csv", "xlsx"]))
-def test_exported_table_reimports_to_the_same_totals(tmp_path: Path, drawn, kind: str) -> None:
+@given(drawn=rows, kind=st.sampled_from(["csv", "xlsx"]),
+       lang=st.sampled_from(["en", "de", "ru", "fa"]))
+def test_exported_table_reimports_to_the_same_totals(tmp_path: Path, drawn, kind: str,
+                                                     lang: str) -> None:
     frame = _frame(drawn)
-    path = tmp_path / f"export.{kind}"
-    if kind == "csv":
-        path.write_bytes(csv_bytes(frame))
-    else:
-        write_table(frame, path)
-    db = open_database(tmp_path / f"roundtrip_{kind}.duckdb")
+    path = tmp_path / f"export_{lang}.{kind}"
+    with language(lang):
+        if kind == "csv":
+            path.write_bytes(csv_bytes(frame))
+        else:
+            write_table(frame, path)
+        mapping = {col: column_label(col) for col in frame.columns}
+    db = open_database(tmp_path / f"roundtrip_{kind}_{lang}.duckdb")
     try:
-        mapping = {"customer_id": "customer_id", "customer_name": "customer_name",
-                   "order_date": "order_date", "revenue": "revenue"}
         result = import_file(db, path, "again", ImportOptions(mapping=mapping))
         assert result.rows_imported == len(frame)
         got = {k: round(v, 2) for k, v in totals_by_customer(db, "again").items()}

@@ -95,8 +95,11 @@ def test_parameters_sheet_shows_the_capacity(ten) -> None:
                                            key_rule=KeyRule(capacity=1)))
     wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(res)))
     params = {r[0].value: r[1].value for r in wb["Parameters"].iter_rows(min_row=2)}
-    assert (params["key_capacity"], params["key_wanted"], params["key_accounts"]) == (1, 4, 2)
-    assert "capacity of 1" in params["capacity_note"]
-    assert params["computed_A_effort"] == res.computed_limits["A"]["effort"]
-    assert params["computed_C_yield"] == pytest.approx(res.computed_limits["C"]["yield"])
+    assert (params["Key-account capacity"], params["Customers the rule selects"],
+            params["Key accounts"]) == (1, 4, 2)
+    assert "capacity of 1" in params["Capacity note"]
+    assert (params["Computed limit A: share of the customers"]
+            == res.computed_limits["A"]["effort"])
+    assert params["Computed limit C: share of the value"] == pytest.approx(
+        res.computed_limits["C"]["yield"])
     assert wb["Key accounts"].max_row == 1 + 2
