@@ -18,7 +18,7 @@ from typing import Any
 from kam_analysis.analysis import Analysis, AnalysisParams, KeyRule
 from kam_analysis.db import StorageError, list_datasets, open_database
 from kam_analysis.formatting import fmt_count, fmt_date, fmt_decimal
-from kam_analysis.i18n import LANGUAGES, set_language, t, tn
+from kam_analysis.i18n import LANGUAGES, language, t, tn
 from kam_analysis.vocabulary import MEASURES
 
 Command = Callable[[argparse.Namespace], int]
@@ -451,11 +451,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in the language of ``--lang`` (else ``$KAM_LANG``); return the exit
     status."""
     early = _language_option(argparse.ArgumentParser(add_help=False))
-    set_language(early.parse_known_args(argv)[0].lang)
-    args = build_parser().parse_args(argv)
-    func: Command = args.func
-    try:
-        return func(args)
-    except (StorageError, ValueError, OSError) as exc:
-        print(t("error: {message}", message=exc), file=sys.stderr)
-        return 1
+    with language(early.parse_known_args(argv)[0].lang):  # restored afterwards (tests)
+        args = build_parser().parse_args(argv)
+        func: Command = args.func
+        try:
+            return func(args)
+        except (StorageError, ValueError, OSError) as exc:
+            print(t("error: {message}", message=exc), file=sys.stderr)
+            return 1
