@@ -118,6 +118,10 @@ with left:
         fig.add_scatter(x=shown_periods, y=periods["margin"], name=t("Margin"),
                         mode="lines", secondary_y=False)
     fig.update_xaxes(type="category")
+    drawn = [periods[ctx.params.measure]] + ([periods["margin"]] if len(fig.data) > 1 else [])
+    top = max((float(v.max()) for v in drawn if v.notna().any()), default=0.0)
+    low = min((float(v.min()) for v in drawn if v.notna().any()), default=0.0)
+    charts.value_axis(fig, ctx, "yaxis", top=top * 1.08 if top > 0 else None, bottom=low)
     fig.update_layout(height=340, legend={"orientation": "h"}, margin={"t": 20})
     charts.show(fig, key="dos_sales")
 with right:

@@ -21,12 +21,12 @@ from kam_analysis.i18n import language, t
 from tests.test_e2e_browser import (
     ARTIFACTS,
     CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     _no_exception,
     _server,
     _settle,
 )
+from tests.test_e2e_browser import browser as chromium_fixture
 from ui.navigation import SECTIONS
 
 pytestmark = [
@@ -43,21 +43,38 @@ PAGES = [(stem, title) for entries in SECTIONS.values() for stem, title, _ in en
 DIRECTION = "getComputedStyle(document.querySelector('[data-testid=\"stMain\"]')).direction"
 
 
+IDLE = """() => {
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    const busy = status && /Running|Stop/.test(status.innerText);
+    return !busy && !document.querySelector('[data-testid="stSkeleton"]')
+        && !document.querySelector('[data-stale="true"]');
+}"""
+
+
+def _idle(pg) -> None:
+    """Wait until the run has finished: no status, no skeletons, no stale elements, and
+    every chart drawn (the status shows "Stop" rather than "Running" in a narrow view)."""
+    pg.wait_for_timeout(500)
+    pg.wait_for_function(IDLE, timeout=90_000)
+    _settle(pg)
+    pg.wait_for_function(IDLE, timeout=90_000)
+
+
 def _title(lang: str, english: str) -> str:
     with language(lang):
         return t(english)
 
 
 @contextlib.contextmanager
-def _session(browser, url: str, lang: str) -> Iterator[object]:
+def _session(chromium, url: str, lang: str) -> Iterator[object]:
     """A page in its own browser context (its own app session) opened with ``?lang=``."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = chromium.new_context(viewport=VIEWPORT)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     try:
         pg.goto(f"{url}/?lang={lang}")
         pg.get_by_role("heading", name=_title(lang, "Overview")).first.wait_for()
-        _settle(pg)
+        _idle(pg)
         yield pg
     finally:
         context.close()
@@ -67,8 +84,7 @@ def _visit(pg, lang: str, title: str) -> None:
     """Open a page through the sidebar's navigation by its title in ``lang``."""
     nav = pg.locator('[data-testid="stSidebarNav"]')
     nav.get_by_role("link", name=_title(lang, title), exact=True).click()
-    pg.wait_for_timeout(500)
-    _settle(pg)
+    _idle(pg)
 
 
 def _small_png(path: Path) -> None:
@@ -80,12 +96,7 @@ def _small_png(path: Path) -> None:
     small.save(path, optimize=True)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+browser = chromium_fixture  # the module's Debian Chromium (tests/test_e2e_browser.py)
 
 
 @pytest.fixture(scope="module")

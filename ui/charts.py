@@ -84,18 +84,22 @@ def nice_step(top: float, ticks: int = 5) -> float:
 
 
 def value_axis(fig: go.Figure, ctx: Context, axis: str = "xaxis",
-               title: str | None = None, top: float | None = None) -> None:
+               title: str | None = None, top: float | None = None,
+               bottom: float = 0.0) -> None:
     """Make ``axis`` a value axis of the context's measure: thousands separators and,
     for money, the dataset's currency symbol. With ``top`` (the axis ends there) the
-    ticks are written by :func:`ui.formatting.fmt_compact` in the session's language."""
+    ticks are written by :func:`ui.formatting.fmt_compact` in the session's language
+    (down to ``bottom`` when values fall below zero)."""
     symbol = "" if ctx.params.measure == "quantity" else currency_symbol(ctx.dataset)
     layout: dict[str, object] = {"tickformat": ",.3~s",
                                  "tickprefix": symbol if len(symbol) == 1 else "",
                                  "ticksuffix": f" {symbol}" if len(symbol) > 1 else "",
                                  "title": title, "rangemode": "tozero"}
     if top is not None and top > 0:
-        ticks = _ticks(top, nice_step(top))
-        layout.update(range=[0, top], tickmode="array", tickvals=ticks,
+        step = nice_step(top - min(bottom, 0.0))
+        first = float(np.floor(min(bottom, 0.0) / step) * step)
+        ticks = _ticks(top, step, first)
+        layout.update(range=[min(bottom, 0.0) * 1.08, top], tickmode="array", tickvals=ticks,
                       ticktext=[fmt.fmt_compact(v, ctx.params.measure, ctx.dataset)
                                 for v in ticks])
     fig.update_layout({axis: layout})

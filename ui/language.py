@@ -42,9 +42,9 @@ def rtl_stylesheet() -> str:
     Streamlit has no right-to-left mode; the least it takes: the page's direction
     (``direction: rtl`` on the app's container puts the sidebar on the right and runs
     text, columns and widgets right to left), text aligned right, and the Persian
-    font for Arabic-script characters only (``unicode-range``). Charts and the data
-    grid stay left to right (axes and the grid's canvas assume it); numbers inside
-    right-to-left text are ordered by the browser's bidi rules.
+    font for Arabic-script characters only (``unicode-range``). Charts stay left to
+    right (their axes assume it); the data grid follows the page (first column on the
+    right); numbers inside right-to-left text are ordered by the browser's bidi rules.
     """
     faces = "".join(
         f'@font-face{{font-family:"KamPersian";src:url("{FONT_URL.format(weight=suffix)}") '
@@ -60,9 +60,10 @@ def rtl_stylesheet() -> str:
         f':not([class*="material"]):not([data-testid="stIconMaterial"]){{font-family:{_FONT};}}'
         ':is([data-testid="stMarkdownContainer"],[data-testid="stCaptionContainer"],'
         '[data-testid="stMetric"],[data-testid="stAlert"]){text-align:right;}'
-        ':is([data-testid="stPlotlyChart"],[data-testid="stDataFrame"],'
-        '[data-testid="stDataFrameResizable"],[data-testid="stArrowVegaLiteChart"])'
+        ':is([data-testid="stPlotlyChart"],[data-testid="stArrowVegaLiteChart"])'
         "{direction:ltr;}"
+        # Persian digits run wider: a metric's full amount still fits a quarter row.
+        '[data-testid="stMetricValue"]{font-size:1.9rem;}'
         "</style>"
     )
 
