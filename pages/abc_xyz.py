@@ -125,7 +125,7 @@ customers = result.customers
 counts = customers["abc"].value_counts()
 value_by = customers.groupby("abc")["value"].sum()
 total = result.concentration.total
-st.markdown("  ·  ".join(
+st.markdown(f" {fmt.dot()} ".join(
     tn("Class {cls}: {n} customer ({share})", "Class {cls}: {n} customers ({share})",
        int(counts.get(cls, 0)), cls=cls, n=fmt.fmt_count(counts.get(cls, 0)),
        share=fmt.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
@@ -150,7 +150,7 @@ matrix["customers"] = matrix["customers"].fillna(0).astype(int)
 matrix["share"] = matrix["share"].fillna(0.0)
 # Colour by share of value (what the cell is worth), label with count and share.
 z = [[float(matrix.loc[a + x, "share"]) for x in "XYZ"] for a in "ABC"]
-text = [[f"{a}{x}<br>{fmt.fmt_count(matrix.loc[a + x, 'customers'])} · "
+text = [[f"{a}{x}<br>{fmt.fmt_count(matrix.loc[a + x, 'customers'])}{fmt.dot()}"
          f"{fmt.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
 fig = go.Figure(go.Heatmap(z=z, x=list("XYZ"), y=list("ABC"), text=text,
                            texttemplate="%{text}", colorscale="Blues", showscale=False,

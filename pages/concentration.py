@@ -71,7 +71,7 @@ else:
         st.markdown(f"**{t('Share of the largest customers per quarter')}**")
         charts.show(charts.shares_figure(trend), key="conc_shares")
     tables.show(pd.DataFrame({
-        t("Quarter"): trend["label"],
+        t("Quarter"): charts.quarter_labels(trend),
         t("Customers"): trend["customers"],
         t("Total"): trend["total"],
         "HHI": trend["hhi"].round(0),

@@ -118,7 +118,7 @@ else:
     if preview.delimiter:
         facts.append(t("delimiter {d}", d=repr(preview.delimiter)))
     facts.append(t("header on line {n}", n=fmt.fmt_count(preview.header_line)))
-    st.caption(" · ".join(facts))
+    st.caption(fmt.dot().join(facts))
     if len(preview.sheets) > 1:
         st.selectbox(t("Sheet"), list(preview.sheets), key=f"data_sheet_{tag}",
                      index=list(preview.sheets).index(preview.sheet)

@@ -91,7 +91,7 @@ if row["account_types"]:
     details.append(t("types: {types}", types=fmt.labels(row["account_types"])))
 if row["flags"]:
     details.append(t("flags: {flags}", flags=fmt.labels(row["flags"])))
-st.caption(" · ".join(str(d) for d in details))
+st.caption(fmt.dot().join(str(d) for d in details))
 if alive.fitted and not pd.isna(row["p_alive"]):
     a = st.columns(3)
     a[0].metric(churn_view.p_alive_label(), fmt.fmt_pct(row["p_alive"]),
@@ -130,7 +130,8 @@ with right:
         st.caption(t("Not enough history for a class per quarter."))
     else:
         order = {"A": 3, "B": 2, "C": 1}
-        hist = go.Figure(go.Scatter(x=history["label"], y=history["abc"].map(order),
+        hist = go.Figure(go.Scatter(x=charts.quarter_labels(history),
+                                    y=history["abc"].map(order),
                                     mode="lines+markers+text", text=history["abc"],
                                     textposition="top center", line_shape="hv"))
         hist.update_yaxes(tickvals=[1, 2, 3], ticktext=["C", "B", "A"], range=[0.5, 3.6])

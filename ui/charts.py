@@ -187,14 +187,23 @@ def top_bars(shown: pd.DataFrame, ctx: Context, value_text: list[str]) -> go.Fig
     return fig
 
 
+def quarter_labels(trend: pd.DataFrame) -> list[str]:
+    """The quarters of a trend in the session's language (the engine's labels without
+    a ``quarter`` column)."""
+    if "quarter" not in trend:
+        return list(trend["label"])
+    return [fmt.fmt_period(q, "quarter") for q in trend["quarter"]]
+
+
 def hhi_figure(trend: pd.DataFrame) -> go.Figure:
     """HHI per quarter on its own axis scaled to the data, with the band limits drawn
     (and labelled on their line) only when they fall inside the range."""
     fig = go.Figure()
-    fig.add_scatter(x=trend["label"], y=trend["hhi"], name="HHI", mode="lines+markers",
+    quarters = quarter_labels(trend)
+    fig.add_scatter(x=quarters, y=trend["hhi"], name="HHI", mode="lines+markers",
                     line={"color": "#1f77b4"}, customdata=[
                         t("{quarter}: HHI {hhi}", quarter=q, hhi=fmt.fmt_decimal(h, 0))
-                        for q, h in zip(trend["label"], trend["hhi"], strict=True)],
+                        for q, h in zip(quarters, trend["hhi"], strict=True)],
                     hovertemplate="%{customdata}<extra></extra>")
     top = float(trend["hhi"].max()) if len(trend) else 0.0
     upper = top * 1.15 if top > 0 else 1.0
@@ -216,12 +225,13 @@ def hhi_figure(trend: pd.DataFrame) -> go.Figure:
 def shares_figure(trend: pd.DataFrame) -> go.Figure:
     """CR1, CR3 and CR5 per quarter on a percent axis with round ticks."""
     fig = go.Figure()
+    quarters = quarter_labels(trend)
     for col, colour in (("cr1", "#d62728"), ("cr3", "#ff7f0e"), ("cr5", "#2ca02c")):
-        fig.add_scatter(x=trend["label"], y=trend[col], name=col.upper(),
+        fig.add_scatter(x=quarters, y=trend[col], name=col.upper(),
                         mode="lines+markers", line={"color": colour}, customdata=[
                             t("{quarter}: {name} {share}", quarter=q, name=col.upper(),
                               share=fmt.fmt_pct(v))
-                            for q, v in zip(trend["label"], trend[col], strict=True)],
+                            for q, v in zip(quarters, trend[col], strict=True)],
                         hovertemplate="%{customdata}<extra></extra>")
     top = float(trend[["cr1", "cr3", "cr5"]].max().max()) if len(trend) else 1.0
     top = min(1.0, max(0.05, top * 1.1))

@@ -150,16 +150,23 @@ def fmt_datetime(value: datetime | None) -> str:
 
 def fmt_period(value: object, period: str) -> str:
     """The label of a sales period starting on ``value``: the week's first day, the
-    month (:func:`fmt_month`) or the quarter (``Q1 2025``), in the session's language."""
+    month (:func:`fmt_month`) or the quarter (``2025 Q1``, as the engine's labels), in
+    the session's language."""
     day = as_date(value)
     if day is None:
         return _DASH
     if period == "month":
         return fmt_month(day)
     if period == "quarter":
-        return t("Q{quarter} {year}", quarter=native(str((day.month - 1) // 3 + 1)),
+        return t("{year} Q{quarter}", quarter=native(str((day.month - 1) // 3 + 1)),
                  year=native(str(day.year)))
     return fmt_date(day)
+
+
+def dot() -> str:
+    """The separator of short facts in a row (`` · ``); Persian: the Arabic comma, since a
+    middle dot reads as the Persian zero (۰) next to Persian digits."""
+    return "، " if get_language() == "fa" else " · "
 
 
 def fmt_list(items: list[str]) -> str:
