@@ -3,6 +3,7 @@ shown as text in Markdown (:func:`md_text`)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from datetime import date, datetime
@@ -106,7 +107,12 @@ _DASH = "–"
 
 
 def _locale() -> Locale:
-    return Locale.parse(locale_name())
+    return _parsed(locale_name())
+
+
+@functools.cache
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def native(text: str) -> str:
