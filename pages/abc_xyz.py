@@ -8,7 +8,7 @@ import streamlit as st
 
 from kam_analysis.analysis import ABC_PRESETS, RECOMMENDATIONS, XYZ_PRESETS
 from kam_analysis.analysis.abc import sensitivity_summary
-from kam_analysis.i18n import t
+from kam_analysis.i18n import N_, t, tn
 from kam_analysis.vocabulary import PERIODS
 from ui import calls, charts, errors, navigation, sidebar, state, tables
 from ui import formatting as fmt
@@ -110,12 +110,13 @@ result = calls.positive_analysis(ctx)
 
 a_lim, b_lim = result.abc_limits
 if params.abc_method == "computed" and result.computed_limits:
-    names = {"A": t("A/B limit"), "C": t("B/C limit")}
-    parts = [t("{limit}: the top {effort} of customers bring {yield_} of the value",
-               limit=names.get(cls, cls), effort=fmt.fmt_pct(v.get("effort")),
-               yield_=fmt.fmt_pct(v.get("yield")))
-             for cls, v in result.computed_limits.items()]
-    st.info(t("Computed limits: ") + "; ".join(parts) + ".")
+    sentences = {"A": N_("Computed A/B limit: the top {effort} of customers bring {yield_} of "
+                      "the value."),
+                 "C": N_("Computed B/C limit: the top {effort} of customers bring {yield_} of "
+                      "the value.")}
+    st.info(" ".join(t(sentences[cls], effort=fmt.fmt_pct(v.get("effort")),
+                       yield_=fmt.fmt_pct(v.get("yield")))
+                     for cls, v in result.computed_limits.items() if cls in sentences))
 else:
     st.caption(t("ABC limits: A up to {a}, B up to {b} of the cumulative value.",
                  a=fmt.fmt_pct(a_lim), b=fmt.fmt_pct(b_lim)))
@@ -124,16 +125,17 @@ customers = result.customers
 counts = customers["abc"].value_counts()
 value_by = customers.groupby("abc")["value"].sum()
 total = result.concentration.total
-st.markdown("  ·  ".join(
-    t("Class {cls}: {n} customer ({share})" if counts.get(cls, 0) == 1
-      else "Class {cls}: {n} customers ({share})", cls=cls, n=int(counts.get(cls, 0)),
-      share=fmt.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
+st.markdown(f" {fmt.dot()} ".join(
+    tn("Class {cls}: {n} customer ({share})", "Class {cls}: {n} customers ({share})",
+       int(counts.get(cls, 0)), cls=cls, n=fmt.fmt_count(counts.get(cls, 0)),
+       share=fmt.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
     for cls in "ABC"))
 counted = st.columns(4)
-counted[0].metric(t("Customers with sales in the window"), f"{len(customers):,}",
+counted[0].metric(t("Customers with sales in the window"), fmt.fmt_count(len(customers)),
                   help=t("Every customer with at least one row in the window; the ones "
                          "without positive value are in C."))
-counted[1].metric(t("Customers with positive value"), f"{result.concentration.customers:,}")
+counted[1].metric(t("Customers with positive value"),
+                  fmt.fmt_count(result.concentration.customers))
 counted[2].metric(t("Net total"), fmt.fmt_value(float(customers["value"].sum()), ctx),
                   help=t("The sum over every customer with sales in the window, returns "
                          "included."))
@@ -148,7 +150,7 @@ matrix["customers"] = matrix["customers"].fillna(0).astype(int)
 matrix["share"] = matrix["share"].fillna(0.0)
 # Colour by share of value (what the cell is worth), label with count and share.
 z = [[float(matrix.loc[a + x, "share"]) for x in "XYZ"] for a in "ABC"]
-text = [[f"{a}{x}<br>{int(matrix.loc[a + x, 'customers']):,} · "
+text = [[f"{a}{x}<br>{fmt.fmt_count(matrix.loc[a + x, 'customers'])}{fmt.dot()}"
          f"{fmt.fmt_pct(matrix.loc[a + x, 'share'])}" for x in "XYZ"] for a in "ABC"]
 fig = go.Figure(go.Heatmap(z=z, x=list("XYZ"), y=list("ABC"), text=text,
                            texttemplate="%{text}", colorscale="Blues", showscale=False,
@@ -160,8 +162,8 @@ fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
 
 chart_col, cell_col = st.columns([3, 2])
 with chart_col:
-    event = st.plotly_chart(fig, key="abc_heatmap", on_select="rerun",
-                            selection_mode="points", config={"displayModeBar": False})
+    event = charts.show(fig, key="abc_heatmap", on_select="rerun",
+                        selection_mode="points", config={"displayModeBar": False})
     st.caption(t("Click a cell to list its customers."))
 point = charts.picked_point(event)
 picked = f"{point[1]}{point[0]}" if point else None
@@ -175,7 +177,7 @@ with cell_col:
     cell = st.segmented_control(t("Cell"), CELLS, key="abc_cell", required=True, wrap=True)
     state.choice_to_url("cell", cell)
     row = matrix.loc[cell]
-    st.metric(t("Customers in {cell}", cell=cell), f"{int(row['customers']):,}")
+    st.metric(t("Customers in {cell}", cell=cell), fmt.fmt_count(row["customers"]))
     st.caption(t("{value} · {share} of the total", value=fmt.fmt_value(row["value"], ctx),
                  share=fmt.fmt_pct(row["share"])))
     st.info(t(RECOMMENDATIONS.get(cell, "")))
@@ -196,18 +198,16 @@ else:
         t("Active periods"): in_cell["active_periods"],
         t("Flags"): in_cell["flags"].map(fmt.labels),
     })
-    st.dataframe(view, hide_index=True, key="abc_cell_table", column_config={
-        t("Value"): st.column_config.NumberColumn(format="localized"),
-        t("Share"): st.column_config.NumberColumn(format="%.1f %%"),
-        t("XYZ metric"): st.column_config.NumberColumn(format="%.2f"),
-    })
+    tables.show(view, {t("Rank"): "count", t("Value"): "number", t("Share"): "pct",
+                       t("XYZ metric"): "dec2", t("Active periods"): "count"},
+                hide_index=True, key="abc_cell_table")
 
 with st.expander(t("Recommended approach per cell")):
-    st.dataframe(pd.DataFrame({t("Cell"): CELLS,
-                               t("Customers"): [int(matrix.loc[c, "customers"]) for c in CELLS],
-                               t("Recommendation"): [t(RECOMMENDATIONS.get(c, ""))
-                                                     for c in CELLS]}),
-                 hide_index=True, key="abc_reco_table")
+    tables.show(pd.DataFrame({t("Cell"): CELLS,
+                              t("Customers"): [int(matrix.loc[c, "customers"]) for c in CELLS],
+                              t("Recommendation"): [t(RECOMMENDATIONS.get(c, ""))
+                                                    for c in CELLS]}),
+                {t("Customers"): "count"}, hide_index=True, key="abc_reco_table")
 
 # ---- Revenue by margin class --------------------------------------------------
 if ctx.dataset.has_margin:
@@ -217,16 +217,16 @@ if ctx.dataset.has_margin:
     if rm is not None and len(rm):
         grid = rm.set_index(["revenue_abc", "margin_abc"])
         z2 = [[int(grid["customers"].get((r, m), 0)) for m in "ABC"] for r in "ABC"]
-        text2 = [[t("{n} customers", n=f"{int(grid['customers'].get((r, m), 0)):,}") + "<br>"
-                  f"{fmt.fmt_money(grid['revenue'].get((r, m), 0.0), ctx.dataset)}"
-                  for m in "ABC"] for r in "ABC"]
-        fig2 = go.Figure(go.Heatmap(z=z2, x=[f"{t('Margin')} {m}" for m in "ABC"],
-                                    y=[f"{t('Revenue')} {r}" for r in "ABC"], text=text2,
+        text2 = [[tn("{n} customer", "{n} customers", z2[i][j], n=fmt.fmt_count(z2[i][j]))
+                  + "<br>" + fmt.fmt_money(grid["revenue"].get((r, m), 0.0), ctx.dataset)
+                  for j, m in enumerate("ABC")] for i, r in enumerate("ABC")]
+        fig2 = go.Figure(go.Heatmap(z=z2, x=[t("Margin {cls}", cls=m) for m in "ABC"],
+                                    y=[t("Revenue {cls}", cls=r) for r in "ABC"], text=text2,
                                     texttemplate="%{text}", colorscale="Greens",
                                     showscale=False))
         fig2.update_yaxes(autorange="reversed")
         fig2.update_layout(height=320, margin={"l": 10, "r": 10, "t": 20, "b": 10})
-        st.plotly_chart(fig2, key="abc_margin_chart")
+        charts.show(fig2, key="abc_margin_chart")
         st.caption(t("Customers A in revenue but C in margin earn little for their size: "
                      "check prices and discounts."))
 
@@ -247,7 +247,7 @@ else:
         moves = sensitivity_summary(sens)
         limit = {"lower": fmt.fmt_pct(max(a_lim - 0.05, 0.0)),
                  "higher": fmt.fmt_pct(min(a_lim + 0.05, 1.0))}
-        st.dataframe(pd.DataFrame({
+        tables.show(pd.DataFrame({
             t("A limit"): [limit[m] for m in moves["move"]],
             t("Class change"): [f"{a} → {b}" for a, b in
                                 zip(moves["from_class"], moves["to_class"], strict=True)],
@@ -255,14 +255,13 @@ else:
             t("Share of the value"): moves["share"] * 100,
             t("Cumulative share from"): moves["cumulative_from"] * 100,
             t("Cumulative share to"): moves["cumulative_to"] * 100,
-        }), hide_index=True, key="abc_sens_summary", column_config={
-            t("Customers"): st.column_config.NumberColumn(format="localized"),
-            **{k: st.column_config.NumberColumn(format="%.1f %%")
-               for k in (t("Share of the value"), t("Cumulative share from"),
-                         t("Cumulative share to"))},
-        })
-        with st.expander(t("The {n} customers who change class", n=f"{len(sens):,}")):
-            st.dataframe(pd.DataFrame({
+        }), {t("Customers"): "count", t("Share of the value"): "pct",
+             t("Cumulative share from"): "pct", t("Cumulative share to"): "pct"},
+            hide_index=True, key="abc_sens_summary")
+        with st.expander(tn("The {n} customer who changes class",
+                            "The {n} customers who change class", len(sens),
+                            n=fmt.fmt_count(len(sens)))):
+            tables.show(pd.DataFrame({
                 t("Customer"): sens["customer_name"].fillna(sens["customer_id"]),
                 t("ID"): sens["customer_id"],
                 t("Class"): sens["abc"],
@@ -270,7 +269,5 @@ else:
                 t("A limit +5"): sens["abc_if_higher"],
                 t("Share"): sens["share"] * 100,
                 t("Cumulative share"): sens["cumulative_share"] * 100,
-            }), hide_index=True, key="abc_sens_table", column_config={
-                t("Share"): st.column_config.NumberColumn(format="%.3f %%"),
-                t("Cumulative share"): st.column_config.NumberColumn(format="%.2f %%"),
-            })
+            }), {t("Share"): "pct3", t("Cumulative share"): "pct2"},
+                hide_index=True, key="abc_sens_table")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kam_analysis.i18n import t
-from ui import calls, charts, errors, navigation, sidebar
+from kam_analysis.i18n import t, tn
+from ui import calls, charts, errors, navigation, sidebar, tables
 from ui import formatting as fmt
 
 navigation.enter()
@@ -16,11 +16,11 @@ result = calls.positive_analysis(ctx)
 c = result.concentration
 
 top = st.columns(3)
-top[0].metric(t("HHI"), f"{c.hhi:,.0f}")
+top[0].metric(t("HHI"), fmt.fmt_decimal(c.hhi, 0))
 top[0].caption(t("{band}. Bands of the US 2023 Merger Guidelines for markets (≤ 1000 "
                  "unconcentrated, 1000-1800 moderately, > 1800 highly concentrated): an "
                  "antitrust yardstick, not a credit rule.", band=fmt.label(c.hhi_band)))
-top[1].metric(t("Gini"), f"{c.gini:.3f}")
+top[1].metric(t("Gini"), fmt.fmt_decimal(c.gini, 3))
 top[1].caption(t("0 = all customers equal, 1 = one customer has everything."))
 top[2].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
               help=fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
@@ -29,10 +29,11 @@ top[2].caption(fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
 cr = st.columns(6)
 for col, (name, value) in zip(cr, [("CR1", c.cr1), ("CR3", c.cr3), ("CR5", c.cr5),
                                     ("CR10", c.cr10)], strict=False):
-    col.metric(name, fmt.fmt_pct(value), help=t("Share of the largest {k} customers.",
-                                               k=name[2:]))
-cr[4].metric("N50", f"{c.n50:,}", help=t("Customers that make 50 % of the value."))
-cr[5].metric("N80", f"{c.n80:,}", help=t("Customers that make 80 % of the value."))
+    col.metric(name, fmt.fmt_pct(value), help=tn("Share of the largest {k} customer.",
+                                                "Share of the largest {k} customers.",
+                                                int(name[2:]), k=fmt.fmt_count(int(name[2:]))))
+cr[4].metric("N50", fmt.fmt_count(c.n50), help=t("Customers that make 50 % of the value."))
+cr[5].metric("N80", fmt.fmt_count(c.n80), help=t("Customers that make 80 % of the value."))
 
 st.subheader(t("Single-customer dependency"))
 thresholds = [
@@ -52,7 +53,8 @@ st.subheader(t("Value at risk"))
 risk = st.columns(3)
 for col, k in zip(risk, (1, 3, 5), strict=True):
     lost = c.revenue_at_risk.get(k, c.revenue_at_risk.get(str(k), 0.0))
-    col.metric(t("If the top {k} leave", k=k), fmt.fmt_value(lost, ctx),
+    col.metric(tn("If the top {k} leave", "If the top {k} leave", k, k=fmt.fmt_count(k)),
+               fmt.fmt_value(lost, ctx),
                help=t("{share} of the total", share=fmt.fmt_pct(lost / c.total if c.total else 0)))
 
 st.subheader(t("Trend per quarter"))
@@ -64,35 +66,29 @@ else:
     hhi_col, share_col = st.columns(2)
     with hhi_col:
         st.markdown(f"**{t('HHI per quarter')}**")
-        st.plotly_chart(charts.hhi_figure(trend), key="conc_trend")
+        charts.show(charts.hhi_figure(trend), key="conc_trend")
     with share_col:
         st.markdown(f"**{t('Share of the largest customers per quarter')}**")
-        st.plotly_chart(charts.shares_figure(trend), key="conc_shares")
-    st.dataframe(pd.DataFrame({
-        t("Quarter"): trend["label"],
+        charts.show(charts.shares_figure(trend), key="conc_shares")
+    tables.show(pd.DataFrame({
+        t("Quarter"): charts.quarter_labels(trend),
         t("Customers"): trend["customers"],
         t("Total"): trend["total"],
         "HHI": trend["hhi"].round(0),
         t("Gini"): trend["gini"].round(3),
         "CR1": trend["cr1"] * 100, "CR3": trend["cr3"] * 100, "CR5": trend["cr5"] * 100,
-    }), hide_index=True, key="conc_trend_table", column_config={
-        t("Customers"): st.column_config.NumberColumn(format="localized"),
-        t("Total"): st.column_config.NumberColumn(format="localized"),
-        "HHI": st.column_config.NumberColumn(format="localized"),
-        t("Gini"): st.column_config.NumberColumn(format="%.3f"),  # one precision: 0.520
-        **{k: st.column_config.NumberColumn(format="%.1f %%") for k in ("CR1", "CR3", "CR5")},
-    })
+    }), {t("Customers"): "count", t("Total"): "number", "HHI": "number",
+         t("Gini"): "dec3",  # one precision: 0.520
+         "CR1": "pct", "CR3": "pct", "CR5": "pct"},
+        hide_index=True, key="conc_trend_table")
 
 st.subheader(t("Top customers"))
 ranked = result.customers[result.customers["rank"].notna()].head(10)
-st.dataframe(pd.DataFrame({
+tables.show(pd.DataFrame({
     t("Rank"): ranked["rank"],
     t("Customer"): ranked["customer_name"].fillna(ranked["customer_id"]),
     t("Value"): ranked["value"].round(0),
     t("Share"): ranked["share"] * 100,
     t("Cumulative share"): ranked["cumulative_share"] * 100,
-}), hide_index=True, key="conc_top_table", column_config={
-    t("Value"): st.column_config.NumberColumn(format="localized"),
-    t("Share"): st.column_config.NumberColumn(format="%.1f %%"),
-    t("Cumulative share"): st.column_config.NumberColumn(format="%.1f %%"),
-})
+}), {t("Rank"): "count", t("Value"): "number", t("Share"): "pct",
+     t("Cumulative share"): "pct"}, hide_index=True, key="conc_top_table")

@@ -17,7 +17,7 @@ from kam_analysis.db import (
     list_datasets,
     validate_dataset_name,
 )
-from kam_analysis.i18n import t
+from kam_analysis.i18n import t, tn
 from kam_analysis.importing import (
     ImportFailed,
     ImportOptions,
@@ -26,7 +26,7 @@ from kam_analysis.importing import (
     inspect_file,
 )
 from kam_analysis.vocabulary import FIELDS
-from ui import access, calls, errors, masking, navigation, state, uploads
+from ui import access, calls, errors, masking, navigation, state, tables, uploads
 from ui import formatting as fmt
 
 navigation.enter()
@@ -64,9 +64,9 @@ def _saved_upload(file) -> Path:
         path = uploads.save(file.getbuffer(), Path(file.name).suffix.lower()[:10],
                             uploads.session_id(), limits)
     except uploads.UploadSpaceExhausted:
-        st.error(t("The server holds too many uploaded files right now (at most {mb:,} MB "
+        st.error(t("The server holds too many uploaded files right now (at most {mb} MB "
                    "together). Try again later or ask whoever runs the app to raise "
-                   "KAM_UPLOAD_MAX_MB.", mb=limits.max_bytes // 2**20))
+                   "KAM_UPLOAD_MAX_MB.", mb=fmt.fmt_count(limits.max_bytes // 2**20)))
         st.stop()
     st.session_state["data_temp"] = (token, str(path))
     return path
@@ -117,14 +117,14 @@ else:
         facts.append(t("encoding {e}", e=preview.encoding))
     if preview.delimiter:
         facts.append(t("delimiter {d}", d=repr(preview.delimiter)))
-    facts.append(t("header on line {n}", n=preview.header_line))
-    st.caption(" · ".join(facts))
+    facts.append(t("header on line {n}", n=fmt.fmt_count(preview.header_line)))
+    st.caption(fmt.dot().join(facts))
     if len(preview.sheets) > 1:
         st.selectbox(t("Sheet"), list(preview.sheets), key=f"data_sheet_{tag}",
                      index=list(preview.sheets).index(preview.sheet)
                      if preview.sheet in preview.sheets else 0)
     if masking.masking():  # the raw rows hold customer names
-        st.caption(t("The first rows of the file: {hidden}.", hidden=masking.hidden_note()))
+        st.caption(t("The first rows of the file are hidden while names are masked."))
     else:
         st.dataframe(preview.sample, hide_index=True, key="data_sample", height=240)
 
@@ -138,7 +138,8 @@ else:
         suggested = preview.mapping.get(field.name)
         index = options.index(suggested) if suggested in options else 0
         choice = cols[i % 3].selectbox(
-            t(field.label) + (" *" if field.required else ""), options, index=index,
+            t("{field} *", field=t(field.label)) if field.required else t(field.label),
+            options, index=index,
             key=f"data_map_{field.name}_{tag}_{preview.sheet or ''}",  # fresh per sheet
             format_func=lambda h: t("— not in the file —") if h == NOT_IN_FILE else h,
         )
@@ -167,10 +168,10 @@ else:
         st.warning(t("A dataset called {name} exists: importing replaces it (all at once, "
                      "only if the import succeeds).", name=fmt.md_text(name)))
     if missing:
-        st.warning(t("Choose a column for: {fields}.", fields=", ".join(missing)))
+        st.warning(t("Choose a column for: {fields}.", fields=fmt.fmt_list(missing)))
     if duplicates:
         st.warning(t("One column is used for several fields: {cols}.",
-                     cols=", ".join(duplicates)))
+                     cols=fmt.fmt_list([fmt.md_text(d) for d in duplicates])))
     start_import = st.button(t("Import"), type="primary", key="data_import",
                    disabled=bool(missing or duplicates))
     if start_import:
@@ -217,10 +218,10 @@ result = st.session_state.get("data_last_result")
 if result is not None:
     st.subheader(t("Last import: {name}", name=fmt.md_text(result.dataset.name)))
     m = st.columns(4)
-    m[0].metric(t("Rows read"), f"{result.rows_read:,}")
-    m[1].metric(t("Rows imported"), f"{result.rows_imported:,}")
-    m[2].metric(t("Rows rejected"), f"{result.rows_rejected:,}")
-    m[3].metric(t("Total lines dropped"), f"{result.totals_dropped:,}",
+    m[0].metric(t("Rows read"), fmt.fmt_count(result.rows_read))
+    m[1].metric(t("Rows imported"), fmt.fmt_count(result.rows_imported))
+    m[2].metric(t("Rows rejected"), fmt.fmt_count(result.rows_rejected))
+    m[3].metric(t("Total lines dropped"), fmt.fmt_count(result.totals_dropped),
                 help=t("Subtotal and total lines of the report, left out so nothing is "
                        "counted twice."))
     t1, t2 = st.columns(2)
@@ -234,7 +235,8 @@ if result is not None:
     for warning in result.warnings:
         st.warning(fmt.md_text(masking.shown_message(warning)))
     if result.rows_rejected:
-        st.warning(t("Imported; {n} rows were rejected:", n=result.rows_rejected))
+        st.warning(tn("Imported; {n} row was rejected:", "Imported; {n} rows were rejected:",
+                      result.rows_rejected, n=fmt.fmt_count(result.rows_rejected)))
         last_rejects = _without_raw(result.rejects)
         shown = last_rejects.rename(columns={"source_line": t("Line"), "reason": t("Reason"),
                                              "raw": t("Row as read")})
@@ -252,7 +254,7 @@ datasets = list_datasets(db)
 if not datasets:
     st.info(t("No datasets yet: import a file above."))
     st.stop()
-st.dataframe(pd.DataFrame({
+tables.show(pd.DataFrame({
     t("Name"): [d.name for d in datasets],
     t("Rows"): [d.row_count for d in datasets],
     t("Customers in the dataset"): [d.customer_count for d in datasets],
@@ -260,11 +262,10 @@ st.dataframe(pd.DataFrame({
     t("To"): [d.last_date for d in datasets],
     t("Margin"): [d.has_margin for d in datasets],
     t("Source"): [d.source for d in datasets],
-    t("Imported"): [f"{d.imported_at:%Y-%m-%d %H:%M}" for d in datasets],
-}), hide_index=True, key="data_datasets", column_config={  # 69,659: thousands separators
-    t("Rows"): st.column_config.NumberColumn(format="localized"),
-    t("Customers in the dataset"): st.column_config.NumberColumn(format="localized"),
-})
+    t("Imported"): [d.imported_at for d in datasets],
+}), {t("Rows"): "count", t("Customers in the dataset"): "count",  # 69,659: separators
+     t("From"): "date", t("To"): "date", t("Imported"): "datetime"},
+    hide_index=True, key="data_datasets")
 
 names = [d.name for d in datasets]
 current = st.session_state.get(state.K_DATASET)

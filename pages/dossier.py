@@ -22,10 +22,11 @@ from kam_analysis.dossier import (
     list_events,
 )
 from kam_analysis.dossier import save_dossier as store_dossier
-from kam_analysis.i18n import t
-from ui import access, calls, errors, masking, navigation, sidebar
+from kam_analysis.i18n import t, tn
+from ui import access, calls, charts, errors, masking, navigation, sidebar, tables
 from ui import churn as churn_view
 from ui import formatting as fmt
+from ui.language import jalali_note
 from ui.pack import review_pack
 
 
@@ -74,16 +75,15 @@ m = st.columns(6)
 shown_value, value_help = fmt.metric_value(row["value"], ctx)  # six columns: short form
 m[0].metric(t("Value"), shown_value, help=value_help)
 m[1].metric(t("Share"), fmt.fmt_pct(row["share"]))
-m[2].metric(t("Rank"), "–" if pd.isna(row["rank"]) else f"{int(row['rank']):,}")
+m[2].metric(t("Rank"), fmt.fmt_count(row["rank"]))
 m[3].metric(t("Class"), row["abc_xyz"])
-m[4].metric(t("Days since last purchase"),
-            "–" if pd.isna(row["days_since_last"]) else f"{int(row['days_since_last']):,}")
-m[5].metric(t("Usual gap, days"),
-            "–" if pd.isna(row["median_gap"]) else f"{float(row['median_gap']):,.0f}")
+m[4].metric(t("Days since last purchase"), fmt.fmt_count(row["days_since_last"]))
+m[5].metric(t("Usual gap, days"), fmt.fmt_decimal(row["median_gap"], 0))
 details = [
-    t("Active in {a} of {p} periods", a=int(row["active_periods"]), p=int(row["periods"])),
-    t("first purchase {d}", d=row["first_purchase"]),
-    t("last purchase {d}", d=row["last_purchase"]),
+    tn("Active in {a} of {p} period", "Active in {a} of {p} periods", int(row["periods"]),
+       a=fmt.fmt_count(row["active_periods"]), p=fmt.fmt_count(row["periods"])),
+    t("first purchase {d}", d=fmt.fmt_date(fmt.as_date(row["first_purchase"]))),
+    t("last purchase {d}", d=fmt.fmt_date(fmt.as_date(row["last_purchase"]))),
 ]
 if row["key_reasons"]:
     details.append(t("key account: {why}", why=fmt.labels(row["key_reasons"])))
@@ -91,12 +91,13 @@ if row["account_types"]:
     details.append(t("types: {types}", types=fmt.labels(row["account_types"])))
 if row["flags"]:
     details.append(t("flags: {flags}", flags=fmt.labels(row["flags"])))
-st.caption(" · ".join(str(d) for d in details))
+st.caption(fmt.dot().join(str(d) for d in details))
 if alive.fitted and not pd.isna(row["p_alive"]):
     a = st.columns(3)
-    a[0].metric(churn_view.P_ALIVE, fmt.fmt_pct(row["p_alive"]), help=churn_view.explanation())
-    a[1].metric(churn_view.EXPECTED, f"{float(row['expected_purchases_13w']):,.1f}")
-    a[2].metric(churn_view.STATUS, fmt.label(row["churn_status"]))
+    a[0].metric(churn_view.p_alive_label(), fmt.fmt_pct(row["p_alive"]),
+                help=churn_view.explanation())
+    a[1].metric(churn_view.expected_label(), fmt.fmt_decimal(row["expected_purchases_13w"], 1))
+    a[2].metric(churn_view.status_label(), fmt.label(row["churn_status"]))
 else:
     churn_view.show_status(alive)
 
@@ -107,28 +108,36 @@ with errors.guard():
     products = calls.customer_data(ctx, "products", cid)
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t("Sales per {period}", period=t(ctx.params.period)))
+    st.subheader({"week": t("Sales per week"), "quarter": t("Sales per quarter")}.get(
+        ctx.params.period, t("Sales per month")))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=periods["period"], y=periods[ctx.params.measure].fillna(0),
+    shown_periods = [fmt.fmt_period(p, ctx.params.period) for p in periods["period"]]
+    fig.add_bar(x=shown_periods, y=periods[ctx.params.measure].fillna(0),
                 name=fmt.measure_label(ctx.params.measure))
     if ctx.params.measure == "revenue" and ctx.dataset.has_margin:
-        fig.add_scatter(x=periods["period"], y=periods["margin"], name=t("Margin"),
+        fig.add_scatter(x=shown_periods, y=periods["margin"], name=t("Margin"),
                         mode="lines", secondary_y=False)
+    fig.update_xaxes(type="category")
+    drawn = [periods[ctx.params.measure]] + ([periods["margin"]] if len(fig.data) > 1 else [])
+    top = max((float(v.max()) for v in drawn if v.notna().any()), default=0.0)
+    low = min((float(v.min()) for v in drawn if v.notna().any()), default=0.0)
+    charts.value_axis(fig, ctx, "yaxis", top=top * 1.08 if top > 0 else None, bottom=low)
     fig.update_layout(height=340, legend={"orientation": "h"}, margin={"t": 20})
-    st.plotly_chart(fig, key="dos_sales")
+    charts.show(fig, key="dos_sales")
 with right:
     st.subheader(t("ABC class over time"))
     if history.empty:
         st.caption(t("Not enough history for a class per quarter."))
     else:
         order = {"A": 3, "B": 2, "C": 1}
-        hist = go.Figure(go.Scatter(x=history["label"], y=history["abc"].map(order),
+        hist = go.Figure(go.Scatter(x=charts.quarter_labels(history),
+                                    y=history["abc"].map(order),
                                     mode="lines+markers+text", text=history["abc"],
                                     textposition="top center", line_shape="hv"))
         hist.update_yaxes(tickvals=[1, 2, 3], ticktext=["C", "B", "A"], range=[0.5, 3.6])
         hist.update_layout(height=340, margin={"t": 20}, yaxis_title=t("Class (trailing 12 "
                                                                        "months)"))
-        st.plotly_chart(hist, key="dos_history")
+        charts.show(hist, key="dos_history")
 
 st.subheader(t("Products and categories"))
 if products.empty:
@@ -144,14 +153,14 @@ else:
                                            for c in by_cat.index],
                                    values=by_cat.to_numpy(), hole=0.45))
         cat_fig.update_layout(height=300, margin={"t": 10, "b": 10})
-        st.plotly_chart(cat_fig, key="dos_categories")
+        charts.show(cat_fig, key="dos_categories")
     with pt:
-        st.dataframe(pd.DataFrame({
+        tables.show(pd.DataFrame({
             t("Category"): products["category"], t("Product"): products["product"],
             t("Value"): products["value"].round(0), t("Quantity"): products["quantity"],
             t("Lines"): products["rows"], t("Last purchase"): products["last_purchase"],
-        }), hide_index=True, key="dos_products", height=300, column_config={
-            t("Value"): st.column_config.NumberColumn(format="localized")})
+        }), {t("Value"): "number", t("Quantity"): "number", t("Lines"): "count",
+             t("Last purchase"): "date"}, hide_index=True, key="dos_products", height=300)
 
 with st.expander(t("Review pack of this account"), icon=":material/picture_as_pdf:"):
     review_pack(ctx, [masking.real_id(cid)], "dos_pack")
@@ -160,14 +169,14 @@ with st.expander(t("Review pack of this account"), icon=":material/picture_as_pd
 st.divider()
 st.subheader(t("What we know about the account"))
 if masking.masking():
-    st.info(t("The dossier and the relationship history are {hidden}.",
-              hidden=masking.hidden_note()), icon=":material/visibility_off:")
+    st.info(t("The dossier and the relationship history are hidden while names are masked."),
+            icon=":material/visibility_off:")
     st.stop()
 db = calls.get_db()
 with errors.guard():
     dossier = get_dossier(db, cid)
 if dossier.updated_at:
-    st.caption(t("Last saved {when}.", when=f"{dossier.updated_at:%Y-%m-%d %H:%M}"))
+    st.caption(t("Last saved {when}.", when=fmt.fmt_datetime(dossier.updated_at)))
 people = pd.DataFrame(list(dossier.decision_makers) or [], columns=list(DECISION_MAKER_FIELDS))
 steps = pd.DataFrame(list(dossier.next_steps) or [], columns=list(NEXT_STEP_FIELDS))
 steps["due"] = pd.to_datetime(steps["due"]).dt.date
@@ -220,6 +229,7 @@ else:
                 for i, (field, caption) in enumerate(three_ps.items())}
         review = st.date_input(t("Next review"), dossier.next_review,
                                key=f"dos_review_{cid}", format="YYYY-MM-DD")
+        jalali_note(review)
         saved = st.form_submit_button(t("Save dossier"), type="primary")
     if saved:
         with errors.guard():
@@ -234,6 +244,8 @@ if access.can_edit():
         e1, e2, e3 = st.columns([1, 1, 3])
         when = e1.date_input(t("Date"), date.today(), key="dos_event_date",
                              format="YYYY-MM-DD")
+        with e1:
+            jalali_note(when)
         kind = e2.selectbox(t("Kind"), EVENT_KINDS, key="dos_event_kind", format_func=t)
         note = e3.text_input(t("Note"), key="dos_event_note")
         add = st.form_submit_button(t("Add event"))
@@ -245,7 +257,7 @@ events = list_events(db, cid)
 if events.empty:
     st.caption(t("No events yet."))
 else:
-    st.dataframe(pd.DataFrame({t("Date"): events["event_date"],
-                               t("Kind"): events["kind"].map(t),
-                               t("Note"): events["note"]}), hide_index=True,
-                 key="dos_events_table")
+    tables.show(pd.DataFrame({t("Date"): events["event_date"],
+                              t("Kind"): events["kind"].map(t),
+                              t("Note"): events["note"]}), {t("Date"): "date"},
+                hide_index=True, key="dos_events_table")

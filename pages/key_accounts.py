@@ -12,7 +12,7 @@ import streamlit as st
 from kam_analysis import export
 from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags, with_churn
 from kam_analysis.formatting import fmt_change
-from kam_analysis.i18n import t
+from kam_analysis.i18n import t, tn
 from kam_analysis.vocabulary import MANUAL_TAGS
 from ui import (
     access,
@@ -103,7 +103,7 @@ names_by_id = dict(zip(customers["customer_id"].to_numpy(object),
 c = result.concentration
 
 m = st.columns(3)
-m[0].metric(t("Key accounts"), f"{len(keys):,}")
+m[0].metric(t("Key accounts"), fmt.fmt_count(len(keys)))
 m[1].metric(t("Key accounts' share"), fmt.fmt_pct(c.key_share),
             help=t("Share of the total of positive customers held by the key accounts; a "
                    "healthy figure is 30-55 %."))
@@ -130,8 +130,6 @@ def _table(frame: pd.DataFrame, extra: dict[str, pd.Series] | None = None) -> pd
     return out.drop(columns=[c for c in (t("Region"), t("Manager")) if out[c].isna().all()])
 
 
-MONEY = st.column_config.NumberColumn(format="localized")
-PCT = st.column_config.NumberColumn(format="%.1f %%")
 
 st.subheader(t("Key accounts"))
 if keys.empty:
@@ -141,7 +139,7 @@ else:
     compared = found.customers.set_index("customer_id")
     st.caption(comparisons.windows_caption(ctx))
     listed = tables.filter_table(keys, "ka_list")
-    st.dataframe(_table(listed, {
+    tables.show(_table(listed, {
         t("Change vs previous period"): [
             fmt_change(compared["change_previous"].get(cid), found.previous_covered)
             for cid in listed["customer_id"]],
@@ -152,8 +150,8 @@ else:
         t("Account types"): listed["account_types"].map(fmt.labels),
         t("Flags"): listed["flags"].map(fmt.labels),
         **(churn_view.columns(listed) if alive.fitted else {}),
-    }), hide_index=True, key="ka_table",
-        column_config={t("Value"): MONEY, t("Share"): PCT, **churn_view.COLUMN_CONFIG})
+    }), {t("Rank"): "count", t("Value"): "number", t("Share"): "pct", **churn_view.kinds()},
+        hide_index=True, key="ka_table", column_config=churn_view.column_config())
     churn_view.show_status(alive)
     churn_view.alive_chart(keys, "ka_alive_chart")
 
@@ -177,10 +175,10 @@ def _csv(frame: pd.DataFrame):
 
 
 def _too_large(where, n: int) -> None:
-    where.info(t("{n:,} rows are more than this server exports in one click ({limit:,}). "
+    where.info(t("{n} rows are more than this server exports in one click ({limit}). "
                  "Narrow the selection, or export on the server with "
-                 "python -m kam_analysis classify --all --out FILE.csv.", n=n,
-                 limit=limits.csv_rows))
+                 "python -m kam_analysis classify --all --out FILE.csv.", n=fmt.fmt_count(n),
+                 limit=fmt.fmt_count(limits.csv_rows)))
 
 
 d1, d2 = st.columns(2)
@@ -193,9 +191,9 @@ else:
 if len(customers) > limits.csv_rows:
     _too_large(d2, len(customers))
 elif len(customers) > xlsx_limit:
-    d2.info(t("Too many customers for one Excel sheet ({n:,}). This server builds workbooks "
-              "of up to {limit:,} customers: download them as CSV.", n=len(customers),
-              limit=xlsx_limit))
+    d2.info(t("Too many customers for one Excel sheet ({n}). This server builds workbooks "
+              "of up to {limit} customers: download them as CSV.",
+              n=fmt.fmt_count(len(customers)), limit=fmt.fmt_count(xlsx_limit)))
     d2.download_button(t("All customers (CSV)"), data=_csv(customers[columns]),
                        file_name=f"all_customers_{base}.csv", mime="text/csv",
                        key="ka_all_csv", icon=":material/download:")
@@ -262,7 +260,7 @@ if tagged:
     st.dataframe(pd.DataFrame({
         t("Customer"): [masking.customer_label(cid, known.get(cid)) for cid in tagged],
         t("ID"): [masking.shown_id(cid) for cid in tagged],
-        t("Account types"): [", ".join(fmt.label(x) for x in tg) for tg in tagged.values()],
+        t("Account types"): [fmt.labels(",".join(tg)) for tg in tagged.values()],
     }), hide_index=True, key="ka_tags_table")
 
 # ---- Lost and at risk ----------------------------------------------------------------
@@ -270,7 +268,8 @@ st.subheader(t("Lost and at-risk customers (win-back list)"))
 watch = customers[customers["lost"] | customers["at_risk"]]
 st.caption(t("Lost: no purchase for more than {days} days and more than {k} times the "
              "customer's usual gap. At risk: the last 6 months at least 30 % below the 6 "
-             "months before.", days=params.lost_after_days, k=params.lost_gap_factor))
+             "months before.", days=fmt.fmt_count(params.lost_after_days),
+             k=fmt.native(f"{params.lost_gap_factor:g}")))
 if watch.empty:
     st.success(t("No customer is lost or at risk in this window."))
 else:
@@ -278,7 +277,7 @@ else:
                                                   ascending=False), "ka_watch")
     change = (watch["value_last_6m"] - watch["value_prev_6m"]) / watch["value_prev_6m"].where(
         watch["value_prev_6m"] > 0)
-    st.dataframe(pd.DataFrame({
+    tables.show(pd.DataFrame({
         t("Customer"): watch["customer_name"].fillna(watch["customer_id"]),
         t("ID"): watch["customer_id"],
         t("Status"): watch["flags"].map(fmt.labels),
@@ -289,14 +288,25 @@ else:
         t("Change"): change * 100,
         t("Manager"): watch["manager"].astype(object).where(watch["manager"].notna(), "—"),
         **(churn_view.columns(watch) if alive.fitted else {}),
-    }), hide_index=True, key="ka_watch_table", column_config={
-        t("Last 6 months"): MONEY, t("6 months before"): MONEY, t("Change"): PCT,
-        **churn_view.COLUMN_CONFIG,
-    })
+    }), {t("Days since last purchase"): "count", t("Usual gap, days"): "number",
+         t("Last 6 months"): "number", t("6 months before"): "number", t("Change"): "pct",
+         **churn_view.kinds()},
+        hide_index=True, key="ka_watch_table", column_config=churn_view.column_config())
     churn_view.show_status(alive)
     churn_view.alive_chart(watch, "ka_watch_alive_chart")
 
 # ---- Class migration -----------------------------------------------------------------
+def _move(before: str, after: str, cell: str) -> str:
+    """The hover text of a migration cell: one whole sentence per kind of move."""
+    if before == "new":
+        return (t("New, no purchase in the later window: {cell}", cell=cell) if after == "lost"
+                else t("New customers, now in class {to}: {cell}", to=after, cell=cell))
+    if after == "lost":
+        return t("From class {start} to no purchase in the later window: {cell}",
+                 start=before, cell=cell)
+    return t("From class {start} to class {to}: {cell}", start=before, to=after, cell=cell)
+
+
 st.subheader(t("Class migration"))
 try:
     moves = calls.migration(ctx)
@@ -307,11 +317,13 @@ if moves is not None:
     (f1, f2), (s1, s2) = moves.first, moves.second
     st.caption(t("ABC class in {f1} to {f2} against {s1} to {s2}. Each cell: the number "
                  "of customers and their value in the second window (for lost customers, "
-                 "in the first).", f1=f1, f2=f2, s1=s1, s2=s2))
+                 "in the first).", f1=fmt.fmt_date(f1), f2=fmt.fmt_date(f2),
+                 s1=fmt.fmt_date(s1), s2=fmt.fmt_date(s2)))
     if not moves.first_covered:
         st.warning(t("The earlier window starts on {f1}, before the data's first date "
                      "{first}: customers who bought only before {first} count as new.",
-                     f1=f1, first=moves.data_start), icon=":material/warning:")
+                     f1=fmt.fmt_date(f1), first=fmt.fmt_date(moves.data_start)),
+                   icon=":material/warning:")
     rows, cols = ["A", "B", "C", "new"], ["A", "B", "C", "lost"]
     grid = moves.matrix.set_index(["from_class", "to_class"])
     z = [[int(grid["customers"].get((r, k), 0)) for k in cols] for r in rows]
@@ -319,23 +331,22 @@ if moves is not None:
     def _cell(r: str, k: str) -> str:
         value = grid["value_first" if k == "lost" else "value_second"].get((r, k), 0.0)
         n = int(grid["customers"].get((r, k), 0))
-        label = t("{n} customer", n=n) if n == 1 else t("{n} customers", n=f"{n:,}")
+        label = tn("{n} customer", "{n} customers", n, n=fmt.fmt_count(n))
         return f"{label}<br>{charts.plain(fmt.fmt_value(value, ctx))}"
 
     text = [[_cell(r, k) for k in cols] for r in rows]
-    row_names = [t("from {c}", c=r if r != "new" else t("new")) for r in rows]
-    col_names = [t("to {c}", c=k) if k != "lost" else t("no purchase in the later window")
+    row_names = [t("from class {c}", c=r) if r != "new" else t("new customers") for r in rows]
+    col_names = [t("to class {c}", c=k) if k != "lost" else t("no purchase in the later window")
                  for k in cols]
-    hover = [[t("{move}: {cell}", move=f"{rn} {cn}", cell=cell)
-              for cn, cell in zip(col_names, line, strict=True)]
-             for rn, line in zip(row_names, text, strict=True)]
+    hover = [[_move(r, k, cell) for k, cell in zip(cols, line, strict=True)]
+             for r, line in zip(rows, text, strict=True)]
     fig = go.Figure(go.Heatmap(z=z, x=col_names, y=row_names, text=text,
                                texttemplate="%{text}", colorscale="Purples",
                                showscale=False, customdata=hover,
                                hovertemplate="%{customdata}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 20, "b": 10})
-    st.plotly_chart(fig, key="ka_migration")
+    charts.show(fig, key="ka_migration")
     mc = moves.customers
     new_or_lost = mc[(mc["from_class"] == "new") | (mc["to_class"] == "lost")]
     left, right = st.columns(2)
@@ -346,13 +357,14 @@ if moves is not None:
                               "later one"))):
         part = (new_or_lost[new_or_lost["from_class"] == "new"] if kind == "new"
                 else new_or_lost[new_or_lost["to_class"] == "lost"])
-        col.markdown(f"**{title}: {len(part):,}**")
+        col.markdown(t("**{title}: {n}**", title=title, n=fmt.fmt_count(len(part))))
         if len(part):
-            col.dataframe(pd.DataFrame({
-                t("Customer"): part["customer_name"].fillna(part["customer_id"]),
-                t("ID"): part["customer_id"],
-                t("Class"): part["to_class"] if kind == "new" else part["from_class"],
-                t("Value"): (part["value_second"] if kind == "new"
-                             else part["value_first"]).round(0),
-            }).sort_values(t("Value"), ascending=False), hide_index=True,
-                key=f"ka_{kind}_table", column_config={t("Value"): MONEY})
+            with col:
+                tables.show(pd.DataFrame({
+                    t("Customer"): part["customer_name"].fillna(part["customer_id"]),
+                    t("ID"): part["customer_id"],
+                    t("Class"): part["to_class"] if kind == "new" else part["from_class"],
+                    t("Value"): (part["value_second"] if kind == "new"
+                                 else part["value_first"]).round(0),
+                }).sort_values(t("Value"), ascending=False), {t("Value"): "number"},
+                    hide_index=True, key=f"ka_{kind}_table")

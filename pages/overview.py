@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import t, tn
 from ui import calls, comparisons, navigation, sidebar
 from ui import formatting as fmt
 
@@ -12,8 +12,8 @@ navigation.enter()
 ctx = sidebar.require_context()
 st.title(t("Overview"))
 st.caption(t("{dataset}: {start} to {end}, {measure}", dataset=fmt.md_text(ctx.dataset.name),
-             start=ctx.params.start or ctx.dataset.first_date,
-             end=ctx.params.end or ctx.dataset.last_date,
+             start=fmt.fmt_date(ctx.params.start or ctx.dataset.first_date),
+             end=fmt.fmt_date(ctx.params.end or ctx.dataset.last_date),
              measure=fmt.measure_label(ctx.params.measure)))
 
 result = calls.positive_analysis(ctx)
@@ -29,10 +29,10 @@ cols = [*row1, *row2]
 for col, figure, label, value, text in (
     (cols[0], "net_total", t("Net total"), fmt.fmt_value(float(listed["value"].sum()), ctx),
      t("The sum over every customer with sales in the window, returns included.")),
-    (cols[2], "customers", t("Customers with positive value"), f"{c.customers:,}",
+    (cols[2], "customers", t("Customers with positive value"), fmt.fmt_count(c.customers),
      t("Customers whose value in the window is above zero; shares, ranks and "
        "concentration are computed over them.")),
-    (cols[4], "key_accounts", t("Key accounts"), f"{key_count:,}", None),
+    (cols[4], "key_accounts", t("Key accounts"), fmt.fmt_count(key_count), None),
     (cols[5], "key_share", t("Key accounts' share"), fmt.fmt_pct(c.key_share),
      t("Share of the total of positive customers held by the key accounts; a healthy "
        "figure is 30-55 %.")),
@@ -42,14 +42,15 @@ for col, figure, label, value, text in (
 cols[1].metric(t("Total of positive customers"), fmt.fmt_value(c.total, ctx),
                help=t("The sum over the customers with positive value; shares are of this "
                       "total."))
-cols[3].metric(t("Customers with sales in the window"), f"{len(listed):,}",
+cols[3].metric(t("Customers with sales in the window"), fmt.fmt_count(len(listed)),
                help=t("Every customer with at least one row in the window."))
-cols[3].caption(t("{n} without positive value", n=f"{non_positive:,}"))
+cols[3].caption(tn("{n} without positive value", "{n} without positive value", non_positive,
+                   n=fmt.fmt_count(non_positive)))
 cols[5].caption(fmt.label(c.key_share_band))
 cols[6].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),
                help=fmt.md_text(c.top_customer_name or c.top_customer_id or ""))
-cols[6].caption(", ".join(fmt.label(f) for f in c.flags) or t("no dependency flag"))
-cols[7].metric(t("HHI"), f"{c.hhi:,.0f}",
+cols[6].caption(fmt.labels(",".join(c.flags)) or t("no dependency flag"))
+cols[7].metric(t("HHI"), fmt.fmt_decimal(c.hhi, 0),
                help=t("Herfindahl-Hirschman index over customer shares (US 2023 Merger "
                       "Guidelines market bands: an antitrust yardstick, not a credit rule)."))
 cols[7].caption(fmt.label(c.hhi_band))
@@ -57,7 +58,8 @@ cols[7].caption(fmt.label(c.hhi_band))
 st.subheader(t("In short"))
 sentences = [
     t("{pct} of the customers with positive value ({k} of {n}) bring 80 % of {measure}.",
-      pct=fmt.fmt_pct(c.customers_for_80), k=f"{c.customers_for_80_k:,}", n=f"{c.customers:,}",
+      pct=fmt.fmt_pct(c.customers_for_80), k=fmt.fmt_count(c.customers_for_80_k),
+      n=fmt.fmt_count(c.customers),
       measure=fmt.measure_label(ctx.params.measure).lower()),
     t("The top 20 % of customers bring {share}.", share=fmt.fmt_pct(c.top20_share)),
 ]
@@ -73,16 +75,20 @@ else:
     sentences.append(t("The largest customer, {name}, is {share} of {measure}: no single-"
                        "customer dependency.", name=top_name, share=fmt.fmt_pct(c.top_share),
                        measure=fmt.measure_label(ctx.params.measure).lower()))
-sentences.append(t("{n} key accounts hold {share} of the total of positive customers ({band}).",
-                   n=f"{key_count:,}",
+sentences.append(tn("{n} key account holds {share} of the total of positive customers ({band}).",
+                    "{n} key accounts hold {share} of the total of positive customers ({band}).",
+                    key_count, n=fmt.fmt_count(key_count),
                    share=fmt.fmt_pct(c.key_share), band=fmt.label(c.key_share_band)))
-sentences.append(t("Customer concentration: {band} (HHI {hhi:,.0f}).", band=fmt.label(c.hhi_band),
-                   hhi=c.hhi))
+sentences.append(t("Customer concentration: {band} (HHI {hhi}).", band=fmt.label(c.hhi_band),
+                   hhi=fmt.fmt_decimal(c.hhi, 0)))
 lost = int(listed["lost"].sum())
 at_risk = int(listed["at_risk"].sum())
 if lost or at_risk:
-    sentences.append(t("{lost} lost customers (no purchase for longer than their rhythm) and "
-                       "{risk} at risk.", lost=f"{lost:,}", risk=f"{at_risk:,}"))
+    sentences.append(tn("{lost} lost customer (no purchase for longer than their rhythm) and "
+                        "{risk} at risk.",
+                        "{lost} lost customers (no purchase for longer than their rhythm) and "
+                        "{risk} at risk.", lost, lost=fmt.fmt_count(lost),
+                        risk=fmt.fmt_count(at_risk)))
 st.markdown("\n".join(f"- {s}" for s in sentences))
 
 st.subheader(t("Movers"))

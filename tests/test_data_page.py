@@ -4,6 +4,7 @@ filter columns (issue 12, point 7)."""
 from __future__ import annotations
 
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from kam_analysis.db import Database
@@ -67,5 +68,10 @@ def test_no_filters_box_without_region_manager_or_category(app_db: Database) -> 
 def test_the_dataset_table_has_thousands_separators(app_db: Database) -> None:
     at = _data_page()
     table = next(df for df in at.dataframe if "Rows" in df.value.columns)
-    config = table.proto.columns
-    assert '"Rows"' in config and "localized" in config
+    # Written in the session's language as the cells' display values (the column keeps
+    # its numbers); the demo's rows need a thousands separator.
+    shown = convert_arrow_bytes_to_pandas_df(table.proto.arrow_data.styler.display_values)
+    rows = [int(v) for v in table.value["Rows"]]
+    assert max(rows) >= 1000
+    assert list(shown.iloc[:, list(table.value.columns).index("Rows")]) == [
+        f"{v:,}" for v in rows]

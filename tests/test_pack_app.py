@@ -42,4 +42,4 @@ def test_dossier_page_builds_this_accounts_pack(app_db: Database) -> None:
     at.radio(key="dos_pack_format").set_value("pptx")
     next(b for b in at.button if b.label == "Build review pack").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Download the review pack (1 account pages)" in _downloads(at)
+    assert "Download the review pack (1 account page)" in _downloads(at)

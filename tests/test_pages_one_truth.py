@@ -5,6 +5,7 @@ totals: one name per figure")."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from kam_analysis.analysis import analyze, migration
 from kam_analysis.db import Database, get_dataset, open_database
-from kam_analysis.formatting import fmt_measure
+from kam_analysis.formatting import fmt_date, fmt_measure
 from tests.analysis_fixtures import d, store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,8 +112,8 @@ def test_every_label_has_one_value_on_every_page(truth_db: Database) -> None:
     assert not moves.first_covered
     page = texts["key_accounts"]
     assert "Customers who bought in the earlier window but not in the later one" in page
-    assert "before the data's first date 2024-03-04" in page
-    assert f"starts on {moves.first[0]}" in page
+    assert f"before the data's first date {fmt_date(date(2024, 3, 4))}" in page
+    assert f"starts on {fmt_date(moves.first[0])}" in page
 
 
 def test_overview_and_key_accounts_show_the_engines_changes(truth_db: Database) -> None:

@@ -25,7 +25,8 @@ from kam_analysis.auth import (
     AuthSettings,
     attempt_sign_in,
 )
-from kam_analysis.i18n import t
+from kam_analysis.formatting import fmt_count
+from kam_analysis.i18n import t, tn
 from ui.masking import K_MASK, forced, keep_choice
 
 log = logging.getLogger("kam_analysis.app")
@@ -147,8 +148,9 @@ def _password_gate(settings: AuthSettings) -> str:
             forwarded_for=_header("X-Forwarded-For"))
         if attempt.retry_after is not None:  # a process-wide or per-address limit
             _pause(min(float(attempt.retry_after), MAX_REFUSAL_DELAY))
-            st.error(t("Too many sign-in attempts; try again in {seconds} seconds.",
-                       seconds=attempt.retry_after))
+            st.error(tn("Too many sign-in attempts; try again in {seconds} second.",
+                        "Too many sign-in attempts; try again in {seconds} seconds.",
+                        int(attempt.retry_after), seconds=fmt_count(attempt.retry_after)))
             st.stop()
         granted = attempt.role
         if granted is not None:

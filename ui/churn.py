@@ -9,35 +9,54 @@ import streamlit as st
 
 from kam_analysis import analysis as engine
 from kam_analysis.analysis.churn import ALIVE_THRESHOLD
-from kam_analysis.i18n import t
+from kam_analysis.i18n import t, tn
+from ui import charts
 from ui import formatting as fmt
 
-P_ALIVE = t("P(alive)")
-EXPECTED = t("Expected purchases, 13 weeks")
-STATUS = t("Model says")
 
-#: Column formats of the churn columns in ``st.dataframe``.
-COLUMN_CONFIG = {
-    P_ALIVE: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
-    EXPECTED: st.column_config.NumberColumn(format="%.1f"),
-}
+def p_alive_label() -> str:
+    """The heading of P(alive) (a function: the language is the session's, per run)."""
+    return t("P(alive)")
+
+
+def expected_label() -> str:
+    """The heading of the expected purchases."""
+    return t("Expected purchases, 13 weeks")
+
+
+def status_label() -> str:
+    """The heading of the model's verdict."""
+    return t("Model says")
+
+
+def column_config() -> dict[str, object]:
+    """Column formats of the churn columns in ``st.dataframe``: P(alive) is a bar, its
+    number in Streamlit's percent format (the browser's locale); the expected purchases
+    are written by :mod:`ui.tables` (:func:`kinds`)."""
+    return {p_alive_label(): st.column_config.ProgressColumn(format="percent", min_value=0.0,
+                                                             max_value=1.0)}
+
+
+def kinds() -> dict[str, str]:
+    """The :data:`ui.tables.KINDS` of the churn columns."""
+    return {expected_label(): "dec1"}
 
 
 def explanation() -> str:
     """The short explanation of the churn figures (for ``st.caption`` and help texts)."""
     return t("P(alive): the probability that the customer still buys from us, estimated "
              "by the Pareto/NBD model from the number of purchase days, the time of the "
-             "last one and the time since the first. From {pct:.0f} % on: likely still "
+             "last one and the time since the first. From {pct} on: likely still "
              "active; below: probably lost. Expected purchases: purchase days to expect in "
-             "the next 13 weeks.", pct=ALIVE_THRESHOLD * 100)
+             "the next 13 weeks.", pct=fmt.fmt_percent(ALIVE_THRESHOLD))
 
 
 def columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """The churn columns of a customers frame that has gone through ``with_churn``."""
     return {
-        P_ALIVE: frame["p_alive"],
-        EXPECTED: frame["expected_purchases_13w"],
-        STATUS: frame["churn_status"].map(fmt.label),
+        p_alive_label(): frame["p_alive"],
+        expected_label(): frame["expected_purchases_13w"],
+        status_label(): frame["churn_status"].map(fmt.label),
     }
 
 
@@ -64,11 +83,14 @@ def alive_chart(frame: pd.DataFrame, key: str) -> None:
         fig.add_scatter(
             x=part["days_since_last"], y=part["p_alive"], mode="markers", name=name,
             text=part["customer_name"].fillna(part["customer_id"]),
-            hovertemplate="%{text}<br>" + t("{days} days, P(alive) {p}",
-                                             days="%{x}", p="%{y:.0%}") + "<extra></extra>",
+            customdata=[tn("{days} day, P(alive) {p}", "{days} days, P(alive) {p}",
+                           0 if pd.isna(d) else int(d),
+                           days=fmt.fmt_count(d), p=fmt.fmt_percent(p))
+                        for d, p in zip(part["days_since_last"], part["p_alive"], strict=True)],
+            hovertemplate="%{text}<br>%{customdata}<extra></extra>",
         )
     fig.add_hline(y=ALIVE_THRESHOLD, line_dash="dot", line_color="grey")
     fig.update_layout(height=340, margin={"t": 20, "b": 10}, legend={"orientation": "h"},
-                      xaxis_title=t("Days since last purchase"), yaxis_title=P_ALIVE,
-                      yaxis={"range": [0, 1.05], "tickformat": ".0%"})
-    st.plotly_chart(fig, key=key)
+                      xaxis_title=t("Days since last purchase"))
+    charts.percent_axis(fig, "yaxis", dtick=0.2, title=p_alive_label(), top=1.05)
+    charts.show(fig, key=key)

@@ -12,7 +12,7 @@ import streamlit as st
 from kam_analysis.analysis import movers
 from kam_analysis.formatting import fmt_change
 from kam_analysis.i18n import N_, t
-from ui import calls
+from ui import calls, tables
 from ui import formatting as fmt
 
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ def change_text(table: pd.DataFrame, figure: str, against: str) -> str:
     covered = not pd.isna(table.loc[figure, f"value_{against}"])
     change = table.loc[figure, f"change_{against}"]
     if figure == "key_share" and covered:
-        return t("{points} points", points=f"{change * 100:+.1f}")
+        sign = "+" if not pd.isna(change) and change >= 0 else ""
+        return t("{points} points", points=sign + fmt.fmt_decimal(change * 100, 1))
     return fmt_change(change, covered)
 
 
@@ -52,13 +53,20 @@ def caption(table: pd.DataFrame, figure: str) -> str:
 def windows_caption(ctx: Context) -> str:
     """The two comparison windows and whether the data covers them."""
     found = calls.comparison(ctx)
-    parts = []
-    for name, window, covered in (("previous", found.previous, found.previous_covered),
-                                  ("year", found.year_earlier, found.year_covered)):
-        parts.append(t("{label}: {start} to {end}{note}", label=t(AGAINST[name]),
-                       start=window[0], end=window[1],
-                       note="" if covered else " (" + t("not covered") + ")"))
-    return t("Compared with the {parts}.", parts="; ".join(parts))
+    (p1, p2), (y1, y2) = found.previous, found.year_earlier
+    dates = {"p1": fmt.fmt_date(fmt.as_date(p1)), "p2": fmt.fmt_date(fmt.as_date(p2)),
+             "y1": fmt.fmt_date(fmt.as_date(y1)), "y2": fmt.fmt_date(fmt.as_date(y2))}
+    sentence = {
+        (True, True): N_("Compared with the previous period ({p1} to {p2}) and with a year "
+                      "earlier ({y1} to {y2})."),
+        (True, False): N_("Compared with the previous period ({p1} to {p2}) and with a year "
+                       "earlier ({y1} to {y2}, not covered by the data)."),
+        (False, True): N_("Compared with the previous period ({p1} to {p2}, not covered by the "
+                       "data) and with a year earlier ({y1} to {y2})."),
+        (False, False): N_("Compared with the previous period ({p1} to {p2}) and with a year "
+                        "earlier ({y1} to {y2}): the data covers neither."),
+    }[(bool(found.previous_covered), bool(found.year_covered))]
+    return t(sentence, **dates)
 
 
 def movers_view(ctx: Context, names: dict[str, str], key: str) -> None:
@@ -69,10 +77,10 @@ def movers_view(ctx: Context, names: dict[str, str], key: str) -> None:
     against = against or "previous"
     covered = found.previous_covered if against == "previous" else found.year_covered
     if not covered:
-        st.info(t("The data does not cover the {label}.", label=t(AGAINST[against])))
+        st.info(t("The data does not cover the previous period.") if against == "previous"
+                else t("The data does not cover a year earlier."))
         return
     rose, fell = movers(found, against, 10, names)
-    money = st.column_config.NumberColumn(format="localized")
     left, right = st.columns(2)
     for column, frame, title, part in ((left, rose, t("Rose most"), "up"),
                                        (right, fell, t("Fell most"), "down")):
@@ -80,15 +88,16 @@ def movers_view(ctx: Context, names: dict[str, str], key: str) -> None:
         if frame.empty:
             column.caption(t("No customer."))
             continue
-        column.dataframe(pd.DataFrame({
-            t("Customer"): frame["customer_name"],
-            t("ID"): frame["customer_id"],
-            t("Value"): frame["value"].round(0),
-            t("Before"): frame["value_before"].round(0),
-            t("Difference"): frame["difference"].round(0),
-            t("Change"): [fmt_change(c) for c in frame["change"]],
-        }), hide_index=True, key=f"{key}_{part}", column_config={
-            t("Value"): money, t("Before"): money, t("Difference"): money})
+        with column:
+            tables.show(pd.DataFrame({
+                t("Customer"): frame["customer_name"],
+                t("ID"): frame["customer_id"],
+                t("Value"): frame["value"].round(0),
+                t("Before"): frame["value_before"].round(0),
+                t("Difference"): frame["difference"].round(0),
+                t("Change"): [fmt_change(c) for c in frame["change"]],
+            }), {t("Value"): "number", t("Before"): "number", t("Difference"): "number"},
+                hide_index=True, key=f"{key}_{part}")
 
 
 def flow_view(ctx: Context, key: str) -> None:
@@ -96,13 +105,13 @@ def flow_view(ctx: Context, key: str) -> None:
     period = st.segmented_control(t("Period"), ["month", "quarter"], default="month",
                                   format_func=fmt.period_label, key=f"{key}_period")
     flow = calls.flow(ctx, period or "month")
-    st.dataframe(pd.DataFrame({
-        t("Period"): [f"{p.year} Q{(p.month - 1) // 3 + 1}" if period == "quarter"
-                      else f"{p:%Y-%m}" for p in flow["period"]],
+    tables.show(pd.DataFrame({
+        t("Period"): [fmt.fmt_period(p, period or "month") for p in flow["period"]],
         t("New"): flow["new"], t("Returning"): flow["returning"],
         t("Recovered"): flow["recovered"], t("Stopped"): flow["stopped"],
         t("Active"): flow["active"],
-    }), hide_index=True, key=f"{key}_table")
+    }), {c: "count" for c in (t("New"), t("Returning"), t("Recovered"), t("Stopped"),
+                              t("Active"))}, hide_index=True, key=f"{key}_table")
     st.caption(t("New: first purchase ever in the period. Returning: bought in the period and "
                  "in the one before. Recovered: bought in the period, not in the one before, "
                  "but earlier. Stopped: bought in the period before, not in this one."))

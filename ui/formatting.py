@@ -3,21 +3,32 @@ shown as text in Markdown (:func:`md_text`)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+import pandas as pd
+from babel import Locale
+from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
 from kam_analysis.formatting import (  # the app's formatting lives in the engine
     currency_symbol,
     fmt_compact,
+    fmt_count,
+    fmt_date,
     fmt_measure,
     fmt_money,
+    fmt_month,
     fmt_number,
     fmt_pct,
     label,
     labels,
+    persian_digits,
 )
-from kam_analysis.i18n import t
+from kam_analysis.i18n import get_language, locale_name, t
 from kam_analysis.vocabulary import MEASURE_LABELS, PERIOD_LABELS
 
 if TYPE_CHECKING:
@@ -65,9 +76,128 @@ def slug(text: str) -> str:
     return cleaned.strip("_")[:60] or "dataset"
 
 
-__all__ = ["chart_text", "currency_symbol", "fmt_compact", "fmt_money", "fmt_number", "fmt_pct",
-           "fmt_value", "label", "labels", "md_text", "measure_label", "metric_value",
-           "period_label", "slug"]
+__all__ = [
+    "chart_text",
+    "currency_symbol",
+    "fmt_compact",
+    "fmt_count",
+    "fmt_date",
+    "fmt_datetime",
+    "fmt_decimal",
+    "fmt_list",
+    "fmt_money",
+    "fmt_month",
+    "fmt_number",
+    "fmt_pct",
+    "fmt_percent",
+    "fmt_period",
+    "fmt_value",
+    "label",
+    "labels",
+    "md_text",
+    "measure_label",
+    "metric_value",
+    "native",
+    "period_label",
+    "plotly_separators",
+    "slug",
+]
+
+_DASH = "–"
+
+
+def _locale() -> Locale:
+    return _parsed(locale_name())
+
+
+@functools.cache
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def native(text: str) -> str:
+    """Write the digits of ``text`` in the language's own digits (Persian: ۰-۹)."""
+    return persian_digits(text) if get_language() == "fa" else text
+
+
+def _missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def fmt_decimal(value: float | None, decimals: int) -> str:
+    """A number with exactly ``decimals`` decimals in the language's format (a Gini of
+    ``0.520``, ``0,520``, ``۰٫۵۲۰``; expected purchases ``1.5``)."""
+    if _missing(value):
+        return _DASH
+    loc = _locale()
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return native(format_decimal(value, format=pattern, locale=loc,
+                                 numbering_system=loc.default_numbering_system))
+
+
+def fmt_percent(fraction: float | None, decimals: int = 0) -> str:
+    """A fraction as a percentage with ``decimals`` decimals in the language's format
+    (axis ticks: ``20%``, ``20 %``, ``۲۰٪``); :func:`fmt_pct` has one decimal."""
+    if _missing(fraction):
+        return _DASH
+    loc = _locale()
+    base = loc.percent_formats[None].pattern.split(";")[0]
+    pattern = base.replace("#,##0", "#,##0" + ("." + "0" * decimals if decimals else ""), 1)
+    return native(format_percent(fraction, format=pattern, locale=loc,
+                                 numbering_system=loc.default_numbering_system))
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """A date with its time of day (``Dec 31, 2025 14:05``; Persian: Jalali date)."""
+    if _missing(value):
+        return _DASH
+    return f"{fmt_date(value.date())} {native(f'{value:%H:%M}')}"  # type: ignore[union-attr]
+
+
+def fmt_period(value: object, period: str) -> str:
+    """The label of a sales period starting on ``value``: the week's first day, the
+    month (:func:`fmt_month`) or the quarter (``2025 Q1``, as the engine's labels), in
+    the session's language."""
+    day = as_date(value)
+    if day is None:
+        return _DASH
+    if period == "month":
+        return fmt_month(day)
+    if period == "quarter":
+        return t("{year} Q{quarter}", quarter=native(str((day.month - 1) // 3 + 1)),
+                 year=native(str(day.year)))
+    return fmt_date(day)
+
+
+def dot() -> str:
+    """The separator of short facts in a row (`` · ``); Persian: the Arabic comma, since a
+    middle dot reads as the Persian zero (۰) next to Persian digits."""
+    return "، " if get_language() == "fa" else " · "
+
+
+def fmt_list(items: list[str]) -> str:
+    """Join ``items`` the language's way (``A, B and C``, ``A, B и C``)."""
+    return format_list(list(items), locale=_locale()) if items else ""
+
+
+def plotly_separators() -> str:
+    """Plotly's ``layout.separators`` for the language: its decimal sign, then its
+    thousands sign (``".,"`` English, ``",."`` German, ``", "`` Russian, ``"٫٬"`` Persian)."""
+    loc = _locale()
+    system = loc.default_numbering_system
+    return (get_decimal_symbol(loc, numbering_system=system)
+            + get_group_symbol(loc, numbering_system=system))
+
+
+def as_date(value: object) -> date | None:
+    """A date from a date, datetime, Timestamp or ISO text (None when missing)."""
+    if _missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
 
 
 def md_text(value: object) -> str:

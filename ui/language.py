@@ -9,12 +9,16 @@ context only (:func:`kam_analysis.i18n.set_language`), never for the process.
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
+from kam_analysis.formatting import fmt_date
 from kam_analysis.i18n import (
     LANGUAGES,
     default_language,
     get_language,
+    is_rtl,
     normalize_language,
     set_language,
     t,
@@ -23,6 +27,58 @@ from kam_analysis.i18n import (
 K_LANGUAGE = "ui_language"        # the session's language (not a widget key: it survives
 K_SELECT = "sb_language_select"   # runs that stop before the sidebar draws the selector)
 QUERY_LANG = "lang"
+
+#: Where the Persian font is served from (``static/``, ``server.enableStaticServing``): the
+#: Arabic-script glyphs of DejaVu Sans (subset, 19 KB each), so they need no network.
+FONT_URL = "app/static/persian{weight}.woff"
+#: The Unicode ranges of the Persian font: other characters keep the app's own font.
+_ARABIC_RANGE = "U+0600-06FF, U+200C-200F, U+FB50-FDFF, U+FE70-FEFF"
+_FONT = "KamPersian, 'Source Sans Pro', 'Source Sans 3', sans-serif"
+
+
+def rtl_stylesheet() -> str:
+    """The stylesheet of right-to-left languages (Persian).
+
+    Streamlit has no right-to-left mode; the least it takes: the page's direction
+    (``direction: rtl`` on the app's container puts the sidebar on the right and runs
+    text, columns and widgets right to left), text aligned right, and the Persian
+    font for Arabic-script characters only (``unicode-range``). Charts stay left to
+    right (their axes assume it); the data grid follows the page (first column on the
+    right); numbers inside right-to-left text are ordered by the browser's bidi rules.
+    """
+    faces = "".join(
+        f'@font-face{{font-family:"KamPersian";src:url("{FONT_URL.format(weight=suffix)}") '
+        f'format("woff");font-weight:{weight};unicode-range:{_ARABIC_RANGE};}}'
+        for suffix, weight in (("", 400), ("-bold", 700)))
+    rtl = '[data-testid="stAppViewContainer"],[data-testid="stMain"],[data-testid="stSidebar"]'
+    text = ":is(p,li,h1,h2,h3,h4,h5,h6,label,input,textarea,button,summary,span,div)"
+    return (
+        f"<style>{faces}"
+        f"{rtl}{{direction:rtl;}}"
+        f'[data-testid="stMain"],[data-testid="stSidebar"]{{font-family:{_FONT};}}'
+        f':is([data-testid="stMain"],[data-testid="stSidebar"]) {text}'
+        f':not([class*="material"]):not([data-testid="stIconMaterial"]){{font-family:{_FONT};}}'
+        ':is([data-testid="stMarkdownContainer"],[data-testid="stCaptionContainer"],'
+        '[data-testid="stMetric"],[data-testid="stAlert"]){text-align:right;}'
+        ':is([data-testid="stPlotlyChart"],[data-testid="stArrowVegaLiteChart"])'
+        "{direction:ltr;}"
+        # Persian digits run wider: a metric's full amount still fits a quarter row.
+        '[data-testid="stMetricValue"]{font-size:1.9rem;}'
+        "</style>"
+    )
+
+
+def apply_direction() -> None:
+    """Inject the right-to-left stylesheet when this run's language needs it."""
+    if is_rtl():
+        st.html(rtl_stylesheet())
+
+
+def jalali_note(value: date | None) -> None:
+    """Show a date input's day in the Iranian calendar under it (Persian only: the data's
+    dates, so date inputs, stay Gregorian)."""
+    if value and get_language() == "fa":
+        st.caption(t("In the Iranian calendar: {date}", date=fmt_date(value)))
 
 
 def _browser_language() -> str | None:
@@ -46,6 +102,7 @@ def choose() -> str:
     set_language(chosen)
     if st.query_params.get(QUERY_LANG) != chosen:
         st.query_params[QUERY_LANG] = chosen
+    apply_direction()
     return chosen
 
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import t, tn
 from kam_analysis.report import FORMATS, render_pack
 from kam_analysis.report.build import build_pack
 from ui import calls, errors, masking
-from ui.formatting import slug
+from ui.formatting import fmt_count, fmt_percent, slug
 
 if TYPE_CHECKING:
     from ui.state import Context
@@ -51,8 +51,8 @@ def review_pack(ctx: Context, accounts: Sequence[str] | None, key: str) -> None:
         bar = st.progress(0.0, text=t("Building the review pack..."))
 
         def step(done: float) -> None:
-            bar.progress(min(1.0, done), text=t("Building the review pack... {pct} %",
-                                                pct=round(done * 100)))
+            bar.progress(min(1.0, done), text=t("Building the review pack... {pct}",
+                                                pct=fmt_percent(min(1.0, done))))
 
         with errors.guard():  # computing is about 60 % of the time, rendering the rest
             pack = build_pack(calls.get_db(), ctx.dataset.name, ctx.params, accounts,
@@ -66,6 +66,8 @@ def review_pack(ctx: Context, accounts: Sequence[str] | None, key: str) -> None:
         return
     _, data, pages = stored
     name = "review_pack" if masking.masking() else f"review_pack_{slug(ctx.dataset.name)}"
-    st.download_button(t("Download the review pack ({n} account pages)", n=pages), data=data,
+    st.download_button(tn("Download the review pack ({n} account page)",
+                          "Download the review pack ({n} account pages)", pages,
+                          n=fmt_count(pages)), data=data,
                        file_name=f"{name}_{date.today().isoformat()}.{fmt}", mime=_MIME[fmt],
                        key=f"{key}_download", icon=":material/download:")

@@ -13,7 +13,7 @@ from kam_analysis.demo import DEMO_DATASET
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import FIELD_BY_NAME
 from ui.calls import filter_values, get_db
-from ui.formatting import measure_label
+from ui.formatting import fmt_date, measure_label
 from ui.settings import apply_settings
 from ui.state import (
     K_CONTEXT,
@@ -137,7 +137,8 @@ def sidebar() -> Context | None:
     start, end = window_dates(info, window, custom)
     if info.first_date and info.last_date:
         shown_start, shown_end = start or info.first_date, end or info.last_date
-        st.sidebar.caption(t("{start} to {end}", start=shown_start, end=shown_end))
+        st.sidebar.caption(t("{start} to {end}", start=fmt_date(shown_start),
+                             end=fmt_date(shown_end)))
     measure = _measure(info)
     chosen = _filters(info)
     filters = Filters(regions=chosen["region"], managers=chosen["manager"],

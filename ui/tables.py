@@ -4,17 +4,71 @@ list, the win-back list and the ABC-XYZ cell list."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from kam_analysis.i18n import t
+from kam_analysis.i18n import t, tn
 from kam_analysis.vocabulary import FIELD_BY_NAME
 from ui import formatting as fmt
 
 #: The filter columns of the engine's customer table, in the order they are drawn.
 FILTERS: tuple[str, ...] = ("manager", "region", "abc_xyz", "flags")
+#: Most cells a table is written in the session's language for (pandas Styler display
+#: values: the column keeps its numbers, so sorting stays numeric; a Styler costs about
+#: 0.1-0.3 ms a cell); larger tables show Streamlit's own number formats (printf style,
+#: and the browser's locale for "localized").
+STYLED_CELLS = 5_000
+
+
+def _percent(decimals: int) -> Callable[[object], str]:
+    return lambda v: fmt.fmt_percent(float(v) / 100, decimals)  # type: ignore[arg-type]
+
+
+def _decimal(decimals: int) -> Callable[[object], str]:
+    return lambda v: fmt.fmt_decimal(v, decimals)  # type: ignore[arg-type]
+
+
+#: The kinds of columns: how a cell reads in the session's language, and the
+#: column_config used instead when the table is too large to style.
+KINDS: dict[str, tuple[Callable[[object], str], Any]] = {
+    "count": (fmt.fmt_count, st.column_config.NumberColumn(format="localized")),
+    "number": (fmt.fmt_number, st.column_config.NumberColumn(format="localized")),
+    "pct": (_percent(1), st.column_config.NumberColumn(format="%.1f %%")),
+    "pct2": (_percent(2), st.column_config.NumberColumn(format="%.2f %%")),
+    "pct3": (_percent(3), st.column_config.NumberColumn(format="%.3f %%")),
+    "dec1": (_decimal(1), st.column_config.NumberColumn(format="%.1f")),
+    "dec2": (_decimal(2), st.column_config.NumberColumn(format="%.2f")),
+    "dec3": (_decimal(3), st.column_config.NumberColumn(format="%.3f")),
+    "date": (lambda v: fmt.fmt_date(fmt.as_date(v)), st.column_config.DateColumn()),
+    "datetime": (fmt.fmt_datetime, st.column_config.DatetimeColumn()),
+}
+
+
+def localized(frame: pd.DataFrame, kinds: Mapping[str, str],
+              column_config: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """The data and ``column_config`` for ``st.dataframe`` with the columns of ``kinds``
+    (column -> a key of :data:`KINDS`) written in the session's language.
+
+    Streamlit's number formats follow the browser's locale, not the session's
+    language: the cells are written by :mod:`ui.formatting` as the display values
+    of a pandas Styler, while the column keeps its numbers (sorting stays
+    numeric). Tables above :data:`STYLED_CELLS` cells get Streamlit's formats instead.
+    """
+    config = dict(column_config or {})
+    shown = {c: KINDS[k] for c, k in kinds.items() if c in frame.columns}
+    if frame.size > STYLED_CELLS:
+        return frame, {**{c: fallback for c, (_, fallback) in shown.items()}, **config}
+    return frame.style.format({c: f for c, (f, _) in shown.items()}, na_rep="–"), config
+
+
+def show(frame: pd.DataFrame, kinds: Mapping[str, str], **kwargs: Any) -> Any:
+    """``st.dataframe`` of ``frame`` with the columns of ``kinds`` in the session's
+    language (see :func:`localized`); ``column_config`` in ``kwargs`` is kept."""
+    data, config = localized(frame, kinds, kwargs.pop("column_config", None))
+    return st.dataframe(data, column_config=config or None, **kwargs)
 
 
 def _codes(text: object) -> list[str]:
@@ -85,6 +139,6 @@ def filter_table(frame: pd.DataFrame, key: str,
             keep &= _matches(frame, field, chosen)
     out = frame[keep]
     if len(out) < len(frame):
-        st.caption(t("{n} of {total} customers match.", n=f"{len(out):,}",
-                     total=f"{len(frame):,}"))
+        st.caption(tn("{n} of {total} customers matches.", "{n} of {total} customers match.",
+                      len(out), n=fmt.fmt_count(len(out)), total=fmt.fmt_count(len(frame))))
     return out
