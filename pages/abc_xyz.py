@@ -48,7 +48,7 @@ if metric != settings["xyz_metric"]:  # a new metric starts from its own default
 with st.expander(t("Limits"), expanded=False), st.form("abc_limits_form"):
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{t('ABC (value)')}**")
+        st.markdown(fmt.bold(t("ABC (value)")))
         method = st.radio(t("Method"), ["fixed", "computed"], key="abc_method",
                           index=0 if settings["abc_method"] == "fixed" else 1,
                           format_func=lambda m: {"fixed": t("Fixed limits"),
@@ -63,7 +63,7 @@ with st.expander(t("Limits"), expanded=False), st.form("abc_limits_form"):
         b_pct = st.number_input(t("B up to (% of value, custom)"), 2.0, 100.0,
                                 float(settings["abc_limits"][1] * 100), 1.0, key="abc_b")
     with right:
-        st.markdown(f"**{t('XYZ (regularity)')}**")
+        st.markdown(fmt.bold(t("XYZ (regularity)")))
         period = st.selectbox(t("Period"), list(PERIODS), key="abc_period",
                               index=list(PERIODS).index(settings["period"]),
                               format_func=fmt.period_label)

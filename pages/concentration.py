@@ -65,10 +65,10 @@ if trend.empty:
 else:
     hhi_col, share_col = st.columns(2)
     with hhi_col:
-        st.markdown(f"**{t('HHI per quarter')}**")
+        st.markdown(fmt.bold(t("HHI per quarter")))
         charts.show(charts.hhi_figure(trend), key="conc_trend")
     with share_col:
-        st.markdown(f"**{t('Share of the largest customers per quarter')}**")
+        st.markdown(fmt.bold(t("Share of the largest customers per quarter")))
         charts.show(charts.shares_figure(trend), key="conc_shares")
     tables.show(pd.DataFrame({
         t("Quarter"): charts.quarter_labels(trend),

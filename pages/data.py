@@ -128,7 +128,7 @@ else:
     else:
         st.dataframe(preview.sample, hide_index=True, key="data_sample", height=240)
 
-    st.markdown(f"**{t('Columns')}**")
+    st.markdown(fmt.bold(t("Columns")))
     st.caption(t("Check which column of the file holds each field (* = required)."))
     headers = list(preview.headers)
     options = [NOT_IN_FILE, *headers]
@@ -271,7 +271,7 @@ names = [d.name for d in datasets]
 current = st.session_state.get(state.K_DATASET)
 left, right = st.columns(2)
 with left:
-    st.markdown(f"**{t('Rejected rows')}**")
+    st.markdown(fmt.bold(t("Rejected rows")))
     state.sanitize("data_rejects_dataset", names,
                    default=current if current in names else names[0])
     which = st.selectbox(t("Dataset"), names, key="data_rejects_dataset")
@@ -292,7 +292,7 @@ with left:
                            file_name=f"rejected_{fmt.slug(which)}.csv", mime="text/csv",
                            key="data_rejects_csv", icon=":material/download:")
 with right:
-    st.markdown(f"**{t('Delete a dataset')}**")
+    st.markdown(fmt.bold(t("Delete a dataset")))
     if not access.can_edit():
         st.caption(t("Only editors can delete datasets."))
         st.stop()

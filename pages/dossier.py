@@ -187,7 +187,7 @@ three_ps = {"need": t("Need for the offer"), "ability_to_pay": t("Ability to pay
             "authority": t("Authority to decide")}
 if not access.can_edit():
     st.caption(t("Only editors can edit the dossier."))
-    st.markdown(f"**{t('General information')}**")
+    st.markdown(fmt.bold(t("General information")))
     st.text(dossier.general or "–")
     for title, frame, columns, key in ((t("Decision makers"), people, people_columns, "people"),
                                        (t("Next steps"), steps, step_columns, "steps")):
@@ -197,12 +197,12 @@ if not access.can_edit():
         else:
             st.dataframe(frame.rename(columns=columns), hide_index=True,
                          key=f"dos_{key}_view_{cid}")
-    st.markdown(f"**{t('Competitors')}**")
+    st.markdown(fmt.bold(t("Competitors")))
     st.text(dossier.competitors or "–")
     st.markdown("**" + t("The three P's (perspective accounts)") + "**")
     for field, caption in three_ps.items():
         st.markdown(f"*{caption}*: {fmt.md_text(getattr(dossier, field) or '–')}")
-    st.markdown(f"**{t('Next review')}**: {fmt.md_text(dossier.next_review or '–')}")
+    st.markdown(t("**Next review:** {date}", date=fmt.fmt_date(dossier.next_review)))
 else:
     with st.form(f"dos_form_{cid}"):
         general = st.text_area(t("General information"), dossier.general,
@@ -238,7 +238,7 @@ else:
                           decision_makers=edited.to_dict("records"), **plan)
         st.success(t("Dossier saved."))
 
-st.markdown(f"**{t('Relationship history')}**")
+st.markdown(fmt.bold(t("Relationship history")))
 if access.can_edit():
     with st.form(f"dos_event_form_{cid}", clear_on_submit=True):
         e1, e2, e3 = st.columns([1, 1, 3])

@@ -10,7 +10,9 @@ invalidate themselves - and the frozen analysis parameters.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -63,59 +65,83 @@ def ensure_demo() -> bool:
         return _first_start(str(default_db_path()))
 
 
-# Cache misses (only) show what is being calculated; hits return at once.
-_CALCULATING = t("Calculating...")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-@st.cache_data(max_entries=32, show_spinner=_CALCULATING)
+def _calculating(cached: Callable[P, R]) -> Callable[P, R]:
+    """Show "Calculating..." in the session's language while a cached call runs longer
+    than half a second (a miss; ``st.spinner`` waits 0.5 s before it shows, so a hit
+    shows nothing). ``show_spinner`` of ``st.cache_data`` takes one text for the whole
+    process, hence the spinner here."""
+
+    @functools.wraps(cached)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with st.spinner(t("Calculating...")):
+            return cached(*args, **kwargs)
+
+    run.clear = cached.clear  # type: ignore[attr-defined] - clear_caches() empties it
+    return run
+
+
+@_calculating
+@st.cache_data(max_entries=32, show_spinner=False)
 def _analysis(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> engine.Analysis:
     return engine.analyze(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _trend(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
     return engine.concentration_trend(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _migration(path: str, dataset_id: int, dataset: str,
                params: AnalysisParams) -> engine.Migration:
     return engine.migration(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _margin_matrix(path: str, dataset_id: int, dataset: str,
                    params: AnalysisParams) -> pd.DataFrame | None:
     return engine.revenue_margin_matrix(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _sensitivity(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
                  delta: float) -> pd.DataFrame:
     return engine.abc_sensitivity(_analysis(path, dataset_id, dataset, params), delta)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _churn(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
            model: str, lang: str) -> engine.ChurnResult:
     with language(lang):  # the reason it cannot be fitted is a sentence in this language
         return engine.churn(_open(path), dataset, params, model)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _comparison(path: str, dataset_id: int, dataset: str,
                 params: AnalysisParams) -> engine.Comparison:
     return engine.compare(_open(path), dataset, params)
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _headline(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
     # The window's own figures come from the (cached) analysis the page already shows.
     return engine.headline_changes(_open(path), dataset, params,
                                    now=_analysis(path, dataset_id, dataset, params))
 
 
-@st.cache_data(max_entries=16, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=16, show_spinner=False)
 def _flow(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
           period: str) -> pd.DataFrame:
     return engine.customer_flow(_open(path), dataset, params, period)
@@ -126,7 +152,8 @@ def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[s
     return engine.filter_values(_open(path), dataset)
 
 
-@st.cache_data(max_entries=64, show_spinner=_CALCULATING)
+@_calculating
+@st.cache_data(max_entries=64, show_spinner=False)
 def _customer(path: str, kind: str, dataset_id: int, dataset: str, customer_id: str,
               params: AnalysisParams) -> pd.DataFrame:
     fn = {"periods": engine.customer_periods, "history": engine.customer_class_history,

@@ -200,6 +200,11 @@ def as_date(value: object) -> date | None:
     return pd.Timestamp(value).date()
 
 
+def bold(text: str) -> str:
+    """A translated label as a bold Markdown line (the label shown as text)."""
+    return f"**{md_text(text)}**"
+
+
 def md_text(value: object) -> str:
     """Return ``value`` as literal text for anything Streamlit renders as Markdown.
 
