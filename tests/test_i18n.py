@@ -174,3 +174,17 @@ def test_the_cli_speaks_the_chosen_language(code: str, tmp_path, capsys, monkeyp
     monkeypatch.setenv("KAM_LANG", code)
     assert main(["datasets", "--db", str(tmp_path / "x.duckdb")]) == 0
     assert capsys.readouterr().out.strip() == expected
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_masking_hides_quoted_values_in_every_language(code: str) -> None:
+    """Reject reasons are translated; masking must still hide the value they quote."""
+    from ui.masking import mask_message
+
+    with language(code):
+        reasons = [t("column '{column}': '{value}' is not a number", column="Umsatz",
+                     value="ACME Trading"),
+                   t("column '{column}': '{value}' is not a valid date", column="Datum",
+                     value="ACME Trading")]
+        for reason in reasons:
+            assert "ACME" not in mask_message(reason), reason
