@@ -199,7 +199,7 @@ if not access.can_edit():
                          key=f"dos_{key}_view_{cid}")
     st.markdown(fmt.bold(t("Competitors")))
     st.text(dossier.competitors or "–")
-    st.markdown("**" + t("The three P's (perspective accounts)") + "**")
+    st.markdown(fmt.bold(t("The three P's (perspective accounts)")))
     for field, caption in three_ps.items():
         st.markdown(f"*{caption}*: {fmt.md_text(getattr(dossier, field) or '–')}")
     st.markdown(t("**Next review:** {date}", date=fmt.fmt_date(dossier.next_review)))
@@ -210,10 +210,10 @@ else:
         edited = _rows_editor(t("Decision makers"), people, f"dos_people_{cid}", {
             "name": st.column_config.TextColumn(t("Name")),
             "role": st.column_config.TextColumn(t("Role")),
-            "influence": st.column_config.SelectboxColumn(people_columns["influence"],
-                                                          options=list(INFLUENCES)),
-            "attitude": st.column_config.SelectboxColumn(people_columns["attitude"],
-                                                         options=list(ATTITUDES)),
+            "influence": st.column_config.SelectboxColumn(
+                people_columns["influence"], options=list(INFLUENCES), format_func=fmt.label),
+            "attitude": st.column_config.SelectboxColumn(
+                people_columns["attitude"], options=list(ATTITUDES), format_func=fmt.label),
         })
         edited_steps = _rows_editor(t("Next steps"), steps, f"dos_steps_{cid}", {
             "step": st.column_config.TextColumn(t("Step")),
@@ -222,7 +222,7 @@ else:
         })
         competitors = st.text_area(t("Competitors"), dossier.competitors,
                                    key=f"dos_competitors_{cid}")
-        st.markdown("**" + t("The three P's (perspective accounts)") + "**")
+        st.markdown(fmt.bold(t("The three P's (perspective accounts)")))
         p_columns = st.columns(3)
         plan = {field: p_columns[i].text_area(caption, getattr(dossier, field),
                                               key=f"dos_{field}_{cid}")

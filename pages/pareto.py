@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from kam_analysis.i18n import t, tn
+from kam_analysis.i18n import N_, t, tn
 from ui import calls, charts, navigation, sidebar, state
 from ui import formatting as fmt
 
@@ -84,7 +84,7 @@ lz.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": 
                name=t("Perfect equality"), hoverinfo="skip")
 lz.add_scatter(x=lx, y=ly, mode="lines", fill="tonexty", name=t("Lorenz curve"),
                line={"color": "#1f77b4"}, customdata=charts.share_hover(
-                   lx, ly, "the smallest {x} of customers bring {y} of the value"),
+                   lx, ly, N_("the smallest {x} of customers bring {y} of the value")),
                hovertemplate="%{customdata}<extra></extra>")
 charts.percent_axis(lz, "xaxis", dtick=0.1, title=t("Share of customers, smallest first"))
 charts.percent_axis(lz, "yaxis", dtick=0.2, title=t("Cumulative share of the value"),

@@ -55,6 +55,8 @@ def _strings(value: object) -> Iterator[str]:
             except ValueError:
                 pass
         yield value
+    elif isinstance(value, dict) and set(value) == {"value", "label"}:
+        yield from _strings(value["label"])  # a select option: its code and its shown label
     elif isinstance(value, dict):
         for key, item in value.items():
             if key not in {"id", "key", "formId", "icon", "data", "arrowData", "useContainerWidth",

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kam_analysis.formatting import currency_symbol
-from kam_analysis.i18n import is_rtl, t, tn
+from kam_analysis.i18n import N_, is_rtl, t, tn
 from ui import formatting as fmt
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def pareto_figure(pareto: pd.DataFrame, customers_for_80: float, k80: int,
     fig = go.Figure()
     fig.add_scatter(x=x, y=y, mode="lines", name=t("Customers, largest first"),
                     line={"color": "#1f77b4", "width": 2}, customdata=share_hover(
-                        x, y, "{x} of customers bring {y} of the value"),
+                        x, y, N_("{x} of customers bring {y} of the value")),
                     hovertemplate="%{customdata}<extra></extra>")
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("All customers equal"),
                     line={"color": "#aaaaaa", "dash": "dash", "width": 1}, hoverinfo="skip")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from kam_analysis.db import DatasetInfo
+from kam_analysis.i18n import N_
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
 #: Slack of every limit comparison, so float noise never moves a customer across a limit.
@@ -27,11 +28,11 @@ ABC_PRESETS: dict[str, tuple[float, float]] = {"80/95": (0.80, 0.95), "70/90": (
 #: customer is Z with them.
 XYZ_PRESETS: dict[str, dict[str, tuple[float, float]]] = {
     "cov": {
-        "Default (0.5 / 1.0)": (0.5, 1.0),
-        "Classic yearly (0.10 / 0.25)": (0.10, 0.25),
-        "Classic yearly (0.25 / 0.50)": (0.25, 0.50),
+        N_("Default (0.5 / 1.0)"): (0.5, 1.0),
+        N_("Classic yearly (0.10 / 0.25)"): (0.10, 0.25),
+        N_("Classic yearly (0.25 / 0.50)"): (0.25, 0.50),
     },
-    "frequency": {"Default (0.75 / 0.40)": (0.75, 0.40)},
+    "frequency": {N_("Default (0.75 / 0.40)"): (0.75, 0.40)},
 }
 _XYZ_DEFAULTS: dict[str, tuple[float, float]] = {"cov": (0.5, 1.0), "frequency": (0.75, 0.40)}
 _ABC_METHODS: tuple[str, ...] = ("fixed", "computed")
