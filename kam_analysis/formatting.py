@@ -59,7 +59,7 @@ def _digits() -> str:
 
 def _native(text: str) -> str:
     """Babel writes Latin digits in every numbering system: Persian gets its own."""
-    return persian_digits(text) if get_language() == "fa" else text
+    return persian_digits(text).replace("%", "٪") if get_language() == "fa" else text
 
 
 def currency_code(dataset: DatasetInfo) -> str | None:
@@ -232,4 +232,5 @@ def labels(codes: str | None) -> str:
     """Turn a comma-separated list of codes into readable labels."""
     if not codes or (not isinstance(codes, str) and pd.isna(codes)):
         return ""
-    return ", ".join(label(c.strip()) for c in str(codes).split(",") if c.strip())
+    separator = "، " if get_language() == "fa" else ", "  # the Persian comma in Persian
+    return separator.join(label(c.strip()) for c in str(codes).split(",") if c.strip())

@@ -135,3 +135,17 @@ def test_persian_and_russian_every_page_while_german_stays(browser, app_url: str
                                name=_title("de", "Concentration and dependency")).wait_for()
             assert german.evaluate(DIRECTION) == "ltr"
             assert "lang=de" in german.url
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "az", "vi"])
+def test_the_overview_in_the_other_languages(browser, app_url: str, lang: str) -> None:
+    """The Overview in each remaining language (screenshots for the docs): left to right,
+    its title and navigation in that language."""
+    with _session(browser, app_url, lang) as pg:
+        _no_exception(pg)
+        assert pg.evaluate(DIRECTION) == "ltr"
+        sync_api.expect(pg.locator('[data-testid="stSidebarNav"]')).to_contain_text(
+            _title(lang, "Account dossier"))
+        docs = DOCS_IMAGES / f"lang_{lang}.png"
+        pg.screenshot(path=str(docs))
+        _small_png(docs)

@@ -58,7 +58,7 @@ NB = "\u00a0"  # CLDR puts a no-break space between number and currency or perce
      "31 dek 2025", "25.000"),
     ("vi", f"-13.991{NB}€", f"1.234.567{NB}₽", f"17,4{NB}Tr{NB}€", "12,3%", "+4,2%",
      "31 thg 12, 2025", "25.000"),
-    ("fa", f"-€{NB}۱۳٬۹۹۱", f"₽{NB}۱٬۲۳۴٬۵۶۷", f"€{NB}۱۷٫۴{NB}میلیون", "۱۲٫۳%", "+۴٫۲%",
+    ("fa", f"-€{NB}۱۳٬۹۹۱", f"₽{NB}۱٬۲۳۴٬۵۶۷", f"€{NB}۱۷٫۴{NB}میلیون", "۱۲٫۳٪", "+۴٫۲٪",
      "۱۴۰۴/۱۰/۱۰", "۲۵٬۰۰۰"),
 ])
 def test_figures_read_in_the_language_of_the_session(lang, money, rub, compact, pct, change,

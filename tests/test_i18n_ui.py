@@ -48,7 +48,7 @@ def test_percent_axis_ticks_in_the_language() -> None:
     with language("fa"):
         fig = go.Figure()
         charts.percent_axis(fig, "xaxis", dtick=0.5)
-    assert list(fig.layout.xaxis.ticktext) == ["۰%", "۵۰%", "۱۰۰%"]
+    assert list(fig.layout.xaxis.ticktext) == ["۰٪", "۵۰٪", "۱۰۰٪"]
 
 
 def test_number_helpers() -> None:
@@ -56,7 +56,7 @@ def test_number_helpers() -> None:
         assert fmt.fmt_decimal(0.52, 3) == "0,520"
         assert fmt.fmt_percent(0.2) == "20\u00a0%"
         assert fmt.fmt_datetime(datetime(2025, 3, 4, 14, 5)) == "04.03.2025 14:05"
-        assert fmt.fmt_period(date(2025, 5, 1), "quarter") == "2025 Q2"  # (until translated)
+        assert fmt.fmt_period(date(2025, 5, 1), "quarter") == "Q2 2025"
         assert fmt.fmt_list(["A", "B", "C"]) == "A, B und C"
     with language("fa"):
         assert fmt.fmt_decimal(1234.5, 1) == "۱٬۲۳۴٫۵"

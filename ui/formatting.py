@@ -117,7 +117,7 @@ def _parsed(name: str) -> Locale:
 
 def native(text: str) -> str:
     """Write the digits of ``text`` in the language's own digits (Persian: ۰-۹)."""
-    return persian_digits(text) if get_language() == "fa" else text
+    return persian_digits(text).replace("%", "٪") if get_language() == "fa" else text
 
 
 def _missing(value: object) -> bool:
