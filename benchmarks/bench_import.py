@@ -16,7 +16,7 @@ on its own):
 
 * baseline: ``CREATE TABLE t AS SELECT * FROM read_csv('file')`` plus
   ``CHECKPOINT`` into a fresh DuckDB file;
-* ours: ``python -m kam_analysis --db fresh.duckdb import file --dataset bench``
+* ours: ``python -m kam_analysis import file --dataset bench --db fresh.duckdb``
   (interpreter start, sniffing, parsing, totals/reject handling, aggregates,
   swap, checkpoint, summary), its peak RSS taken from the child's rusage.
 
@@ -110,8 +110,8 @@ import json, os, resource, subprocess, sys, time
 import duckdb
 csv, db, root = sys.argv[1:4]
 start = time.perf_counter()
-subprocess.run([sys.executable, "-m", "kam_analysis", "--db", db, "import", csv,
-                "--dataset", "bench"], check=True, cwd=root, stdout=subprocess.DEVNULL,
+subprocess.run([sys.executable, "-m", "kam_analysis", "import", csv, "--dataset", "bench",
+                "--db", db], check=True, cwd=root, stdout=subprocess.DEVNULL,
                env={**os.environ, "PYTHONPATH": root})
 seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -131,6 +131,7 @@ def generate_wide(path: Path, rows: int, customers: int) -> None:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     sql = _GENERATE.replace("{path}", str(path).replace("'", "''"))
     con.execute(sql.replace("20000", str(int(customers))), [rows])
     [(total,)] = con.execute(
@@ -148,6 +149,7 @@ def generate_narrow(path: Path, rows: int, customers: int) -> None:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(_GENERATE_NARROW.replace("{path}", str(path).replace("'", "''")),
                 {"rows": rows, "customers": customers})
     con.close()
