@@ -13,6 +13,7 @@ from kam_analysis.db.figures_sql import (
     PREVIOUS_SUM_SQL,
     RECENT_SUM_SQL,
 )
+from kam_analysis.db.monthly_sql import BUILD_MONTHLY_SQL
 from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
@@ -125,6 +126,7 @@ def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         {"ds": dataset_id},
     )
     cur.execute(_CUSTOMERS_SQL, {"ds": dataset_id})
+    cur.execute(BUILD_MONTHLY_SQL, {"ds": dataset_id})
     _build_customer_facts(cur, dataset_id)
 
 
