@@ -20,7 +20,8 @@ _MODE_SQL = """
     )"""
 MODES_SQL = ",".join(_MODE_SQL.format(field=f) for f in ("region", "manager"))
 
-# The same CTEs from one scan of ``src``: the rows per region and manager pair first.
+# The same CTEs from one scan of a CTE ``win`` (the rows of the window and maybe
+# more): the rows per region and manager pair first.
 _MODE_FROM_PAIRS_SQL = """
     {field}_mode AS (
         SELECT customer_id, first({field} ORDER BY n DESC, {field}) AS {field}
@@ -30,7 +31,7 @@ _MODE_FROM_PAIRS_SQL = """
     )"""
 MODES_ONE_SCAN_SQL = """
     pair_rows AS (
-        SELECT customer_id, region, manager, sum(row_count) AS n FROM src
+        SELECT customer_id, region, manager, sum(row_count) AS n FROM win
         WHERE order_date BETWEEN $start AND $end GROUP BY ALL
     ),""" + ",".join(  # noqa: S608 - constant SQL fragments only
     _MODE_FROM_PAIRS_SQL.format(field=f) for f in ("region", "manager"))

@@ -4,12 +4,14 @@ that read it.
 
 One row per dataset, customer, calendar month, region and manager: the sums of
 each measure and of the row counts, and the first and last purchase date of the
-group in that month. Any figure made of sums over date ranges whose bounds fall
-on month boundaries (values, row counts, main region and manager, the XYZ
-figures per month and quarter, first and last purchase) is exact from it; the
-months a bound cuts through are read from ``sales_daily`` instead
-(:data:`SRC_MIXED_SQL`), so every window stays exact. Distinct purchase days
-(median gap, churn) and weeks still need ``sales_daily``.
+group in that month. The rows are stored in month order, so a window's range
+condition skips the row groups of other months (DuckDB's min/max zone maps).
+Any figure made of sums over date ranges whose bounds fall on month boundaries
+(values, row counts, main region and manager, the XYZ figures per month and
+quarter, first and last purchase) is exact from it; the months a bound cuts
+through are read from ``sales_daily`` instead (:data:`SRC_MIXED_SQL`), so every
+window stays exact. Distinct purchase days (median gap, churn) and weeks still
+need ``sales_daily``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ _MONTHLY_SELECT_SQL = """SELECT {ds} AS dataset_id, customer_id,
            sum(revenue) AS revenue, sum(margin) AS margin, sum(quantity) AS quantity,
            sum(row_count) AS row_count
     FROM sales_daily WHERE {where}
-    GROUP BY {keys}customer_id, month, region, manager"""
+    GROUP BY {keys}customer_id, month, region, manager
+    ORDER BY {keys}month"""
 
 #: Build the monthly rows of the dataset $ds (at import, after sales_daily).
 BUILD_MONTHLY_SQL = "INSERT INTO sales_monthly BY NAME " + _MONTHLY_SELECT_SQL.format(

@@ -26,6 +26,7 @@ from kam_analysis.db.figures_sql import (
 )
 from kam_analysis.db.sources import (
     bind_query,
+    filter_params,
     measure_column,
     months_before,
     period_unit,
@@ -49,23 +50,22 @@ _DAY = timedelta(days=1)
 _CUSTOMER_STATS_BODY_SQL = """
     facts_raw AS (
         SELECT customer_id,
-               min(order_date) AS first_purchase,
-               max(last_date) FILTER (WHERE order_date <= $end) AS last_purchase,
-               sum({col}) FILTER (WHERE order_date BETWEEN $start AND $end) AS value,
-               sum(revenue) FILTER (WHERE order_date BETWEEN $start AND $end) AS revenue,
-               sum(margin) FILTER (WHERE order_date BETWEEN $start AND $end) AS margin,
-               sum(row_count) FILTER (WHERE order_date BETWEEN $start AND $end) AS rows,
-               coalesce(sum({col}) FILTER (WHERE order_date > $end_6m AND order_date <= $end),
-                        0) AS value_last_6m,
+               max(last_date) AS last_purchase,
+               sum({col}) FILTER (WHERE order_date >= $start) AS value,
+               sum(revenue) FILTER (WHERE order_date >= $start) AS revenue,
+               sum(margin) FILTER (WHERE order_date >= $start) AS margin,
+               sum(row_count) FILTER (WHERE order_date >= $start) AS rows,
+               coalesce(sum({col}) FILTER (WHERE order_date > $end_6m), 0) AS value_last_6m,
                coalesce(sum({col}) FILTER (WHERE order_date > $end_12m
                                            AND order_date <= $end_6m), 0) AS value_prev_6m
-        FROM src
+        FROM win
         GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE order_date BETWEEN $start AND $end) > 0
+        HAVING count(*) FILTER (WHERE order_date >= $start) > 0
     ),
     facts AS (
-        SELECT f.*, rg.region, mg.manager, gp.median_gap
+        SELECT f.*, fp.first_purchase, rg.region, mg.manager, gp.median_gap
         FROM facts_raw f
+        JOIN firsts fp USING (customer_id)
         LEFT JOIN region_mode rg USING (customer_id)
         LEFT JOIN manager_mode mg USING (customer_id)
         LEFT JOIN gaps_median gp USING (customer_id)
@@ -82,7 +82,7 @@ _CUSTOMER_STATS_BODY_SQL = """
                """ + period_count_sql("$unit", "hist_start", "last_period") + """ AS periods
         FROM hist
     ),""" + xyz_ctes(  # noqa: S608 - constant SQL fragments only
-    "window", source="src", unit="$unit", measures={"value": "{col}"},
+    "window", source="win", unit="$unit", measures={"value": "{col}"},
     history="hist_periods", periods="periods", where="order_date BETWEEN $start AND $end",
 ) + """
     SELECT h.customer_id, c.customer_name, h.region, h.manager,
@@ -96,11 +96,33 @@ _CUSTOMER_STATS_BODY_SQL = """
     JOIN sd_window m USING (customer_id)
     LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
 
-# By precomputed_gaps: the median gaps from the rows, or from customer_facts.
-_CUSTOMER_STATS_SQL: dict[bool, str] = {
-    stored: f"WITH src AS ({{src}}), daily_src AS ({{daily}}), {MODES_ONE_SCAN_SQL}, {gaps}, "
-            f"{_CUSTOMER_STATS_BODY_SQL}"
+# The rows of the window and of the 12 months before its end ($from: the earlier
+# start). The condition sits inside the CTE's own subquery, so that DuckDB takes it
+# to the table scan (skipping the row groups of other months).
+_WINDOW_ROWS_SQL = """
+    win AS (SELECT * FROM ({src}) WHERE order_date BETWEEN $from AND $end)"""
+
+# Each customer's first purchase (in the whole dataset, within the filters): from
+# the filtered rows, or without filters from the customers table.
+_FIRSTS_SQL: dict[bool, str] = {
+    True: """
+    firsts AS (
+        SELECT customer_id, min(order_date) AS first_purchase FROM src GROUP BY customer_id
+    ),""",
+    False: """
+    firsts AS (
+        SELECT customer_id, first_purchase FROM customers WHERE dataset_id = $ds
+    ),""",
+}
+
+# By (precomputed_gaps, filtered): the median gaps from the rows or from
+# customer_facts, the first purchases from the rows or from customers.
+_CUSTOMER_STATS_SQL: dict[tuple[bool, bool], str] = {
+    (stored, filtered): f"WITH src AS ({{src}}), daily_src AS ({{daily}}), {_WINDOW_ROWS_SQL}, "
+                        f"{MODES_ONE_SCAN_SQL}, {gaps}, {_FIRSTS_SQL[filtered]}"
+                        f"{_CUSTOMER_STATS_BODY_SQL}"
     for stored, gaps in ((False, GAPS_SQL), (True, GAPS_FROM_FACTS_SQL))
+    for filtered in (False, True)
 }
 
 # Default window (the whole dataset), no filters: read customer_facts. {col}
@@ -132,7 +154,8 @@ _TWO_WINDOWS_SQL = """WITH src AS ({src}),
                coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
                    AS rows_second
         FROM src
-        WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+        WHERE order_date BETWEEN $lo AND $hi
+          AND (order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2)
         GROUP BY customer_id
     )
     SELECT w.customer_id, c.customer_name, w.value_first, w.rows_first,
@@ -148,8 +171,9 @@ _THREE_WINDOWS_SQL = """WITH src AS ({src})
            coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s3 AND $e3), 0)
                AS value_year
     FROM src
-    WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
-       OR order_date BETWEEN $s3 AND $e3
+    WHERE order_date BETWEEN $lo AND $hi
+      AND (order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+           OR order_date BETWEEN $s3 AND $e3)
     GROUP BY customer_id ORDER BY customer_id"""
 
 # Customer flow: per period, the customers active in it, those whose first active
@@ -276,9 +300,11 @@ def analysis_customer_stats(
     # The window, and the 6 and 12 months before its end (value_last_6m, value_prev_6m).
     values = {"start": start, "end": end, "end_6m": months_before(end, 6),
               "end_12m": months_before(end, 12)}
+    values["from"] = min(start, values["end_12m"] + _DAY)
     cuts = [*range_cuts((start, end)), values["end_6m"] + _DAY, values["end_12m"] + _DAY]
-    sql, params = bind_query(_CUSTOMER_STATS_SQL[precomputed_gaps], dataset_id, values,
-                             filters, measure=measure, period=period, cuts=cuts)
+    filtered = any(filter_params(filters).values())
+    sql, params = bind_query(_CUSTOMER_STATS_SQL[precomputed_gaps, filtered], dataset_id,
+                             values, filters, measure=measure, period=period, cuts=cuts)
     return cur.sql(sql, params=params).to_arrow_table()
 
 
@@ -300,7 +326,8 @@ def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measur
     either); columns customer_id, customer_name, value_first, rows_first,
     value_second, rows_second.
     """
-    windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
+    windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1],
+               "lo": min(first[0], second[0]), "hi": max(first[1], second[1])}
     return _frame(cur, bind_query(_TWO_WINDOWS_SQL, dataset_id, windows, filters,
                                   measure=measure, cuts=range_cuts(first, second)))
 
@@ -313,7 +340,8 @@ def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, meas
     value_previous, value_year.
     """
     windows = {"s1": window[0], "e1": window[1], "s2": previous[0], "e2": previous[1],
-               "s3": year[0], "e3": year[1]}
+               "s3": year[0], "e3": year[1], "lo": min(window[0], previous[0], year[0]),
+               "hi": max(window[1], previous[1], year[1])}
     return _frame(cur, bind_query(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
                                   measure=measure, cuts=range_cuts(window, previous, year)))
 
