@@ -51,17 +51,17 @@ CREATE_MONTHLY_SQL = """CREATE TABLE IF NOT EXISTS sales_monthly (
             row_count BIGINT NOT NULL
         )"""
 
-# Region and manager filters (bound lists; empty = all).
-_REGION_MANAGER_SQL = """
+#: Region and manager filters (bound lists; empty = all), on either pre-aggregated table.
+REGION_MANAGER_SQL = """
       AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], region))
       AND (len($managers::VARCHAR[]) = 0 OR list_contains($managers::VARCHAR[], manager))"""
 
 # The whole months: one row per group, order_date its first purchase in the month.
 _SRC_MONTHS_SQL = """SELECT customer_id, first_date AS order_date, last_date, region, manager,
               revenue, margin, quantity, row_count
-       FROM sales_monthly WHERE dataset_id = $ds
-         AND NOT list_contains($split::DATE[], month)""" + (  # noqa: S608 - constants
-    _REGION_MANAGER_SQL)
+       FROM sales_monthly WHERE dataset_id = $ds"""
+_NOT_SPLIT_SQL = """
+         AND NOT list_contains($split::DATE[], month)"""
 
 # The months cut by a bound ($split), day by day.
 _SRC_SPLIT_DAYS_SQL = """
@@ -72,10 +72,10 @@ _SRC_SPLIT_DAYS_SQL = """
          AND order_date BETWEEN list_min($split::DATE[])
                             AND last_day(list_max($split::DATE[]))
          AND list_contains($split::DATE[], date_trunc('month', order_date)::DATE)""" + (  # noqa: S608
-    _REGION_MANAGER_SQL)
+    REGION_MANAGER_SQL)
 
 #: Source rows of whole months from sales_monthly, of the months in $split from
 #: sales_daily; columns as the daily source (order_date = the first purchase of
 #: the row's group, last_date its last), region and manager filters applied.
-SRC_MONTHS_ONLY_SQL = _SRC_MONTHS_SQL
-SRC_MIXED_SQL = _SRC_MONTHS_SQL + _SRC_SPLIT_DAYS_SQL
+SRC_MONTHS_ONLY_SQL = _SRC_MONTHS_SQL + REGION_MANAGER_SQL
+SRC_MIXED_SQL = _SRC_MONTHS_SQL + _NOT_SPLIT_SQL + REGION_MANAGER_SQL + _SRC_SPLIT_DAYS_SQL

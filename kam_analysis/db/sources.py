@@ -12,14 +12,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from kam_analysis.db.monthly_sql import SRC_MIXED_SQL, SRC_MONTHS_ONLY_SQL
+from kam_analysis.db.monthly_sql import REGION_MANAGER_SQL, SRC_MIXED_SQL, SRC_MONTHS_ONLY_SQL
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
 # Region and manager filters, on the pre-aggregated customer-by-day table (which
 # has no product or category column: those filters read the transactions instead).
-_DAILY_FILTERS_SQL = """
-      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], region))
-      AND (len($managers::VARCHAR[]) = 0 OR list_contains($managers::VARCHAR[], manager))"""
+_DAILY_FILTERS_SQL = REGION_MANAGER_SQL
 
 # All filters but product, on the transactions.
 FILTERS_SQL = _DAILY_FILTERS_SQL + """
@@ -66,8 +64,10 @@ def source_sql(params: dict[str, Any]) -> str:
 
 
 def range_cuts(*ranges: tuple[date, date]) -> list[date]:
-    """The cuts of inclusive date ranges: each one's first day and the day after its last."""
-    return [d for start, end in ranges for d in (start, end + timedelta(days=1))]
+    """The cuts of inclusive date ranges: each one's first day and the day after its last
+    (none after the last representable date)."""
+    return [d for start, end in ranges
+            for d in ((start, end + timedelta(days=1)) if end < date.max else (start,))]
 
 
 def months_before(d: date, months: int) -> date:
