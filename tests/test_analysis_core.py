@@ -448,7 +448,7 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
     db.close()
     db = open_database(path)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 4
+        assert schema_version(db) == SCHEMA_VERSION == 5
         res = analyze(db, "t", YEAR)  # no facts for the old dataset: computed on the fly
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts

@@ -83,9 +83,11 @@ def customers_periods(db: Database, dataset: str, customer_ids: Sequence[str],
 def _quarter_grid(values: pd.DataFrame, quarters: list[date]
                   ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Customers x quarters: summed values, whether any rows, and the customer ids."""
-    q_index = {q: i for i, q in enumerate(quarters)}
     codes, ids = pd.factorize(values["customer_id"].astype(str))
-    cols = np.array([q_index[p] for p in pd.to_datetime(values["period"]).dt.date])
+    starts = pd.to_datetime(values["period"])  # quarter starts: count quarters from the first
+    first = quarters[0]
+    cols = ((starts.dt.year - first.year) * 4
+            + (starts.dt.month - first.month) // 3).to_numpy(dtype=np.int64)
     amounts = np.zeros((len(ids), len(quarters)))
     present = np.zeros((len(ids), len(quarters)), dtype=bool)
     np.add.at(amounts, (codes, cols), values["value"].to_numpy(dtype=float))
@@ -135,14 +137,14 @@ def customer_class_histories(db: Database, dataset: str, customer_ids: Sequence[
                                                 snap.filters)
     quarters = period_starts(span, "quarter")
     amounts, present, ids = _quarter_grid(values, quarters)
-    position = {cid: i for i, cid in enumerate(ids)}
+    position = ids.get_indexer([str(c) for c in customer_ids])
     trailing = {}  # quarter end -> (first quarter index, last, every customer's trailing value)
     for qe in ends:
         j = quarters.index(period_start(qe, "quarter"))
         lo = max(0, j - 3)  # the 4 quarters ending at qe = the trailing 12 months
         trailing[qe] = (lo, j, amounts[:, lo: j + 1].sum(axis=1).round(6))
-    return {str(c): _history(position.get(str(c)), present, ids, trailing, params)
-            for c in customer_ids}
+    return {str(c): _history(int(at) if at >= 0 else None, present, ids, trailing, params)
+            for c, at in zip(customer_ids, position, strict=True)}
 
 
 def _history(me: int | None, present: np.ndarray, ids: pd.Index,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from kam_analysis.analysis.abc import classes_for
@@ -78,6 +79,15 @@ def _classes(values: pd.DataFrame, params: AnalysisParams, value_col: str) -> pd
     return classes_for(values, params, value_col).set_index("customer_id")["abc"]
 
 
+def _class_of(ids: pd.Series, classes: pd.Series, missing: str) -> list[str]:
+    """Each id's class in ``classes`` (id -> class), ``missing`` for ids without one
+    (one hashed lookup instead of a Python loop over 100,000 ids)."""
+    pos = pd.Index(classes.index.to_numpy(dtype=object)).get_indexer(ids.to_numpy(dtype=object))
+    found = classes.to_numpy(dtype=object)
+    return np.where(pos >= 0, found[np.maximum(pos, 0)] if len(found) else missing,
+                    missing).tolist()
+
+
 def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
               first: Window | None = None, second: Window | None = None) -> Migration:
     """ABC class migration between two windows of equal length.
@@ -116,9 +126,8 @@ def migration(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAM
     c2 = _classes(values.loc[values["rows_second"] > 0, ["customer_id", "value_second"]],
                   params, "value_second")
     out = values[["customer_id", "customer_name"]].copy()
-    from_map, to_map = dict(c1.items()), dict(c2.items())
-    out["from_class"] = [from_map.get(c, "new") for c in values["customer_id"]]
-    out["to_class"] = [to_map.get(c, "lost") for c in values["customer_id"]]
+    out["from_class"] = _class_of(values["customer_id"], c1, "new")
+    out["to_class"] = _class_of(values["customer_id"], c2, "lost")
     out["value_first"] = values["value_first"].to_numpy()
     out["value_second"] = values["value_second"].to_numpy()
     matrix = _crosstab(out, ("from_class", ("A", "B", "C", "new")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from kam_analysis.db.figures_sql import PREVIOUS_SUM_SQL, RECENT_SUM_SQL
+from kam_analysis.db.monthly_sql import BUILD_MONTHLY_SQL
 from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
@@ -145,11 +146,12 @@ _SALES_DAILY_SQL = """INSERT INTO sales_daily
 def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """Build the pre-aggregated tables of one dataset from its transactions.
 
-    Three statements: ``sales_daily`` (the one grouping of the transactions; the
-    dataset id is a bound constant, not a grouping key), ``customer_facts`` from
-    it, and ``customers`` from the facts.
+    Four statements: ``sales_daily`` (the one grouping of the transactions; the
+    dataset id is a bound constant, not a grouping key), ``sales_monthly`` and
+    ``customer_facts`` from it, and ``customers`` from the facts.
     """
     cur.execute(_SALES_DAILY_SQL, {"ds": dataset_id})
+    cur.execute(BUILD_MONTHLY_SQL, {"ds": dataset_id})
     _build_customer_facts(cur, dataset_id)
     cur.execute(_CUSTOMERS_SQL, {"ds": dataset_id})
 

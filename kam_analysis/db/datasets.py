@@ -27,6 +27,7 @@ from kam_analysis.vocabulary import FIELD_NAMES
 _DATASET_TABLES: tuple[str, ...] = (
     "transactions",
     "sales_daily",
+    "sales_monthly",
     "customers",
     "import_rejects",
     "customer_facts",

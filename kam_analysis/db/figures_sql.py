@@ -20,6 +20,22 @@ _MODE_SQL = """
     )"""
 MODES_SQL = ",".join(_MODE_SQL.format(field=f) for f in ("region", "manager"))
 
+# The same CTEs from one scan of a CTE ``win`` (the rows of the window and maybe
+# more): the rows per region and manager pair first.
+_MODE_FROM_PAIRS_SQL = """
+    {field}_mode AS (
+        SELECT customer_id, first({field} ORDER BY n DESC, {field}) AS {field}
+        FROM (SELECT customer_id, {field}, sum(n) AS n FROM pair_rows
+              WHERE {field} IS NOT NULL GROUP BY ALL)
+        GROUP BY customer_id
+    )"""
+MODES_ONE_SCAN_SQL = """
+    pair_rows AS (
+        SELECT customer_id, region, manager, sum(row_count) AS n FROM win
+        WHERE order_date BETWEEN $start AND $end GROUP BY ALL
+    ),""" + ",".join(  # noqa: S608 - constant SQL fragments only
+    _MODE_FROM_PAIRS_SQL.format(field=f) for f in ("region", "manager"))
+
 # Median days between consecutive purchase dates, from a CTE ``purchase_dates``
 # with one row per customer and purchase date.
 GAPS_MEDIAN_SQL = """
@@ -34,10 +50,10 @@ GAPS_MEDIAN_SQL = """
         WHERE gap IS NOT NULL GROUP BY customer_id
     )"""
 
-# The same from the purchase dates up to $end (needs ``src``).
+# The same from the purchase dates up to $end (needs ``daily_src``: day-by-day rows).
 GAPS_SQL = """
     purchase_dates AS (
-        SELECT DISTINCT customer_id, order_date FROM src WHERE order_date <= $end
+        SELECT DISTINCT customer_id, order_date FROM daily_src WHERE order_date <= $end
     ),""" + GAPS_MEDIAN_SQL  # noqa: S608 - constant SQL fragments only
 
 # The median gaps stored at import (valid with no filters and $end = last date).

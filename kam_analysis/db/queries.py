@@ -12,100 +12,32 @@ picks the source rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.db.figures_sql import (
-    GAPS_FROM_FACTS_SQL,
-    GAPS_SQL,
-    MODES_SQL,
-    PREVIOUS_SUM_SQL,
-    RECENT_SUM_SQL,
+from kam_analysis.db.customer_stats_sql import CUSTOMER_STATS_FAST_SQL, CUSTOMER_STATS_SQL
+from kam_analysis.db.sources import (
+    bind_query,
+    filter_params,
+    measure_column,
+    months_before,
+    period_unit,
+    range_cuts,
 )
-from kam_analysis.db.sources import bind_query, measure_column, period_unit
-from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
 from kam_analysis.vocabulary import FILTER_FIELDS
 
 #: The optional filters of a query: field -> accepted values.
 _Filters = dict[str, Iterable[str]] | None
+_DAY = timedelta(days=1)
 
-# Placeholders of every template below: {src} the filtered source rows, {col}
+# Placeholders of every template below: {src} the filtered source rows (whole
+# months from the monthly table where the query passes its cuts, see
+# kam_analysis.db.sources.bind_query), {daily} the filtered day-by-day rows, {col}
 # the validated measure column, {filters} the filters on the transactions.
-
-# Per-customer facts of the window $start..$end, the history length of each
-# customer (from $start or the first purchase to $end, zero periods included),
-# and the XYZ mean and sd of {col} per $unit period of the window.
-_CUSTOMER_STATS_BODY_SQL = (
-    """
-    facts_raw AS (
-        SELECT customer_id,
-               min(order_date) AS first_purchase,
-               max(order_date) FILTER (WHERE order_date <= $end) AS last_purchase,
-               sum({col}) FILTER (WHERE order_date BETWEEN $start AND $end) AS value,
-               sum(revenue) FILTER (WHERE order_date BETWEEN $start AND $end) AS revenue,
-               sum(margin) FILTER (WHERE order_date BETWEEN $start AND $end) AS margin,
-               sum(row_count) FILTER (WHERE order_date BETWEEN $start AND $end) AS rows,
-               """ + RECENT_SUM_SQL  # noqa: S608 - constant SQL fragments only
-    + """ AS value_last_6m,
-               """ + PREVIOUS_SUM_SQL + """ AS value_prev_6m
-        FROM src, (SELECT $end::DATE AS end_date) e
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE order_date BETWEEN $start AND $end) > 0
-    ),
-    facts AS (
-        SELECT f.*, rg.region, mg.manager, gp.median_gap
-        FROM facts_raw f
-        LEFT JOIN region_mode rg USING (customer_id)
-        LEFT JOIN manager_mode mg USING (customer_id)
-        LEFT JOIN gaps_median gp USING (customer_id)
-    ),
-    hist AS (
-        SELECT f.*,
-               greatest(date_trunc($unit, $start::DATE),
-                        date_trunc($unit, f.first_purchase))::DATE AS hist_start,
-               date_trunc($unit, $end::DATE)::DATE AS last_period
-        FROM facts f
-    ),
-    hist_periods AS (
-        SELECT hist.*,
-               """ + period_count_sql("$unit", "hist_start", "last_period") + """ AS periods
-        FROM hist
-    ),""" + xyz_ctes(
-    "window", source="src", unit="$unit", measures={"value": "{col}"},
-    history="hist_periods", periods="periods", where="order_date BETWEEN $start AND $end",
-) + """
-    SELECT h.customer_id, c.customer_name, h.region, h.manager,
-           coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
-           coalesce(h.margin, 0) AS margin, h.rows,
-           row_number() OVER (ORDER BY h.customer_id) AS id_order,
-           h.first_purchase, h.last_purchase, h.periods,
-           m.active AS active_periods, m.value_mean AS mean, m.value_sd AS sd,
-           h.median_gap, h.value_last_6m, h.value_prev_6m
-    FROM hist_periods h
-    JOIN sd_window m USING (customer_id)
-    LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
-)
-
-# By precomputed_gaps: the median gaps from the rows, or from customer_facts.
-_CUSTOMER_STATS_SQL: dict[bool, str] = {
-    stored: f"WITH src AS ({{src}}), {MODES_SQL}, {gaps}, {_CUSTOMER_STATS_BODY_SQL}"
-    for stored, gaps in ((False, GAPS_SQL), (True, GAPS_FROM_FACTS_SQL))
-}
-
-# Default window (the whole dataset), no filters: read customer_facts. {col}
-# is a measure column and {unit} a period unit, both validated constants.
-_CUSTOMER_STATS_FAST_SQL = """
-    SELECT customer_id, customer_name, region, manager, coalesce({col}, 0) AS value,
-           coalesce(revenue, 0) AS revenue, coalesce(margin, 0) AS margin,
-           row_count AS rows, id_order, first_purchase, last_purchase,
-           periods_{unit} AS periods,
-           active_{unit} AS active_periods, {col}_mean_{unit} AS mean, {col}_sd_{unit} AS sd,
-           median_gap, {col}_last_6m AS value_last_6m, {col}_prev_6m AS value_prev_6m
-    FROM customer_facts WHERE dataset_id = $ds"""
 
 _PERIOD_VALUES_SQL = """WITH src AS ({src})
     SELECT customer_id, date_trunc($unit, order_date)::DATE AS period,
@@ -125,7 +57,8 @@ _TWO_WINDOWS_SQL = """WITH src AS ({src}),
                coalesce(sum(row_count) FILTER (WHERE order_date BETWEEN $s2 AND $e2), 0)
                    AS rows_second
         FROM src
-        WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+        WHERE order_date BETWEEN $lo AND $hi
+          AND (order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2)
         GROUP BY customer_id
     )
     SELECT w.customer_id, c.customer_name, w.value_first, w.rows_first,
@@ -141,8 +74,9 @@ _THREE_WINDOWS_SQL = """WITH src AS ({src})
            coalesce(sum({col}) FILTER (WHERE order_date BETWEEN $s3 AND $e3), 0)
                AS value_year
     FROM src
-    WHERE order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
-       OR order_date BETWEEN $s3 AND $e3
+    WHERE order_date BETWEEN $lo AND $hi
+      AND (order_date BETWEEN $s1 AND $e1 OR order_date BETWEEN $s2 AND $e2
+           OR order_date BETWEEN $s3 AND $e3)
     GROUP BY customer_id ORDER BY customer_id"""
 
 # Customer flow: per period, the customers active in it, those whose first active
@@ -264,10 +198,16 @@ def analysis_customer_stats(
     """
     if precomputed:
         col, unit = measure_column(measure), period_unit(period)
-        sql = _CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
+        sql = CUSTOMER_STATS_FAST_SQL.format(col=col, unit=unit)
         return cur.sql(sql, params={"ds": dataset_id}).to_arrow_table()
-    sql, params = bind_query(_CUSTOMER_STATS_SQL[precomputed_gaps], dataset_id,
-                        {"start": start, "end": end}, filters, measure=measure, period=period)
+    # The window, and the 6 and 12 months before its end (value_last_6m, value_prev_6m).
+    values = {"start": start, "end": end, "end_6m": months_before(end, 6),
+              "end_12m": months_before(end, 12)}
+    values["from"] = min(start, values["end_12m"] + _DAY)
+    cuts = [*range_cuts((start, end)), values["end_6m"] + _DAY, values["end_12m"] + _DAY]
+    filtered = any(filter_params(filters).values())
+    sql, params = bind_query(CUSTOMER_STATS_SQL[precomputed_gaps, filtered], dataset_id,
+                             values, filters, measure=measure, period=period, cuts=cuts)
     return cur.sql(sql, params=params).to_arrow_table()
 
 
@@ -278,7 +218,8 @@ def analysis_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, meas
     customer_id, period (date of period start), value.
     """
     return _frame(cur, bind_query(_PERIOD_VALUES_SQL, dataset_id, {"start": start, "end": end},
-                             filters, measure=measure, period=period))
+                                  filters, measure=measure, period=period,
+                                  cuts=range_cuts((start, end))))
 
 
 def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
@@ -288,8 +229,10 @@ def analysis_two_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measur
     either); columns customer_id, customer_name, value_first, rows_first,
     value_second, rows_second.
     """
-    windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1]}
-    return _frame(cur, bind_query(_TWO_WINDOWS_SQL, dataset_id, windows, filters, measure=measure))
+    windows = {"s1": first[0], "e1": first[1], "s2": second[0], "e2": second[1],
+               "lo": min(first[0], second[0]), "hi": max(first[1], second[1])}
+    return _frame(cur, bind_query(_TWO_WINDOWS_SQL, dataset_id, windows, filters,
+                                  measure=measure, cuts=range_cuts(first, second)))
 
 
 def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
@@ -300,9 +243,10 @@ def analysis_three_windows(cur: duckdb.DuckDBPyConnection, dataset_id: int, meas
     value_previous, value_year.
     """
     windows = {"s1": window[0], "e1": window[1], "s2": previous[0], "e2": previous[1],
-               "s3": year[0], "e3": year[1]}
+               "s3": year[0], "e3": year[1], "lo": min(window[0], previous[0], year[0]),
+               "hi": max(window[1], previous[1], year[1])}
     return _frame(cur, bind_query(_THREE_WINDOWS_SQL, dataset_id, windows, filters,
-                                  measure=measure))
+                                  measure=measure, cuts=range_cuts(window, previous, year)))
 
 
 def analysis_flow_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date,
@@ -316,7 +260,8 @@ def analysis_flow_counts(cur: duckdb.DuckDBPyConnection, dataset_id: int, start:
     if months is None:
         raise ValueError(f"Unknown period {period!r}: use 'month' or 'quarter'.")
     values = {"start": start, "end": end, "months": months}
-    return _frame(cur, bind_query(_FLOW_SQL, dataset_id, values, filters, period=period))
+    return _frame(cur, bind_query(_FLOW_SQL, dataset_id, values, filters, period=period,
+                                  cuts=range_cuts((start, end))))
 
 
 def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, start: date, end: date,
@@ -325,7 +270,8 @@ def analysis_revenue_margin(cur: duckdb.DuckDBPyConnection, dataset_id: int, sta
     customer_id, revenue, margin.
     """
     window = {"start": start, "end": end}
-    return _frame(cur, bind_query(_REVENUE_MARGIN_SQL, dataset_id, window, filters))
+    return _frame(cur, bind_query(_REVENUE_MARGIN_SQL, dataset_id, window, filters,
+                                  cuts=range_cuts((start, end))))
 
 
 def customer_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, customer_id: str,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import duckdb
 
 from kam_analysis.db.errors import StorageError
+from kam_analysis.db.monthly_sql import CREATE_MONTHLY_SQL, MIGRATE_MONTHLY_SQL
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Per period unit, the customer_facts columns with history length, active
 # periods, and mean / population sd of each measure per period (the measures
@@ -168,6 +169,12 @@ _MIGRATIONS: dict[int, list[str]] = {
                json_object('step', next_steps, 'owner', '', 'due', ''))::VARCHAR
            WHERE steps IS NULL AND coalesce(trim(next_steps), '') <> ''""",
     ],
+    # Version 5: per customer, month, region and manager, the sums of each measure
+    # and row counts and the first and last purchase date in the month
+    # (``sales_monthly``, see kam_analysis.db.monthly_sql), so a window other than
+    # the whole dataset is a scan of customers x months. Built here from
+    # sales_daily for every dataset imported before.
+    5: [CREATE_MONTHLY_SQL, MIGRATE_MONTHLY_SQL],
 }
 
 
