@@ -196,7 +196,7 @@ else:
         t("Share"): in_cell["share"] * 100,
         t("XYZ metric"): in_cell["cov"],
         t("Active periods"): in_cell["active_periods"],
-        t("Flags"): in_cell["flags"].map(fmt.labels),
+        t("Flags"): fmt.labels_column(in_cell["flags"]),
     })
     tables.show(view, {t("Rank"): "count", t("Value"): "number", t("Share"): "pct",
                        t("XYZ metric"): "dec2", t("Active periods"): "count"},

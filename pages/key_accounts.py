@@ -146,9 +146,9 @@ else:
         t("Change vs a year earlier"): [
             fmt_change(compared["change_year"].get(cid), found.year_covered)
             for cid in listed["customer_id"]],
-        t("Why key"): listed["key_reasons"].map(fmt.labels),
-        t("Account types"): listed["account_types"].map(fmt.labels),
-        t("Flags"): listed["flags"].map(fmt.labels),
+        t("Why key"): fmt.labels_column(listed["key_reasons"]),
+        t("Account types"): fmt.labels_column(listed["account_types"]),
+        t("Flags"): fmt.labels_column(listed["flags"]),
         **(churn_view.columns(listed) if alive.fitted else {}),
     }), {t("Rank"): "count", t("Value"): "number", t("Share"): "pct", **churn_view.kinds()},
         hide_index=True, key="ka_table", column_config=churn_view.column_config())
@@ -280,7 +280,7 @@ else:
     tables.show(pd.DataFrame({
         t("Customer"): watch["customer_name"].fillna(watch["customer_id"]),
         t("ID"): watch["customer_id"],
-        t("Status"): watch["flags"].map(fmt.labels),
+        t("Status"): fmt.labels_column(watch["flags"]),
         t("Days since last purchase"): watch["days_since_last"],
         t("Usual gap, days"): watch["median_gap"],
         t("Last 6 months"): watch["value_last_6m"].round(0),

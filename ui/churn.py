@@ -56,7 +56,7 @@ def columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
     return {
         p_alive_label(): frame["p_alive"],
         expected_label(): frame["expected_purchases_13w"],
-        status_label(): frame["churn_status"].map(fmt.label),
+        status_label(): fmt.labels_column(frame["churn_status"]),
     }
 
 

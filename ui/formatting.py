@@ -26,6 +26,7 @@ from kam_analysis.formatting import (  # the app's formatting lives in the engin
     fmt_pct,
     label,
     labels,
+    labels_column,
     persian_digits,
 )
 from kam_analysis.i18n import get_language, locale_name, t
@@ -94,6 +95,7 @@ __all__ = [
     "fmt_value",
     "label",
     "labels",
+    "labels_column",
     "md_text",
     "measure_label",
     "metric_value",
