@@ -68,6 +68,14 @@ _CUSTOMERS_SQL = """INSERT INTO customers
                   f.row_count
            FROM facts f LEFT JOIN chosen c USING (customer_id)"""
 
+# ``customer_facts`` (schema version 2), from sales_daily: one row per customer with
+# everything the default analysis window (the whole dataset, no filters) needs: name,
+# main region and manager, first and last purchase, median purchase gap, sums of each
+# measure, each measure in the last 6 months and the 6 months before the last date,
+# and for each period unit the history length, active periods, mean and population
+# sd. The formulas are those of the on-the-fly queries (kam_analysis.db.queries);
+# everything but the main region and manager is computed from per-customer-day sums
+# (``days``), so only the summation order differs.
 _CUSTOMER_FACTS_SQL = f"""INSERT INTO customer_facts BY NAME
             WITH src AS (
                 SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
@@ -113,31 +121,35 @@ _CUSTOMER_FACTS_SQL = f"""INSERT INTO customer_facts BY NAME
             {_XYZ_JOINS_SQL}"""  # noqa: S608 - constant identifiers only
 
 
-def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Build the pre-aggregated tables of one dataset from its transactions."""
-    # The dataset id is a bound constant, not a grouping key (one key less to hash).
-    cur.execute(
-        """INSERT INTO sales_daily
+_SALES_DAILY_SQL = """INSERT INTO sales_daily
            SELECT $ds, customer_id, order_date, region, manager,
                   sum(revenue), sum(margin), sum(quantity), count(*)
            FROM transactions WHERE dataset_id = $ds
-           GROUP BY customer_id, order_date, region, manager""",
-        {"ds": dataset_id},
-    )
-    cur.execute(_CUSTOMERS_SQL, {"ds": dataset_id})
-    _build_customer_facts(cur, dataset_id)
+           GROUP BY customer_id, order_date, region, manager"""
 
 
-def _build_customer_facts(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Build ``customer_facts`` (schema version 2) of one dataset from sales_daily.
+def aggregate_statements() -> list[tuple[str, str]]:
+    """The statements that build a dataset's aggregates, in order: (target table,
+    ``INSERT INTO`` statement in DuckDB SQL).
 
-    One row per customer with everything the default analysis window (the
-    whole dataset, no filters) needs: name, main region and manager, first and
-    last purchase, median purchase gap, sums of each measure, each measure in
-    the last 6 months and the 6 months before the last date, and for each
-    period unit the history length, active periods, mean and population sd.
-    The formulas are those of the on-the-fly queries (:mod:`kam_analysis.db.queries`);
-    everything but the main region and manager is computed from per-customer-day
-    sums (``days``), so only the summation order differs.
+    Each reads ``transactions`` and the tables built before it, filtered by
+    ``$ds`` (the dataset id; ``$start``/``$end`` are the whole date range). The
+    DuckDB import runs them as they are (:func:`build_aggregates`); the Spark
+    import (:mod:`kam_analysis.spark`) transpiles each SELECT to Spark SQL, so
+    both engines run the same SQL.
     """
-    cur.execute(_CUSTOMER_FACTS_SQL, {"ds": dataset_id, "start": date.min, "end": date.max})
+    return [("sales_daily", _SALES_DAILY_SQL), ("customers", _CUSTOMERS_SQL),
+            ("customer_facts", _CUSTOMER_FACTS_SQL)]
+
+
+def aggregate_params(dataset_id: int) -> dict[str, object]:
+    """The values bound to the statements of :func:`aggregate_statements`."""
+    return {"ds": dataset_id, "start": date.min, "end": date.max}
+
+
+def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    """Build the pre-aggregated tables of one dataset from its transactions."""
+    # The dataset id is a bound constant, not a grouping key (one key less to hash).
+    params = aggregate_params(dataset_id)
+    for _table, sql in aggregate_statements():
+        cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
