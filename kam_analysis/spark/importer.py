@@ -101,7 +101,9 @@ def _import(db: Database, spark: Any, location: str, dataset: str,
     plan = _plan(read.source, options, name, Path(name))
     new_id = draw_dataset_id(db)
     sql, params = import_statement(plan.src, plan.columns, plan.messages, IMPORT_PATTERNS)
-    parsed = _run(spark, db, sql, {**params, "new_id": new_id}, {"kam_import_table": read.frame})
+    # A rejected row's raw text joins its cells with the file's delimiter.
+    params = {**params, "new_id": new_id, "delim_raw": read.source.delimiter or ";"}
+    parsed = _run(spark, db, sql, params, {"kam_import_table": read.frame})
     parsed = parsed.persist()
     try:
         counts, rejects = _counts(spark, parsed, new_id, read)
@@ -130,7 +132,7 @@ def _import(db: Database, spark: Any, location: str, dataset: str,
 def _run(spark: Any, db: Database, sql: str, params: dict[str, Any],
          views: dict[str, Any]) -> Any:
     """Run one DuckDB statement on Spark over ``views`` (name -> DataFrame); return
-    its rows with the target table's column names (an INSERT's) or the SELECT's."""
+    its rows with the target table's column names (an insert's) or the query's."""
     for view, frame in views.items():
         frame.createOrReplaceTempView(view)
     schema = {view: dict(frame.dtypes) for view, frame in views.items()}

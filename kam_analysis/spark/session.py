@@ -6,7 +6,9 @@ lazily: nothing else of the app needs it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 from typing import Any
 
 from kam_analysis.i18n import t
@@ -78,6 +80,7 @@ def open_session(master: str | None = None, remote: str | None = None) -> Any:
     from pyspark.sql import SparkSession
 
     if remote:
+        _check_reachable(remote)
         try:
             spark = SparkSession.builder.remote(remote).getOrCreate()
             spark.range(1).collect()  # the first call that reaches the server
@@ -100,6 +103,21 @@ def open_session(master: str | None = None, remote: str | None = None) -> Any:
                                      error=first_line(exc))) from None
     configure(spark)
     return spark
+
+
+def _check_reachable(remote: str) -> None:
+    """Fail at once, in one line, when nothing listens at the Spark Connect address
+    (the client would otherwise retry for minutes)."""
+    match = re.match(r"sc://(\[[^\]]+\]|[^:/;]+)(?::(\d+))?", remote)
+    if not match:
+        raise SparkUnavailable(t("{address} is not a Spark Connect address "
+                                 "(sc://host:15002).", address=remote))
+    host, port = match.group(1).strip("[]"), int(match.group(2) or 15002)
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise SparkUnavailable(t("Cannot reach the Spark cluster at {address}: {error}",
+                                 address=remote, error=first_line(exc))) from None
 
 
 def configure(spark: Any) -> None:

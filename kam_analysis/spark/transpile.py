@@ -35,13 +35,13 @@ class SparkStatement:
     Attributes
     ----------
     table : str or None
-        The target of an ``INSERT INTO`` (None for a plain SELECT).
+        The target of an insert (None for a plain query).
     columns : tuple of str
-        The INSERT's explicit column list (empty when it has none).
+        The insert's explicit column list (empty when it has none).
     by_name : bool
-        ``INSERT ... BY NAME``: the SELECT's column names are the target's.
+        An insert by name: the query's column names are the target's.
     sql : str
-        The SELECT in Spark SQL.
+        The query in Spark SQL.
     """
 
     table: str | None
@@ -177,7 +177,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 
 def spark_statement(sql: str, params: dict[str, Any],
                     schema: dict[str, dict[str, str]] | None = None) -> SparkStatement:
-    """Write one DuckDB statement (a SELECT or an ``INSERT INTO .. SELECT``) for Spark.
+    """Write one DuckDB statement (a query, or an insert of a query) for Spark.
 
     Parameters
     ----------
@@ -193,7 +193,7 @@ def spark_statement(sql: str, params: dict[str, Any],
     Returns
     -------
     SparkStatement
-        The target table (if any) and the SELECT in Spark SQL.
+        The target table (if any) and the query in Spark SQL.
     """
     tree = sqlglot.parse_one(sql, read="duckdb")
     table, columns, by_name = None, (), False
