@@ -20,11 +20,12 @@ from kam_analysis.cli import main
 from kam_analysis.db import get_dataset, open_database
 from kam_analysis.db.aggregates import aggregate_statements
 from kam_analysis.spark import session as spark_session
+
+pytest.importorskip("sqlglot")  # requirements-spark.txt, installed by `make test`
 from kam_analysis.spark import transpile
 
 pytestmark = pytest.mark.spark
 
-# Statuses of the mixed file's rows, for the expected counters.
 _REGIONS = ("North", "South", "East")
 _MANAGERS = ("Anna", "Jonas")
 

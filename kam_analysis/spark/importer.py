@@ -192,8 +192,19 @@ def _aggregates(spark: Any, db: Database, transactions: Any, new_id: int
             frame.unpersist()
 
 
+#: Attempts to collect one result: on a busy driver Spark's socket for the transfer
+#: can time out (15 s to connect); the frame is persisted, so a retry only re-sends it.
+COLLECT_ATTEMPTS = 3
+
+
 def _arrow(frame: Any) -> pa.Table:
     """A DataFrame's rows as an Arrow table (Spark 4's toArrow, else through pandas)."""
-    if hasattr(frame, "toArrow"):
-        return frame.toArrow()
-    return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+    for attempt in range(COLLECT_ATTEMPTS):
+        try:
+            if hasattr(frame, "toArrow"):
+                return frame.toArrow()
+            return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+        except Exception:
+            if attempt + 1 == COLLECT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -127,8 +127,11 @@ def configure(spark: Any) -> None:
 
 
 def first_line(exc: BaseException) -> str:
-    """The first non-empty line of an error message (Spark's run to many lines)."""
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(exc).__name__
+    """The first non-empty line of an error message (Spark's run to many lines); for
+    an error of the JVM (py4j: "An error occurred while calling ...") the Java one."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if lines and lines[0].startswith("An error occurred while calling"):
+        for line in lines[1:]:
+            if line.lstrip(": "):
+                return line.lstrip(": ")
+    return lines[0] if lines else type(exc).__name__
