@@ -367,6 +367,34 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_import_parser(sub: Any) -> None:
+    """The ``import`` sub-command and its options."""
+    p = sub.add_parser("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
+    p.add_argument("file", metavar="SOURCE",
+                   help=t("the file to import (with --engine spark: a Parquet or CSV path, "
+                          "folder, glob or URI, or table:db.name)"))
+    p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
+    _add_db(p)
+    p.add_argument("--sheet", default=None, help=t("XLSX sheet (default: first non-empty)"))
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER",
+                   help=t("map a field to a column, e.g. --map customer_id=Kundennummer "
+                          "(repeatable)"))
+    p.add_argument("--date-order", choices=("DMY", "MDY"), default=None,
+                   help=t("day/month order when the dates cannot tell"))
+    p.add_argument("--encoding", default=None, help=t("text encoding (default: detect)"))
+    p.add_argument("--delimiter", default=None,
+                   help=t("CSV delimiter (default: detect among ; , tab |)"))
+    p.add_argument("--currency", default=None, help=t("currency of the amounts"))
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help=t("duckdb (default) or spark: build the aggregates on Spark "
+                          "(docs/spark.md)"))
+    p.add_argument("--spark-master", default=None, metavar="MASTER",
+                   help=t("Spark master of a session in this process (default local[*])"))
+    p.add_argument("--spark-remote", default=None, metavar="sc://HOST:15002",
+                   help=t("Spark Connect address of a cluster"))
+    p.set_defaults(func=cmd_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -425,30 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
     p.set_defaults(func=cmd_churn)
 
-    p = sub.add_parser("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
-    p.add_argument("file", metavar="SOURCE",
-                   help=t("the file to import (with --engine spark: a Parquet or CSV path, "
-                          "folder, glob or URI, or table:db.name)"))
-    p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
-    _add_db(p)
-    p.add_argument("--sheet", default=None, help=t("XLSX sheet (default: first non-empty)"))
-    p.add_argument("--map", action="append", metavar="FIELD=HEADER",
-                   help=t("map a field to a column, e.g. --map customer_id=Kundennummer "
-                          "(repeatable)"))
-    p.add_argument("--date-order", choices=("DMY", "MDY"), default=None,
-                   help=t("day/month order when the dates cannot tell"))
-    p.add_argument("--encoding", default=None, help=t("text encoding (default: detect)"))
-    p.add_argument("--delimiter", default=None,
-                   help=t("CSV delimiter (default: detect among ; , tab |)"))
-    p.add_argument("--currency", default=None, help=t("currency of the amounts"))
-    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                   help=t("duckdb (default) or spark: build the aggregates on Spark "
-                          "(docs/spark.md)"))
-    p.add_argument("--spark-master", default=None, metavar="MASTER",
-                   help=t("Spark master of a session in this process (default local[*])"))
-    p.add_argument("--spark-remote", default=None, metavar="sc://HOST:15002",
-                   help=t("Spark Connect address of a cluster"))
-    p.set_defaults(func=cmd_import)
+    _add_import_parser(sub)
     return parser
 
 
