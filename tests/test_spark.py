@@ -90,7 +90,7 @@ def _tables(db_path: Path, name: str) -> dict[str, pd.DataFrame]:
 
 
 def _cli_outputs(db_path: Path, name: str, tmp_path: Path,
-                 capsys: pytest.CaptureFixture[str]) -> tuple[str, dict[str, Any]]:
+                 capsys: pytest.CaptureFixture[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     out = tmp_path / f"{name}.csv"
     assert main(["classify", "--db", str(db_path), "--dataset", name, "--all",
                  "--out", str(out)]) == 0
@@ -98,7 +98,23 @@ def _cli_outputs(db_path: Path, name: str, tmp_path: Path,
     assert main(["concentration", "--db", str(db_path), "--dataset", name, "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     figures.pop("dataset", None)
-    return out.read_text(encoding="utf-8"), figures
+    return pd.read_csv(out, dtype={"customer_id": str}, encoding="utf-8-sig"), figures
+
+
+def _assert_same_figures(a: Any, b: Any, where: str = "") -> None:
+    """Equal, floats to 1e-9 relative (sums of doubles added in another order)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for key in a:
+            _assert_same_figures(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same_figures(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and not isinstance(b, bool):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-12), where
+    else:
+        assert a == b, where
 
 
 def _import_both(source: Path, db_path: Path, capsys: pytest.CaptureFixture[str],
@@ -123,8 +139,12 @@ def _assert_same_datasets(db_path: Path, tmp_path: Path,
         # Sums of doubles in another order may differ in the last bits only.
         pd.testing.assert_frame_equal(duck[table], spark[table], check_dtype=False,
                                       check_exact=False, rtol=1e-12, obj=table)
-    assert _cli_outputs(db_path, "duck", tmp_path, capsys) == _cli_outputs(
-        db_path, "spark", tmp_path, capsys)
+    duck_rows, duck_figures = _cli_outputs(db_path, "duck", tmp_path, capsys)
+    spark_rows, spark_figures = _cli_outputs(db_path, "spark", tmp_path, capsys)
+    # Every customer, class, flag, rank and reason alike; figures to 1e-9.
+    pd.testing.assert_frame_equal(duck_rows, spark_rows, check_exact=False, rtol=1e-9,
+                                  obj="classify --all")
+    _assert_same_figures(duck_figures, spark_figures, "concentration --json")
 
 
 def _assert_same_counters(duck: dict[str, Any], spark: dict[str, Any]) -> None:
