@@ -58,10 +58,10 @@ def _mixed_csv(path: Path) -> dict[str, int]:
     for i in range(240):
         cust = f"C{i % 17:03d}"
         day, month = 1 + i % 28, 1 + (i // 28) % 12
-        revenue = f"{(i * 37) % 900 + 10},{i % 100:02d}"
+        revenue = f"{(i * 37) % 900 + 100},{i % 100:02d}"
         if i % 23 == 0:
             revenue = "-" + revenue  # a return
-        if i % 31 == 0:
+        elif i % 31 == 0:
             revenue = f"1 {revenue}"  # thousands separator
         lines.append(f"{cust};Kunde {cust};{day}.{month}.2024;{revenue};"
                      f"{(i % 50) + 1},5;{_REGIONS[i % 3]};{_MANAGERS[(i // 7) % 2]}")
