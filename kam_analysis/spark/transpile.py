@@ -60,8 +60,9 @@ def java_date_format(strptime_format: str) -> str:
     out = []
     for i, part in enumerate(parts):
         if part.startswith("%") and len(part) == 2:
-            nxt = parts[i + 1] if i + 1 < len(parts) else ""
-            fixed = nxt == "" and i + 2 < len(parts)
+            # written together with the field before or after it: fixed width
+            fixed = (parts[i + 1] == "" and i + 2 < len(parts)) or (
+                parts[i - 1] == "" and i >= 2)
             letters = _DATE_LETTERS.get(part[1])
             if letters is None:
                 raise ValueError(f"unsupported date directive {part}")
