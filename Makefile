@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint bench browser-deps messages clean
+.PHONY: run test lint bench browser-deps java-deps messages clean spark
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,30 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt $(VENV)/.spark
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# The optional Spark import (docs/spark.md): pyspark and SQLGlot; Spark itself needs Java 17.
+$(VENV)/.spark: $(VENV)/.runtime requirements-spark.txt
+	$(PY) -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
+spark: $(VENV)/.spark
 
 run: $(VENV)/.runtime
 	$(PY) -m kam_analysis demo --if-empty
 	$(PY) -m streamlit run app.py --server.address localhost --server.port $(PORT)
+
+# Java 17 for the Spark tests (a local Spark starts a JVM).
+java-deps:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  fi; \
+	fi
 
 # Debian's Chromium for the end-to-end browser test (Playwright cannot download browsers here).
 browser-deps:
@@ -35,7 +52,7 @@ browser-deps:
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser-deps lint
+test: $(VENV)/.dev browser-deps java-deps lint
 	$(PY) -m pytest
 
 # Extract every text into the template and merge it into each language's catalogue

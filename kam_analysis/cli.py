@@ -316,7 +316,9 @@ def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a CSV/TXT, XLSX or Parquet file as a dataset and print the summary."""
+    """Import a CSV/TXT, XLSX or Parquet file as a dataset and print the summary
+    (with ``--engine spark``: a Parquet/CSV path, folder, glob, URI or ``table:db.name``
+    read by Spark; see docs/spark.md)."""
     from kam_analysis.importing import ImportOptions, import_file
 
     options = ImportOptions(
@@ -328,7 +330,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         currency=args.currency,
     )
     db = open_database(args.db)
-    result = import_file(db, args.file, args.dataset, options)
+    if args.engine == "spark":
+        from kam_analysis.spark import import_with_spark
+
+        result = import_with_spark(db, args.file, args.dataset, options,
+                                   master=args.spark_master, remote=args.spark_remote)
+    else:
+        if args.spark_master or args.spark_remote:
+            raise ValueError(t("--spark-master and --spark-remote need --engine spark."))
+        result = import_file(db, args.file, args.dataset, options)
     s = result.summary()
     preview = result.preview
     print(t("Imported {file} as dataset {name!r}.", file=args.file, name=s["dataset"]))
@@ -363,6 +373,34 @@ def _language_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
                         help=t("language of messages, summaries and files: {codes} "
                                "(default: $KAM_LANG, else en)", codes=", ".join(LANGUAGES)))
     return parser
+
+
+def _add_import_parser(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """The ``import`` sub-command and its options (``command`` adds a sub-command)."""
+    p = command("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
+    p.add_argument("file", metavar="SOURCE",
+                   help=t("the file to import (with --engine spark: a Parquet or CSV path, "
+                          "folder, glob or URI, or table:db.name)"))
+    p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
+    _add_db(p)
+    p.add_argument("--sheet", default=None, help=t("XLSX sheet (default: first non-empty)"))
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER",
+                   help=t("map a field to a column, e.g. --map customer_id=Kundennummer "
+                          "(repeatable)"))
+    p.add_argument("--date-order", choices=("DMY", "MDY"), default=None,
+                   help=t("day/month order when the dates cannot tell"))
+    p.add_argument("--encoding", default=None, help=t("text encoding (default: detect)"))
+    p.add_argument("--delimiter", default=None,
+                   help=t("CSV delimiter (default: detect among ; , tab |)"))
+    p.add_argument("--currency", default=None, help=t("currency of the amounts"))
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help=t("duckdb (default) or spark: build the aggregates on Spark "
+                          "(docs/spark.md)"))
+    p.add_argument("--spark-master", default=None, metavar="MASTER",
+                   help=t("Spark master of a session in this process (default local[*])"))
+    p.add_argument("--spark-remote", default=None, metavar="sc://HOST:15002",
+                   help=t("Spark Connect address of a cluster"))
+    p.set_defaults(func=cmd_import)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -429,21 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=t("print one JSON object"))
     p.set_defaults(func=cmd_churn)
 
-    p = command("import", help=t("import a CSV/TXT, XLSX or Parquet file as a dataset"))
-    p.add_argument("file", help=t("the file to import"))
-    p.add_argument("--dataset", required=True, help=t("dataset name (replaced if it exists)"))
-    _add_db(p)
-    p.add_argument("--sheet", default=None, help=t("XLSX sheet (default: first non-empty)"))
-    p.add_argument("--map", action="append", metavar="FIELD=HEADER",
-                   help=t("map a field to a column, e.g. --map customer_id=Kundennummer "
-                          "(repeatable)"))
-    p.add_argument("--date-order", choices=("DMY", "MDY"), default=None,
-                   help=t("day/month order when the dates cannot tell"))
-    p.add_argument("--encoding", default=None, help=t("text encoding (default: detect)"))
-    p.add_argument("--delimiter", default=None,
-                   help=t("CSV delimiter (default: detect among ; , tab |)"))
-    p.add_argument("--currency", default=None, help=t("currency of the amounts"))
-    p.set_defaults(func=cmd_import)
+    _add_import_parser(command)
     return parser
 
 

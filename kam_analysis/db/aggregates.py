@@ -143,29 +143,29 @@ _SALES_DAILY_SQL = """INSERT INTO sales_daily
            GROUP BY customer_id, order_date, region, manager"""
 
 
+def aggregate_statements() -> list[tuple[str, str]]:
+    """The statements that build a dataset's aggregates, in order: (target table,
+    ``INSERT INTO`` statement in DuckDB SQL).
+
+    ``sales_daily`` is the one grouping of the transactions (the dataset id is a
+    bound constant, not a grouping key); ``sales_monthly`` and ``customer_facts``
+    are built from it, and ``customers`` from the facts. Each statement is filtered
+    by ``$ds`` (the dataset id). The DuckDB import runs them as they are
+    (:func:`build_aggregates`); the Spark import (:mod:`kam_analysis.spark`)
+    transpiles each SELECT to Spark SQL, so both engines run the same SQL.
+    """
+    return [("sales_daily", _SALES_DAILY_SQL), ("sales_monthly", BUILD_MONTHLY_SQL),
+            ("customer_facts", _CUSTOMER_FACTS_SQL), ("customers", _CUSTOMERS_SQL)]
+
+
+def aggregate_params(dataset_id: int) -> dict[str, object]:
+    """The values bound to the statements of :func:`aggregate_statements`."""
+    return {"ds": dataset_id}
+
+
 def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Build the pre-aggregated tables of one dataset from its transactions.
-
-    Four statements: ``sales_daily`` (the one grouping of the transactions; the
-    dataset id is a bound constant, not a grouping key), ``sales_monthly`` and
-    ``customer_facts`` from it, and ``customers`` from the facts.
-    """
-    cur.execute(_SALES_DAILY_SQL, {"ds": dataset_id})
-    cur.execute(BUILD_MONTHLY_SQL, {"ds": dataset_id})
-    _build_customer_facts(cur, dataset_id)
-    cur.execute(_CUSTOMERS_SQL, {"ds": dataset_id})
-
-
-def _build_customer_facts(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-    """Build ``customer_facts`` (schema version 2) of one dataset from sales_daily.
-
-    One row per customer with everything the default analysis window (the
-    whole dataset, no filters) needs: name, main region and manager, first and
-    last purchase, median purchase gap, sums of each measure, each measure in
-    the last 6 months and the 6 months before the last date, and for each
-    period unit the history length, active periods, mean and population sd.
-    The formulas are those of the on-the-fly queries (:mod:`kam_analysis.db.queries`),
-    computed from the customer-day rows of ``sales_daily``, so only the
-    summation order differs.
-    """
-    cur.execute(_CUSTOMER_FACTS_SQL, {"ds": dataset_id})
+    """Build the pre-aggregated tables of one dataset from its transactions
+    (:func:`aggregate_statements`, in order)."""
+    params = aggregate_params(dataset_id)
+    for _table, sql in aggregate_statements():
+        cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})

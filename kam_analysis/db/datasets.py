@@ -209,13 +209,17 @@ def swap_in_dataset(
     source: str | None,
     summary: dict[str, Any] | None,
     currency: str | None,
+    *,
+    aggregate: bool = True,
 ) -> DatasetInfo:
     """Aggregate the stored transactions of ``new_id`` and make it dataset ``name``.
 
     Runs inside the caller's write transaction: any older dataset of that name
-    is deleted in the same transaction, so the swap is atomic.
+    is deleted in the same transaction, so the swap is atomic. With ``aggregate``
+    False the aggregates are already stored (built on Spark: :mod:`kam_analysis.db.landing`).
     """
-    build_aggregates(cur, new_id)
+    if aggregate:
+        build_aggregates(cur, new_id)
     old = cur.execute("SELECT dataset_id FROM datasets WHERE name = ?", [name]).fetchall()
     for (old_id,) in old:
         _delete_dataset_rows(cur, old_id)
