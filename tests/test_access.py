@@ -219,7 +219,7 @@ def test_a_refused_guess_checks_no_password_opens_no_database_and_waits_asleep(
     assert pauses[-1] == access.MAX_REFUSAL_DELAY == min(12, access.MAX_REFUSAL_DELAY)
     _sign_in(at, "")  # an empty password: no check, but the same pause
     assert len(scrypt) == checked and pauses[-1] == access.WRONG_PASSWORD_DELAY
-    assert not at.metric and not at.sidebar.selectbox
+    assert not at.metric and _app_widgets(at) == []
 
 
 def test_a_pause_sleeps_rather_than_spins(monkeypatch: pytest.MonkeyPatch) -> None:
