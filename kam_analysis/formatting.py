@@ -43,6 +43,11 @@ _MINUS = re.compile("^\u200e?[-\u2212]")
 _DASH = "–"
 
 
+def babel_locale() -> Locale:
+    """The Babel locale of this context's language (cached per language)."""
+    return _parsed_locale(locale_name())
+
+
 def _locale() -> Locale:
     return _parsed_locale(locale_name())
 
@@ -57,8 +62,9 @@ def _digits() -> str:
     return _locale().default_numbering_system
 
 
-def _native(text: str) -> str:
-    """Babel writes Latin digits in every numbering system: Persian gets its own."""
+def native(text: str) -> str:
+    """Write ``text``'s digits (and ``%``) the language's own way: Babel writes Latin
+    digits in every numbering system, so Persian gets ۰-۹ and ٪ here."""
     return persian_digits(text).replace("%", "٪") if get_language() == "fa" else text
 
 
@@ -94,7 +100,7 @@ def _number(value: float, decimals: int) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     with decimal.localcontext() as context:
         context.prec = 400  # Babel rounds in Decimal: room for any float or count
-        return _native(format_decimal(value, format=pattern, locale=_locale(),
+        return native(format_decimal(value, format=pattern, locale=_locale(),
                                       numbering_system=_digits()))
 
 
@@ -135,7 +141,7 @@ def fmt_decimal(value: float | None, decimals: int | None = 2) -> str:
     if value is None or pd.isna(value):
         return _DASH
     if decimals is None:
-        return _native(format_decimal(value, format="#,##0.###", locale=_locale(),
+        return native(format_decimal(value, format="#,##0.###", locale=_locale(),
                                       numbering_system=_digits()))
     return _number(value, decimals)
 
@@ -155,7 +161,7 @@ def fmt_compact(value: float | None, measure: str, dataset: DatasetInfo) -> str:
         return fmt_measure(value, measure, dataset)
     short = abs(value) / (1e9 if abs(value) >= 1e9 else 1e6)
     digits = 2 if short < 10 else 1 if short < 100 else 0
-    text = _native(format_compact_decimal(value, format_type="short", fraction_digits=digits,
+    text = native(format_compact_decimal(value, format_type="short", fraction_digits=digits,
                                           locale=_locale(), numbering_system=_digits()))
     return text if measure == "quantity" else _with_symbol(text, dataset)
 
@@ -166,22 +172,30 @@ def fmt_measure(value: float | None, measure: str, dataset: DatasetInfo) -> str:
 
 
 def _percent(fraction: float, pattern: str) -> str:
-    return _native(format_percent(fraction, format=pattern, locale=_locale(),
+    return native(format_percent(fraction, format=pattern, locale=_locale(),
                                   numbering_system=_digits()))
 
 
-def _percent_pattern(signed: bool = False) -> str:
-    """The locale's percent pattern with one decimal (``#,##0.0%``, ``#,##0.0 %``)."""
-    base = _locale().percent_formats[None].pattern.split(";")[0].replace("#,##0", "#,##0.0", 1)
+def _percent_pattern(signed: bool = False, decimals: int = 1) -> str:
+    """The locale's percent pattern with ``decimals`` decimals (``#,##0.0%``,
+    ``#,##0.0 %``)."""
+    digits = "#,##0" + ("." + "0" * decimals if decimals else "")
+    base = _locale().percent_formats[None].pattern.split(";")[0].replace("#,##0", digits, 1)
     return f"+{base};-{base}" if signed else base
+
+
+def fmt_percent(fraction: float | None, decimals: int = 0) -> str:
+    """Format a fraction as a percentage with ``decimals`` decimals in the language's
+    format (axis ticks: ``20%``, ``20 %``, ``۲۰٪``)."""
+    if fraction is None or pd.isna(fraction):
+        return _DASH
+    return _percent(fraction, _percent_pattern(decimals=decimals))
 
 
 def fmt_pct(fraction: float | None) -> str:
     """Format a fraction as a percentage with one decimal, in the language's format
     (0.123 -> ``12.3%``, ``12,3 %``, ``۱۲٫۳٪``)."""
-    if fraction is None or pd.isna(fraction):
-        return _DASH
-    return _percent(fraction, _percent_pattern())
+    return fmt_percent(fraction, 1)
 
 
 def fmt_change(fraction: float | None, covered: bool = True) -> str:

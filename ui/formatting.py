@@ -3,33 +3,34 @@ shown as text in Markdown (:func:`md_text`)."""
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from babel import Locale
 from babel.lists import format_list
-from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from kam_analysis.formatting import (  # the app's formatting lives in the engine
+    babel_locale,
     currency_symbol,
     fmt_compact,
     fmt_count,
     fmt_date,
+    fmt_decimal,
     fmt_measure,
     fmt_money,
     fmt_month,
     fmt_number,
     fmt_pct,
+    fmt_percent,
     label,
     labels,
     labels_column,
-    persian_digits,
+    native,
 )
-from kam_analysis.i18n import get_language, locale_name, t
+from kam_analysis.i18n import get_language, t
 from kam_analysis.vocabulary import MEASURE_LABELS, PERIOD_LABELS
 
 if TYPE_CHECKING:
@@ -108,45 +109,8 @@ __all__ = [
 _DASH = "–"
 
 
-def _locale() -> Locale:
-    return _parsed(locale_name())
-
-
-@functools.cache
-def _parsed(name: str) -> Locale:
-    return Locale.parse(name)
-
-
-def native(text: str) -> str:
-    """Write the digits of ``text`` in the language's own digits (Persian: ۰-۹)."""
-    return persian_digits(text).replace("%", "٪") if get_language() == "fa" else text
-
-
 def _missing(value: object) -> bool:
     return value is None or bool(pd.isna(value))
-
-
-def fmt_decimal(value: float | None, decimals: int) -> str:
-    """A number with exactly ``decimals`` decimals in the language's format (a Gini of
-    ``0.520``, ``0,520``, ``۰٫۵۲۰``; expected purchases ``1.5``)."""
-    if _missing(value):
-        return _DASH
-    loc = _locale()
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return native(format_decimal(value, format=pattern, locale=loc,
-                                 numbering_system=loc.default_numbering_system))
-
-
-def fmt_percent(fraction: float | None, decimals: int = 0) -> str:
-    """A fraction as a percentage with ``decimals`` decimals in the language's format
-    (axis ticks: ``20%``, ``20 %``, ``۲۰٪``); :func:`fmt_pct` has one decimal."""
-    if _missing(fraction):
-        return _DASH
-    loc = _locale()
-    base = loc.percent_formats[None].pattern.split(";")[0]
-    pattern = base.replace("#,##0", "#,##0" + ("." + "0" * decimals if decimals else ""), 1)
-    return native(format_percent(fraction, format=pattern, locale=loc,
-                                 numbering_system=loc.default_numbering_system))
 
 
 def fmt_datetime(value: datetime | None) -> str:
@@ -179,13 +143,13 @@ def dot() -> str:
 
 def fmt_list(items: list[str]) -> str:
     """Join ``items`` the language's way (``A, B and C``, ``A, B и C``)."""
-    return format_list(list(items), locale=_locale()) if items else ""
+    return format_list(list(items), locale=babel_locale()) if items else ""
 
 
 def plotly_separators() -> str:
     """Plotly's ``layout.separators`` for the language: its decimal sign, then its
     thousands sign (``".,"`` English, ``",."`` German, ``", "`` Russian, ``"٫٬"`` Persian)."""
-    loc = _locale()
+    loc = babel_locale()
     system = loc.default_numbering_system
     return (get_decimal_symbol(loc, numbering_system=system)
             + get_group_symbol(loc, numbering_system=system))
