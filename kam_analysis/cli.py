@@ -17,7 +17,7 @@ from typing import Any
 
 from kam_analysis.analysis import Analysis, AnalysisParams, KeyRule
 from kam_analysis.db import StorageError, list_datasets, open_database
-from kam_analysis.formatting import fmt_count, fmt_date, fmt_decimal
+from kam_analysis.formatting import fmt_count, fmt_date, fmt_decimal, fmt_pct
 from kam_analysis.i18n import LANGUAGES, language, t, tn
 from kam_analysis.vocabulary import MEASURES
 
@@ -152,7 +152,7 @@ def _print_notes(result: Analysis) -> None:
     if limits is not None:
         print(t("Computed ABC limits: A up to {a_effort} of the customers ({a_yield} of the "
                 "value), B up to {b_effort} ({b_yield}).",
-                **{k: f"{v:.1%}" for k, v in limits.items()}))
+                **{k: fmt_pct(v) for k, v in limits.items()}))
     if result.capacity_note is not None:
         print(capacity_text(result.capacity_note))
 

@@ -31,7 +31,7 @@ from kam_analysis.churn import (
 )
 from kam_analysis.db import Database, DatasetInfo
 from kam_analysis.db.churn_sql import churn_customer_summary
-from kam_analysis.formatting import fmt_count
+from kam_analysis.formatting import fmt_count, fmt_number, fmt_percent
 from kam_analysis.i18n import N_, t
 from kam_analysis.vocabulary import CHURN_STATUSES
 
@@ -94,8 +94,8 @@ class ChurnResult:
         rate = float(self.fit.params[2] / self.fit.params[3])
         return t("The purchase histories show no difference between customers in how "
                  "quickly they stop buying, so the model gives every customer the same "
-                 "dropout rate: {rate:.3%} per week (an average customer lifetime of "
-                 "{years:,.0f} years).", rate=rate, years=1.0 / rate / 52.0)
+                 "dropout rate: {rate} per week (an average customer lifetime of "
+                 "{years} years).", rate=fmt_percent(rate, 3), years=fmt_number(1.0 / rate / 52.0))
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted parameters as a JSON-ready dict.

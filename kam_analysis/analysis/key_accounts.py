@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from kam_analysis.analysis.params import EPS, ROUND, KeyRule
 from kam_analysis.analysis.ranking import Ranking
 from kam_analysis.analysis.results import CapacityNote
-from kam_analysis.formatting import fmt_count
+from kam_analysis.formatting import fmt_count, fmt_pct
 from kam_analysis.i18n import t
 from kam_analysis.vocabulary import ACCOUNT_TYPES, KEY_REASONS, MANUAL_TAGS
 
@@ -108,7 +108,7 @@ def capacity_text(note: CapacityNote) -> str:
         "which key account management alone does not fit; segment it instead.",
         wanted=fmt_count(note.wanted), capacity=fmt_count(note.capacity),
         kept=fmt_count(note.key_accounts), first_half=fmt_count(note.first_half),
-        share=f"{note.first_half_share:.1%}",
+        share=fmt_pct(note.first_half_share),
     )
 
 
