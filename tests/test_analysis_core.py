@@ -436,6 +436,14 @@ def test_dataset_without_precomputed_facts_falls_back(db) -> None:
     pd.testing.assert_frame_equal(before, after, check_exact=False, rtol=1e-9)
 
 
+# The customer-by-day table of schema versions 1 and 2 (dropped in version 6).
+_V1_SALES_DAILY_SQL = """CREATE TABLE sales_daily AS
+    SELECT dataset_id, customer_id, order_date, region, manager, category,
+           sum(revenue) AS revenue, sum(margin) AS margin, sum(quantity) AS quantity,
+           count(*) AS row_count
+    FROM transactions GROUP BY ALL"""
+
+
 def test_version_1_database_is_migrated(tmp_path) -> None:
     from kam_analysis.db import SCHEMA_VERSION, open_database, schema_version
 
@@ -444,11 +452,13 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
     store(db, PORTFOLIO)
     with db.write() as cur:
         cur.execute("DROP TABLE customer_facts")
+        cur.execute("DROP TABLE sales_monthly")
+        cur.execute(_V1_SALES_DAILY_SQL)
         cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.close()
     db = open_database(path)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 5
+        assert schema_version(db) == SCHEMA_VERSION == 6
         res = analyze(db, "t", YEAR)  # no facts for the old dataset: computed on the fly
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts
@@ -468,21 +478,21 @@ def test_version_2_sales_daily_with_category_is_migrated(tmp_path) -> None:
                ("a", d("2024-01-05"), 50, 5, "N", "M", "Glue", "Epoxy"),
                ("b", d("2024-01-06"), 70, 7, "S", "M", "Glue", "Epoxy")])
     with db.write() as cur:  # a version-2 table: one row per category
-        cur.execute("DELETE FROM sales_daily")
-        cur.execute("ALTER TABLE sales_daily ADD COLUMN category VARCHAR")
-        cur.execute("INSERT INTO sales_daily BY NAME SELECT dataset_id, customer_id, order_date, "
-                    "region, manager, category, sum(revenue) AS revenue, sum(margin) AS margin, "
-                    "sum(quantity) AS quantity, count(*) AS row_count FROM transactions "
-                    "GROUP BY ALL")
+        cur.execute(_V1_SALES_DAILY_SQL)
+        cur.execute("ALTER TABLE transactions DROP COLUMN row_count")
+        cur.execute("DROP TABLE sales_monthly")
         cur.execute("DELETE FROM customer_facts")
         cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     db.close()
     db = open_database(path)
     try:
         with db.read() as cur:
-            columns = [r[0] for r in cur.execute("DESCRIBE sales_daily").fetchall()]
-        assert "category" not in columns
-        r = analyze(db, "t", YEAR)  # from the old (finer) sales_daily rows
+            tables = {r[0] for r in cur.execute("SHOW TABLES").fetchall()}
+            months = cur.execute("SELECT customer_id, sum(revenue), sum(row_count) "
+                                 "FROM sales_monthly GROUP BY ALL ORDER BY 1").fetchall()
+        assert "sales_daily" not in tables  # version 6: the days are the transactions
+        assert months == [("a", 150, 2), ("b", 70, 1)]  # version 5, from the finer rows
+        r = analyze(db, "t", YEAR)
         assert dict(zip(r.customers["customer_id"], r.customers["value"], strict=True)) == {
             "a": 150, "b": 70}
         r = analyze(db, "t", AnalysisParams(filters=Filters(categories=("Glue",))))

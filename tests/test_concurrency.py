@@ -46,7 +46,7 @@ def _snapshot_totals(db: Database, name: str) -> tuple[int, dict[str, float], di
     with db.read() as cur:
         info = dataset_in(cur, name)
         daily = dict(cur.execute(
-            "SELECT customer_id, sum(revenue) FROM sales_daily WHERE dataset_id = ? "
+            "SELECT customer_id, sum(revenue) FROM sales_monthly WHERE dataset_id = ? "
             "GROUP BY customer_id", [info.dataset_id]).fetchall())
         raw = dict(cur.execute(
             "SELECT customer_id, sum(revenue) FROM transactions WHERE dataset_id = ? "
@@ -126,7 +126,7 @@ def test_read_does_not_wait_for_an_open_write(db: Database) -> None:
 
     def long_writer() -> None:
         with contextlib.suppress(RuntimeError), db.write() as cur:
-            cur.execute("DELETE FROM sales_daily")
+            cur.execute("DELETE FROM sales_monthly")
             in_write.set()
             release.wait(timeout=120)
             raise RuntimeError("abandon the write")  # rolled back

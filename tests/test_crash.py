@@ -79,7 +79,7 @@ def _small(scale: float, customers: int) -> pd.DataFrame:
 
 
 def _fingerprint(db: Database) -> dict[str, tuple[int, float, int, float]]:
-    """Per dataset: rows and revenue in transactions and in sales_daily, in one snapshot;
+    """Per dataset: rows and revenue in transactions and in sales_monthly, in one snapshot;
     also asserts that no dataset table holds rows of an unknown dataset id."""
     out = {}
     with db.read() as cur:
@@ -95,7 +95,7 @@ def _fingerprint(db: Database) -> dict[str, tuple[int, float, int, float]]:
                 "SELECT count(*), sum(revenue) FROM transactions WHERE dataset_id = ?",
                 [dataset_id]).fetchall()
             [(daily_rows, daily_revenue)] = cur.execute(
-                "SELECT sum(row_count), sum(revenue) FROM sales_daily WHERE dataset_id = ?",
+                "SELECT sum(row_count), sum(revenue) FROM sales_monthly WHERE dataset_id = ?",
                 [dataset_id]).fetchall()
             assert rows == row_count == daily_rows
             assert daily_revenue == pytest.approx(revenue)

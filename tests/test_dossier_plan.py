@@ -75,6 +75,11 @@ def test_schema_3_dossier_is_carried_over(tmp_path: Path) -> None:
         cur.execute("""INSERT INTO dossiers VALUES ('C1', 'old', '[{"name": "Olga",
             "role": "CEO", "attitude": "neutral"}]', 'Hilti', DATE '2026-01-01',
             'Call in spring', now()::TIMESTAMP, 'anna')""")
+        cur.execute("DROP TABLE sales_monthly")  # schema 5
+        cur.execute("ALTER TABLE transactions DROP COLUMN row_count")  # schema 6
+        cur.execute("CREATE TABLE sales_daily (dataset_id BIGINT, customer_id VARCHAR, "
+                    "order_date DATE, region VARCHAR, manager VARCHAR, revenue DOUBLE, "
+                    "margin DOUBLE, quantity DOUBLE, row_count BIGINT)")  # until schema 6
         cur.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     database.close()
     database = open_database(path)

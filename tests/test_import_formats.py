@@ -226,7 +226,7 @@ def test_interrupted_import_leaves_nothing(db: Database, tmp_path: Path) -> None
         import_file(db, path, "S", progress=stop)
     assert list_datasets(db) == []
     with db.read() as cur:
-        for table in ("transactions", "sales_daily", "customers", "import_rejects"):
+        for table in ("transactions", "sales_monthly", "customers", "import_rejects"):
             assert cur.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
 
 

@@ -1,7 +1,7 @@
 """The per-customer-per-month table (``sales_monthly``, schema version 5).
 
 Every query that reads whole months from it (and the months a bound cuts from
-``sales_daily``) must give the figures of the day-by-day path: checked for random
+the transactions) must give the figures of the day-by-day path: checked for random
 windows, filters, measures and period units (hypothesis), plus the month
 arithmetic, the split months and the migration of a version-4 file.
 """
@@ -71,7 +71,7 @@ def mdb(tmp_path_factory):
 
 @contextmanager
 def _daily_only():
-    """Every query reads sales_daily (the path before schema version 5)."""
+    """Every query reads the day-by-day rows (the path before schema version 5)."""
     with mock.patch.object(sources, "_monthly_source", return_value=None):
         yield
 
@@ -151,11 +151,11 @@ def test_comparison_and_migration_equal_daily_path(mdb, window, flt) -> None:
 
 
 def test_whole_months_read_no_daily_rows(mdb) -> None:
-    """A month-aligned window and its 6-month bounds cut no month: no sales_daily rows."""
+    """A month-aligned window and its 6-month bounds cut no month: no day-by-day rows."""
     sql, params = sources.bind_query("SELECT * FROM ({src})", 1, {}, None,
                                      cuts=sources.range_cuts((date(2024, 1, 1),
                                                               date(2024, 12, 31))))
-    assert "sales_daily" not in sql and "split" not in params
+    assert "FROM transactions" not in sql and "split" not in params
     sql, _ = sources.bind_query("SELECT * FROM ({src})", 1, {}, None, period="week",
                                 cuts=[date(2024, 1, 1)])
     assert "sales_monthly" not in sql
@@ -185,13 +185,19 @@ def test_version_4_database_gets_monthly_rows(tmp_path) -> None:
         built = cur.execute("SELECT * FROM sales_monthly ORDER BY ALL").df()
     params = AnalysisParams(start=date(2024, 2, 15), end=LAST)
     before = analyze(db, "old", params).customers
-    with db.write() as cur:  # as a version-4 file: no monthly table
+    with db.write() as cur:  # as a version-4 file: a day table, no monthly table
         cur.execute("DROP TABLE sales_monthly")
+        cur.execute("ALTER TABLE transactions DROP COLUMN row_count")
+        cur.execute("""CREATE TABLE sales_daily AS
+            SELECT dataset_id, customer_id, order_date, region, manager,
+                   sum(revenue) AS revenue, sum(margin) AS margin, sum(quantity) AS quantity,
+                   count(*) AS row_count
+            FROM transactions GROUP BY ALL""")
         cur.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     db.close()
     db = open_database(path)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 5
+        assert schema_version(db) == SCHEMA_VERSION == 6
         with db.read() as cur:
             migrated = cur.execute("SELECT * FROM sales_monthly ORDER BY ALL").df()
             assert len(migrated) > 0

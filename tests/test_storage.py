@@ -74,7 +74,7 @@ def test_failed_replacement_keeps_old_dataset_and_leaves_nothing(db) -> None:
     assert info.row_count == 6
     with db.read() as cur:
         assert cur.execute("SELECT count(*) FROM transactions").fetchall() == [(6,)]
-        assert cur.execute("SELECT count(DISTINCT dataset_id) FROM sales_daily").fetchall() == [
+        assert cur.execute("SELECT count(DISTINCT dataset_id) FROM sales_monthly").fetchall() == [
             (1,)
         ]
 

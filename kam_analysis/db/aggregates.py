@@ -1,42 +1,93 @@
-"""The pre-computed tables of one dataset: ``sales_daily``, ``customers`` and
-``customer_facts``, built from its transactions inside the import's transaction."""
+"""The pre-computed tables of one dataset, built from its transactions inside the
+import's transaction: ``sales_monthly`` (customer x month x region x manager),
+``customer_facts`` (every per-customer figure of the default view) and
+``customers``.
+
+The build is a list of steps (:func:`aggregate_statements`). Each big grouping is
+a statement of its own whose result is one row per customer (a *scratch* table,
+which lives only while the aggregates are built): run together in one statement,
+their hash tables and the gap sort share the import's memory cap and spill, which
+cost four times the time at 10 million rows of 100,000 customers. Nothing at the
+grain of days is stored: the transactions are the day-by-day rows where a figure
+needs them (:mod:`kam_analysis.db.sources`).
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import duckdb
 
 from kam_analysis.db.figures_sql import PREVIOUS_SUM_SQL, RECENT_SUM_SQL
 from kam_analysis.db.monthly_sql import BUILD_MONTHLY_SQL
-from kam_analysis.db.xyz_sql import period_count_sql, xyz_ctes
+from kam_analysis.db.xyz_sql import moments_ctes, period_count_sql, spread_cte
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
-# Each measure in the last 6 months and the 6 months before the last date.
-_HALF_YEAR_SUMS_SQL = ",\n                       ".join(
+
+class AggregateStep(NamedTuple):
+    """One statement of the aggregate build.
+
+    Attributes
+    ----------
+    table : str
+        The table it fills (a constant name).
+    sql : str
+        DuckDB SQL filtered by ``$ds``: an ``INSERT INTO table`` for a stored
+        table, a query for a scratch one.
+    scratch : bool
+        Whether ``table`` holds an intermediate result of the build only (a
+        temporary table in DuckDB, a temporary view on Spark), never stored.
+    """
+
+    table: str
+    sql: str
+    scratch: bool = False
+
+
+# The dataset's transactions (every imported row).
+_ROWS_SQL = "(SELECT * FROM transactions WHERE dataset_id = $ds)"
+# Its monthly rows, with the month's first day as order_date.
+_MONTH_ROWS_SQL = """(SELECT customer_id, month AS order_date, revenue, margin, quantity
+              FROM sales_monthly WHERE dataset_id = $ds)"""
+_BOUNDS_SQL = """(SELECT min(first_date) AS first_date, max(last_date) AS end_date
+           FROM sales_monthly WHERE dataset_id = $ds)"""
+
+# The day gaps between each customer's consecutive rows in date order (a date's
+# second row has gap 0, which distinct dates never have), then their median over
+# the gaps > 0: the median gap between consecutive distinct purchase dates, the
+# same figure as figures_sql.GAPS_MEDIAN_SQL without first making the dates
+# distinct. Two steps: the sort's rows are written once and read once, instead of
+# the sort and the median's state holding memory at the same time.
+_GAP_ROWS_SQL = """SELECT customer_id,
+           date_diff('day', lag(order_date) OVER (PARTITION BY customer_id
+                                                 ORDER BY order_date), order_date) AS gap
+    FROM """ + _ROWS_SQL + " t"  # noqa: S608 - constant identifiers only
+_GAPS_SQL = """SELECT customer_id, median(gap)::DOUBLE AS median_gap FROM kam_agg_gap_rows
+    WHERE gap > 0 GROUP BY customer_id"""
+
+# Each measure in the last 6 months and the 6 months before the last date (rows
+# older than 12 months are skipped before grouping).
+_HALF_YEARS_SQL = "SELECT customer_id, " + ",\n           ".join(  # noqa: S608
     f"{RECENT_SUM_SQL.format(col=m)} AS {m}_last_6m, "
     f"{PREVIOUS_SUM_SQL.format(col=m)} AS {m}_prev_6m"
     for m in MEASURES
-)
-_HALF_YEAR_COLUMNS_SQL = ", ".join(f"b.{m}_last_6m, b.{m}_prev_6m" for m in MEASURES)
+) + f"""
+    FROM {_ROWS_SQL} t, {_BOUNDS_SQL} b
+    WHERE order_date > end_date - INTERVAL 12 MONTH
+    GROUP BY customer_id"""
+_HALF_YEAR_COLUMNS_SQL = ", ".join(
+    f"coalesce(hy.{m}_{h}, 0) AS {m}_{h}" for m in MEASURES for h in ("last_6m", "prev_6m"))
 
-# Per period unit, the history length from the customer's first purchase (or
-# the dataset's first date) to the dataset's last date, zero periods included.
-_HISTORY_LENGTHS_SQL = ",\n                  ".join(
-    period_count_sql(f"'{u}'", f"greatest(date_trunc('{u}', first_date), "
-                     f"date_trunc('{u}', first_purchase))", f"date_trunc('{u}', end_date)")
-    + f" AS n_{u}"
-    for u in PERIODS
-)
 
-# Per period unit: mean and population sd of every measure per period, summed
-# from the day rows (``src``). (Quarters from the month sums would read fewer
-# rows, but handing the month sums to two consumers costs more than it saves.)
-_XYZ_BY_UNIT_SQL = ",".join(
-    xyz_ctes(u, source="src", unit=f"'{u}'", measures={m: m for m in MEASURES},
-             history="base", periods=f"n_{u}", suffix=f"_{u}")
+# Per period unit, each customer's moments of each measure per period (weeks from
+# the transactions, months and quarters from the monthly rows).
+_MOMENTS_SQL = {
+    u: "WITH {ctes}\n    SELECT * FROM mom_{u}".format(  # noqa: S608 - constants only
+        u=u, ctes=moments_ctes(u, source=f"{_ROWS_SQL if u == 'week' else _MONTH_ROWS_SQL} t",
+                               unit=f"'{u}'", measures=list(MEASURES)).strip())
     for u in PERIODS
-)
-_XYZ_COLUMNS_SQL = ", ".join(f"sd_{u}.* EXCLUDE (customer_id)" for u in PERIODS)
-_XYZ_JOINS_SQL = "\n            ".join(f"JOIN sd_{u} USING (customer_id)" for u in PERIODS)
+}
+
 
 # The customer's name: the name on its latest date with a name; on a tie the name
 # with the most rows (in the whole dataset), then the first in text order, so the
@@ -55,9 +106,11 @@ _NAMES_SQL = """
                     ORDER BY last_date DESC, n_rows DESC, customer_name ASC) = 1
             )"""
 
-# Main region and manager (most rows, ties by name): one grouping by customer,
-# region and manager, then the small regroupings per field.
-_MODES_FROM_PAIRS_SQL = ",".join(
+# Main region and manager (most rows, ties by name), from the monthly rows per
+# customer, region and manager.
+_MODES_SQL = """
+            who AS (SELECT customer_id, region, manager, sum(row_count) AS n
+                    FROM sales_monthly WHERE dataset_id = $ds GROUP BY ALL),""" + ",".join(  # noqa: S608
     f"""
             {field}_mode AS (
                 SELECT customer_id, first({field} ORDER BY n DESC, {field}) AS {field}
@@ -68,67 +121,54 @@ _MODES_FROM_PAIRS_SQL = ",".join(
     for field in ("region", "manager")
 )
 
-# The median of the day gaps between a customer's consecutive distinct purchase
-# dates (NULL with fewer than two dates): the same figure as GAPS_MEDIAN_SQL,
-# from the day rows without first making them distinct (a date's second row, of
-# another region or manager, has gap 0, and distinct dates never do).
-_GAPS_SQL = """
-            gaps AS (
-                SELECT customer_id,
-                       date_diff('day', lag(order_date) OVER (PARTITION BY customer_id
-                                                             ORDER BY order_date),
-                                 order_date) AS gap
-                FROM src
-            ),
-            gaps_median AS (
-                SELECT customer_id, median(gap)::DOUBLE AS median_gap FROM gaps
-                WHERE gap > 0 GROUP BY customer_id
-            )"""
+# Per period unit, the history length from the customer's first purchase (or
+# the dataset's first date) to the dataset's last date, zero periods included.
+_HISTORY_LENGTHS_SQL = ",\n                  ".join(
+    period_count_sql(f"'{u}'", f"greatest(date_trunc('{u}', first_date), "
+                     f"date_trunc('{u}', first_purchase))", f"date_trunc('{u}', end_date)")
+    + f" AS n_{u}"
+    for u in PERIODS
+)
+_SPREADS_SQL = ",".join(
+    spread_cte(u, moments=f"kam_agg_moments_{u}", names=list(MEASURES), history="base",
+               periods=f"n_{u}", suffix=f"_{u}")
+    for u in PERIODS
+)
+_SPREAD_COLUMNS_SQL = ", ".join(f"sd_{u}.* EXCLUDE (customer_id)" for u in PERIODS)
+_SPREAD_JOINS_SQL = "\n            ".join(f"JOIN sd_{u} USING (customer_id)" for u in PERIODS)
 
-# Every per-customer figure in one statement over the day rows (sales_daily), each
-# big grouping once: customers (sums, dates, half-year sums), customer x
-# region x manager, customer x period for each period unit, and
-# one sort by customer and date for the gaps. ``src`` is not materialised: each
-# grouping scans the table, which costs less than buffering its rows.
+# Every per-customer figure: sums, dates and modes from the monthly rows, joined
+# with the scratch tables' one row per customer.
 _CUSTOMER_FACTS_SQL = f"""INSERT INTO customer_facts BY NAME
-            WITH src AS NOT MATERIALIZED (
-                SELECT customer_id, order_date, region, manager, revenue, margin, quantity,
-                       row_count
-                FROM sales_daily WHERE dataset_id = $ds
-            ),
-            bounds AS (SELECT min(order_date) AS first_date, max(order_date) AS end_date
-                       FROM src),
-            who AS (SELECT customer_id, region, manager, sum(row_count) AS n
-                    FROM src GROUP BY ALL),
-            {_MODES_FROM_PAIRS_SQL},
+            WITH bounds AS {_BOUNDS_SQL},
+            {_MODES_SQL.strip()},
             {_NAMES_SQL.strip()},
-            {_GAPS_SQL.strip()},
             base0 AS (
-                SELECT customer_id, min(order_date) AS first_purchase,
-                       max(order_date) AS last_purchase, sum(revenue) AS revenue,
+                SELECT customer_id, min(first_date) AS first_purchase,
+                       max(last_date) AS last_purchase, sum(revenue) AS revenue,
                        sum(margin) AS margin, sum(quantity) AS quantity,
-                       sum(row_count) AS row_count,
-                       {_HALF_YEAR_SUMS_SQL}
-                FROM src, bounds GROUP BY customer_id
+                       sum(row_count) AS row_count
+                FROM sales_monthly WHERE dataset_id = $ds GROUP BY customer_id
             ),
             base AS (
                 SELECT base0.*,
                   {_HISTORY_LENGTHS_SQL}
                 FROM base0, bounds
             ),
-            {_XYZ_BY_UNIT_SQL}
+            {_SPREADS_SQL.strip()}
             SELECT $ds AS dataset_id, b.customer_id, c.customer_name, rg.region, mg.manager,
                    b.first_purchase, b.last_purchase, gp.median_gap, b.revenue, b.margin,
                    b.quantity, b.row_count,
                    row_number() OVER (ORDER BY b.customer_id) AS id_order,
                    {_HALF_YEAR_COLUMNS_SQL},
-                   {_XYZ_COLUMNS_SQL}
+                   {_SPREAD_COLUMNS_SQL}
             FROM base b
             LEFT JOIN chosen c USING (customer_id)
             LEFT JOIN region_mode rg USING (customer_id)
             LEFT JOIN manager_mode mg USING (customer_id)
-            LEFT JOIN gaps_median gp USING (customer_id)
-            {_XYZ_JOINS_SQL}"""  # noqa: S608 - constant identifiers only
+            LEFT JOIN kam_agg_gaps gp USING (customer_id)
+            LEFT JOIN kam_agg_half_years hy USING (customer_id)
+            {_SPREAD_JOINS_SQL}"""  # noqa: S608 - constant identifiers only
 
 # The customers table is the first columns of the facts just built.
 _CUSTOMERS_SQL = """INSERT INTO customers
@@ -136,26 +176,35 @@ _CUSTOMERS_SQL = """INSERT INTO customers
                   row_count
            FROM customer_facts WHERE dataset_id = $ds"""
 
-_SALES_DAILY_SQL = """INSERT INTO sales_daily
-           SELECT $ds, customer_id, order_date, region, manager,
-                  sum(revenue), sum(margin), sum(quantity), count(*)
-           FROM transactions WHERE dataset_id = $ds
-           GROUP BY customer_id, order_date, region, manager"""
 
+def aggregate_statements() -> list[AggregateStep]:
+    """The steps that build a dataset's aggregates, in order.
 
-def aggregate_statements() -> list[tuple[str, str]]:
-    """The statements that build a dataset's aggregates, in order: (target table,
-    ``INSERT INTO`` statement in DuckDB SQL).
-
-    ``sales_daily`` is the one grouping of the transactions (the dataset id is a
-    bound constant, not a grouping key); ``sales_monthly`` and ``customer_facts``
-    are built from it, and ``customers`` from the facts. Each statement is filtered
-    by ``$ds`` (the dataset id). The DuckDB import runs them as they are
-    (:func:`build_aggregates`); the Spark import (:mod:`kam_analysis.spark`)
-    transpiles each SELECT to Spark SQL, so both engines run the same SQL.
+    ``sales_monthly`` is the one grouping of the transactions by customer and
+    month; the scratch steps each reduce the transactions or the monthly rows
+    to one row per customer (median purchase gap, the sums of the last two half
+    years, the moments per week, month and quarter); ``customer_facts`` joins
+    them with the sums, dates and modes of the monthly rows, and ``customers``
+    is copied from the facts. Each statement is filtered by ``$ds`` (the dataset
+    id). The DuckDB import runs them as they are (:func:`build_aggregates`); the
+    Spark import (:mod:`kam_analysis.spark`) transpiles each to Spark SQL, so
+    both engines run the same SQL.
     """
-    return [("sales_daily", _SALES_DAILY_SQL), ("sales_monthly", BUILD_MONTHLY_SQL),
-            ("customer_facts", _CUSTOMER_FACTS_SQL), ("customers", _CUSTOMERS_SQL)]
+    return [
+        AggregateStep("sales_monthly", BUILD_MONTHLY_SQL),
+        AggregateStep("kam_agg_gap_rows", _GAP_ROWS_SQL, scratch=True),
+        AggregateStep("kam_agg_gaps", _GAPS_SQL, scratch=True),
+        AggregateStep("kam_agg_half_years", _HALF_YEARS_SQL, scratch=True),
+        *(AggregateStep(f"kam_agg_moments_{u}", _MOMENTS_SQL[u], scratch=True)
+          for u in PERIODS),
+        AggregateStep("customer_facts", _CUSTOMER_FACTS_SQL),
+        AggregateStep("customers", _CUSTOMERS_SQL),
+    ]
+
+
+def stored_tables() -> list[str]:
+    """The tables the aggregate build stores (its steps that are not scratch)."""
+    return [step.table for step in aggregate_statements() if not step.scratch]
 
 
 def aggregate_params(dataset_id: int) -> dict[str, object]:
@@ -165,7 +214,21 @@ def aggregate_params(dataset_id: int) -> dict[str, object]:
 
 def build_aggregates(cur: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """Build the pre-aggregated tables of one dataset from its transactions
-    (:func:`aggregate_statements`, in order)."""
+    (:func:`aggregate_statements`, in order), inside the caller's transaction.
+
+    A scratch step's result is a temporary table, dropped as soon as no later
+    step reads it.
+    """
     params = aggregate_params(dataset_id)
-    for _table, sql in aggregate_statements():
-        cur.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+    steps = aggregate_statements()
+    live: list[str] = []
+    for i, step in enumerate(steps):
+        bound = {k: v for k, v in params.items() if f"${k}" in step.sql}
+        if step.scratch:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {step.table} AS {step.sql}", bound)
+            live.append(step.table)
+        else:
+            cur.execute(step.sql, bound)
+        for table in [t for t in live if not any(t in s.sql for s in steps[i + 1:])]:
+            cur.execute(f"DROP TABLE {table}")
+            live.remove(table)

@@ -1,8 +1,7 @@
 """The SQL of the churn models' per-customer summary (repeat purchases, recency, age).
 
 One query, :func:`churn_customer_summary`, counts each customer's distinct purchase
-days up to the window's end from the customer-by-day table (``sales_daily``), or
-from the transactions when a category or product filter is set, within the
+days up to the window's end from the transactions, within the
 region/manager/category/product filters. Every value is a bound parameter; the
 measure column is validated against :mod:`kam_analysis.vocabulary` (by
 :func:`kam_analysis.db.sources.bind_query`).

@@ -26,7 +26,6 @@ from kam_analysis.vocabulary import FIELD_NAMES
 # Tables whose rows belong to one dataset (deleted with it).
 _DATASET_TABLES: tuple[str, ...] = (
     "transactions",
-    "sales_daily",
     "sales_monthly",
     "customers",
     "import_rejects",
@@ -230,8 +229,8 @@ def swap_in_dataset(
            SELECT $id, $name, $source, now()::TIMESTAMP,
                   coalesce(sum(row_count), 0)::BIGINT, count(*),
                   min(first_purchase), max(last_purchase),
-                  (SELECT count(margin) > 0 FROM sales_daily WHERE dataset_id = $id),
-                  (SELECT count(quantity) > 0 FROM sales_daily WHERE dataset_id = $id),
+                  (SELECT count(margin) > 0 FROM sales_monthly WHERE dataset_id = $id),
+                  (SELECT count(quantity) > 0 FROM sales_monthly WHERE dataset_id = $id),
                   $currency, $summary
            FROM customers WHERE dataset_id = $id""",
         {"id": new_id, "name": name, "source": source, "currency": currency,

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from kam_analysis.db.aggregates import aggregate_statements
+from kam_analysis.db.aggregates import stored_tables
 from kam_analysis.db.connection import Database
 from kam_analysis.db.datasets import DatasetInfo, swap_in_dataset, validate_dataset_name
 from kam_analysis.db.import_session import import_session
@@ -18,15 +18,16 @@ from kam_analysis.db.staging import new_dataset_id
 
 #: The tables a landed dataset may fill: the transactions and every aggregate
 #: (target names come from constant SQL only).
-LANDING_TABLES: tuple[str, ...] = ("transactions", *(t for t, _ in aggregate_statements()))
+LANDING_TABLES: tuple[str, ...] = ("transactions", *stored_tables())
 
 # The transactions a dataset built on Spark keeps in DuckDB: one row per customer,
-# day, name, product, category, region and manager (summed), for the product views
-# and the category and product filters. The aggregates are built from every row.
+# day, name, product, category, region and manager (summed, with the number of rows
+# summed), for the day-by-day figures, the product views and the category and
+# product filters. The aggregates are built from every row.
 COMPACT_TRANSACTIONS_SQL = """INSERT INTO transactions BY NAME
     SELECT $ds AS dataset_id, customer_id, customer_name, order_date, product, category,
            region, manager, sum(revenue) AS revenue, sum(margin) AS margin,
-           sum(quantity) AS quantity
+           sum(quantity) AS quantity, count(*) AS row_count
     FROM transactions WHERE dataset_id = $ds
     GROUP BY customer_id, customer_name, order_date, product, category, region, manager"""
 

@@ -1,8 +1,8 @@
 """The source rows of an analysis query: the pre-aggregated customer-by-month table
-(whole months) with the customer-by-day table (months a bound cuts through), the
-customer-by-day table alone or, with a category or product filter, the
-transactions, filtered by bound lists; and :func:`bind_query`, which binds a query
-template to them."""
+(whole months) with the transactions (months a bound cuts through), or the
+transactions alone (day-precise figures, weeks, or a category or product filter),
+filtered by bound lists; and :func:`bind_query`, which binds a query template to
+them."""
 
 from __future__ import annotations
 
@@ -12,30 +12,24 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from kam_analysis.db.monthly_sql import REGION_MANAGER_SQL, SRC_MIXED_SQL, SRC_MONTHS_ONLY_SQL
+from kam_analysis.db.monthly_sql import (
+    DAY_ROWS_SQL,
+    REGION_MANAGER_SQL,
+    SRC_MIXED_SQL,
+    SRC_MONTHS_ONLY_SQL,
+)
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
-# Region and manager filters, on the pre-aggregated customer-by-day table (which
-# has no product or category column: those filters read the transactions instead).
-_DAILY_FILTERS_SQL = REGION_MANAGER_SQL
-
 # All filters but product, on the transactions.
-FILTERS_SQL = _DAILY_FILTERS_SQL + """
+FILTERS_SQL = REGION_MANAGER_SQL + """
       AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], category))"""
 
+# The day-by-day rows: the transactions, with every filter.
 _SRC_DAILY_SQL = "".join((
     """SELECT customer_id, order_date, order_date AS last_date, region, manager, revenue,
-              margin, quantity, row_count
-       FROM sales_daily WHERE dataset_id = $ds AND len($products::VARCHAR[]) = 0
-         AND len($categories::VARCHAR[]) = 0""",
-    _DAILY_FILTERS_SQL,
-))
-
-_SRC_TRANSACTIONS_SQL = "".join((
-    """SELECT customer_id, order_date, order_date AS last_date, region, manager, revenue,
-              margin, quantity, 1 AS row_count
+              margin, quantity, """ + DAY_ROWS_SQL + """ AS row_count
        FROM transactions WHERE dataset_id = $ds
-         AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))""",
+         AND (len($products::VARCHAR[]) = 0 OR list_contains($products::VARCHAR[], product))""",  # noqa: S608
     FILTERS_SQL,
 ))
 
@@ -49,18 +43,6 @@ def filter_params(filters: dict[str, Iterable[str]] | None) -> dict[str, list[st
         for key, field in (("regions", "region"), ("managers", "manager"),
                            ("categories", "category"), ("products", "product"))
     }
-
-
-def source_sql(params: dict[str, Any]) -> str:
-    """SQL of the source rows for ``params`` (see :func:`filter_params`): the
-    customer-by-day table, or the transactions when a category or product filter is set.
-
-    The rows have customer_id, order_date, last_date (= order_date), region,
-    manager, the measures and row_count.
-    """
-    if params["products"] or params["categories"]:
-        return _SRC_TRANSACTIONS_SQL
-    return _SRC_DAILY_SQL
 
 
 def range_cuts(*ranges: tuple[date, date]) -> list[date]:
@@ -85,8 +67,8 @@ def split_months(cuts: Iterable[date]) -> list[date]:
 
 def _monthly_source(params: dict[str, Any], cuts: Iterable[date] | None,
                     period: str | None) -> str | None:
-    """The source rows read from the monthly table (whole months) and the daily
-    table (the months a cut falls in; bound as $split), or None where the monthly
+    """The source rows read from the monthly table (whole months) and the
+    transactions (the months a cut falls in; bound as $split), or None where the monthly
     rows cannot answer exactly (no cuts given, weekly periods, a category or
     product filter)."""
     if cuts is None or period == "week" or params["products"] or params["categories"]:
@@ -121,7 +103,7 @@ def bind_query(
 ) -> tuple[str, dict[str, Any]]:
     """Validate ``measure`` and ``period``, bind the values and filters, and fill
     ``template``'s constant placeholders ({src} the source rows, {daily} the
-    day-by-day source rows, {col} the measure column, {filters} the filters on
+    day-by-day source rows (the transactions), {col} the measure column, {filters} the filters on
     the transactions); return the SQL and its parameters.
 
     ``cuts`` (optional) are every date range bound of the template's figures: the
@@ -137,8 +119,7 @@ def bind_query(
     if period is not None:
         params["unit"] = period_unit(period)
     params.update(filter_params(filters))
-    daily = source_sql(params)
-    src = _monthly_source(params, cuts, period) or daily
-    sql = template.format(src=src, daily=daily, col=col, filters=FILTERS_SQL)
+    src = _monthly_source(params, cuts, period) or _SRC_DAILY_SQL
+    sql = template.format(src=src, daily=_SRC_DAILY_SQL, col=col, filters=FILTERS_SQL)
     # The monthly rows have no category or product: drop what the SQL leaves unused.
     return sql, {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}

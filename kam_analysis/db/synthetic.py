@@ -65,7 +65,8 @@ def create_synthetic_dataset(
                       'Category ' || r_category::VARCHAR,
                       'Region ' || (hash(cust, $seed, 7) % 5)::VARCHAR,
                       'Manager ' || (hash(cust, $seed, 8) % 12)::VARCHAR,
-                      'INV-' || doc::VARCHAR
+                      'INV-' || doc::VARCHAR,
+                      NULL  -- row_count: each row is one source row
                FROM sized""",
             {"ds": new_id, "seed": seed, "rows": rows, "customers": customers,
              "first": first_date, "days": days},

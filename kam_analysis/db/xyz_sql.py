@@ -9,8 +9,9 @@ fragment or identifier, never a value.
 
 from __future__ import annotations
 
-# The three CTEs of xyz_ctes; every placeholder is a constant fragment.
-_XYZ_SQL = """
+# The per-period sums and their moments per customer (the ``mom`` part of
+# xyz_ctes, also a step of its own at import); every placeholder is a constant.
+_MOMENTS_SQL = """
     per_{tag} AS (
         SELECT customer_id, date_trunc({unit}, order_date)::DATE AS p, {sums}
         FROM {source} {condition} GROUP BY ALL
@@ -18,11 +19,14 @@ _XYZ_SQL = """
     mom_{tag} AS (
         SELECT customer_id, count(*) AS k, {moments}
         FROM per_{tag} GROUP BY customer_id
-    ),
+    )"""
+
+# The figures over the history: the customer's row of ``history`` with its moments.
+_SPREAD_SQL = """
     sd_{tag} AS (
         SELECT h.customer_id, h.{periods} AS periods{suffix}, coalesce(o.k, 0) AS active{suffix},
                {figures}
-        FROM {history} h LEFT JOIN mom_{tag} o USING (customer_id)
+        FROM {history} h LEFT JOIN {moments_table} o USING (customer_id)
     )"""
 
 
@@ -90,18 +94,46 @@ def xyz_ctes(
         ``sd_{tag}`` has ``customer_id``, ``periods{suffix}``, ``active{suffix}``
         and per measure ``{name}_mean{suffix}`` and ``{name}_sd{suffix}``.
     """
+    return (moments_ctes(tag, source=source, unit=unit, measures=list(measures.values()),
+                         names=list(measures), where=where) + ","
+            + spread_cte(tag, moments=f"mom_{tag}", names=list(measures), history=history,
+                         periods=periods, suffix=suffix))
+
+
+def moments_ctes(tag: str, *, source: str, unit: str, measures: list[str],
+                 names: list[str] | None = None, where: str = "") -> str:
+    """CTEs ``per_{tag}`` (each customer's sum of every measure per period with rows)
+    and ``mom_{tag}`` (per customer: ``k`` periods with rows and, per measure name,
+    ``s_``/``a_``/``v_`` their sum, mean and population variance).
+
+    ``source`` has ``customer_id``, ``order_date`` and the ``measures`` columns,
+    summed into the columns ``names`` (default: the same); ``where`` is a constant
+    condition on its rows. See :func:`xyz_ctes`.
+    """
+    names = names or measures
     condition = f"WHERE {where}" if where else ""
-    sums = ", ".join(f"coalesce(sum({col}), 0) AS {name}" for name, col in measures.items())
+    sums = ", ".join(f"coalesce(sum({col}), 0) AS {name}"
+                     for name, col in zip(names, measures, strict=True))
     moments = ", ".join(
         f"sum({name}) AS s_{name}, avg({name}) AS a_{name}, var_pop({name}) AS v_{name}"
-        for name in measures
+        for name in names
     )
+    return _MOMENTS_SQL.format(tag=tag, source=source, unit=unit, condition=condition,
+                               sums=sums, moments=moments)
+
+
+def spread_cte(tag: str, *, moments: str, names: list[str], history: str, periods: str,
+               suffix: str = "") -> str:
+    """CTE ``sd_{tag}``: per customer of ``history``, ``periods{suffix}``,
+    ``active{suffix}`` and per name ``{name}_mean{suffix}`` and ``{name}_sd{suffix}``
+    (the empty periods counted as zeros), from the table or CTE ``moments`` made by
+    :func:`moments_ctes`. See :func:`xyz_ctes`.
+    """
     figures = ",\n               ".join(
         f"coalesce(o.s_{name}, 0) / h.{periods} AS {name}_mean{suffix}, "
         + zero_padded_sd_sql(f"h.{periods}", "o.k", f"o.a_{name}", f"o.v_{name}")
         + f" AS {name}_sd{suffix}"
-        for name in measures
+        for name in names
     )
-    return _XYZ_SQL.format(tag=tag, source=source, unit=unit, periods=periods, history=history,
-                           suffix=suffix, condition=condition, sums=sums, moments=moments,
-                           figures=figures)
+    return _SPREAD_SQL.format(tag=tag, periods=periods, suffix=suffix, figures=figures,
+                              history=history, moments_table=moments)

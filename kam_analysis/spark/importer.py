@@ -179,16 +179,17 @@ def _aggregates(spark: Any, db: Database, transactions: Any, new_id: int
     compacted transactions. Returns (table, rows) to land."""
     views = {"transactions": transactions}
     params = aggregate_params(new_id)
-    built: list[tuple[str, Any]] = []
-    for table, sql in [*aggregate_statements(), ("transactions", COMPACT_TRANSACTIONS_SQL)]:
+    frames: list[tuple[str, Any, bool]] = []
+    for table, sql, scratch in [*aggregate_statements(),
+                                ("transactions", COMPACT_TRANSACTIONS_SQL, False)]:
         frame = _run(spark, db, sql, params, dict(views)).persist()
-        built.append((table, frame))
+        frames.append((table, frame, scratch))
         if table != "transactions":
             views[table] = frame
     try:
-        return [(table, _arrow(frame)) for table, frame in built]
+        return [(table, _arrow(frame)) for table, frame, scratch in frames if not scratch]
     finally:
-        for _, frame in built:
+        for _, frame, _scratch in frames:
             frame.unpersist()
 
 
