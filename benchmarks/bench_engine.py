@@ -89,7 +89,7 @@ def measure_engine(path: str, repeats: int) -> dict:
         times.append(time.perf_counter() - t0)
     peak_default = _peak_rss_mb()
     # Not the target, for information: a window other than the whole dataset
-    # (the last 12 months) and a region filter are computed from sales_daily.
+    # (the last 12 months) and a region filter are computed from sales_monthly and the transactions.
     last = db_last_date(db)
     window = AnalysisParams(start=date(last.year - 1, last.month, last.day) + timedelta(days=1))
     t0 = time.perf_counter()
@@ -220,7 +220,7 @@ def main() -> None:
     print(f"engine analyze(), warm median of {args.repeats}: {engine['median']:.3f} s "
           f"(min {engine['min']:.3f} s)")
     print(f"engine peak memory (RSS)         : {engine['peak_rss_mb']:.0f} MB")
-    print(f"engine, last 12 months (sales_daily path): {engine['custom_window']:.3f} s; "
+    print(f"engine, last 12 months (monthly path): {engine['custom_window']:.3f} s; "
           f"one region filter: {engine['region_filter']:.3f} s; peak RSS incl. these "
           f"{engine['peak_rss_all_mb']:.0f} MB (no target)")
     print(f"pandas baseline                  : {base['seconds']:.3f} s "

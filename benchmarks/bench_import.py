@@ -118,10 +118,10 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 con = duckdb.connect(db, read_only=True)
 [(rows, customers)] = con.execute(
     "SELECT row_count, customer_count FROM datasets WHERE name = 'bench'").fetchall()
-[(daily,)] = con.execute("SELECT count(*) FROM sales_daily").fetchall()
+[(monthly,)] = con.execute("SELECT count(*) FROM sales_monthly").fetchall()
 [(rejected,)] = con.execute("SELECT count(*) FROM import_rejects").fetchall()
 print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "rows": rows,
-                  "daily": daily, "rejected": rejected, "customers": customers,
+                  "monthly": monthly, "rejected": rejected, "customers": customers,
                   "peak_mb": usage.ru_maxrss / 1024}))
 """
 
@@ -201,8 +201,8 @@ def bench_shape(shape: str, work: Path, rows: int, customers: int | None,
               flush=True)
     ours = pairs[-1][1]
     print(f"[{shape}] cpu cores: {os.cpu_count()}; kam import: {ours['customers']:,} "
-          f"customers, {ours['rejected']:,} rejected, {ours['daily']:,} sales_daily rows "
-          f"(customer x day x region x manager)")
+          f"customers, {ours['rejected']:,} rejected, {ours['monthly']:,} sales_monthly rows "
+          f"(customer x month x region x manager)")
     ratios = [o["seconds"] / b["seconds"] for b, o in pairs]
     cpu_ratios = [o["cpu"] / b["cpu"] for b, o in pairs]
     peak = max(o["peak_mb"] for _, o in pairs)
