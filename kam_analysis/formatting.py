@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import functools
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -190,6 +191,38 @@ def fmt_percent(fraction: float | None, decimals: int = 0) -> str:
     if fraction is None or pd.isna(fraction):
         return _DASH
     return _percent(fraction, _percent_pattern(decimals=decimals))
+
+
+def percent_texts(fractions: Iterable[float | None], decimals: int = 0) -> list[str]:
+    """:func:`fmt_percent` of many fractions (a chart's hover texts for every customer),
+    each distinct shown value formatted once: values are grouped by the number Babel
+    shows (the fraction's decimal text scaled to percent and rounded to ``decimals``
+    half to even, as Babel rounds), so the texts are those of :func:`fmt_percent`."""
+    quantum = decimal.Decimal(1).scaleb(-decimals)
+    done: dict[tuple[bool, decimal.Decimal], str] = {}
+    texts = []
+    for fraction in fractions:
+        if fraction is None or pd.isna(fraction):
+            texts.append(_DASH)
+            continue
+        rounded = decimal.Decimal(str(fraction)).scaleb(2).quantize(quantum)
+        shown = (rounded.is_signed(), rounded)  # -0 is shown with its sign
+        if shown not in done:
+            done[shown] = fmt_percent(fraction, decimals)
+        texts.append(done[shown])
+    return texts
+
+
+def count_texts(values: Iterable[float | None]) -> list[str]:
+    """:func:`fmt_count` of many counts, each distinct count formatted once."""
+    done: dict[int | None, str] = {}
+    texts = []
+    for value in values:
+        key = None if value is None or pd.isna(value) else int(value)
+        if key not in done:
+            done[key] = fmt_count(key)
+        texts.append(done[key])
+    return texts
 
 
 def fmt_pct(fraction: float | None) -> str:

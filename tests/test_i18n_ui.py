@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from kam_analysis import i18n
@@ -129,3 +131,20 @@ def test_russian_plural_forms(monkeypatch: pytest.MonkeyPatch, app_db: Database)
         expected = tn(*LOST[0], lost, lost=fmt.fmt_count(lost), risk="")
     summary = " ".join(m.value for m in at.markdown)
     assert expected.split(",")[0] in summary
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "ru", "fa"])
+@given(fractions=st.lists(st.one_of(st.none(), st.floats(-2, 2), st.just(float("nan")),
+                                    st.sampled_from([0.005, 0.125, 0.135, 0.5, 0.995])),
+                          max_size=40),
+       decimals=st.integers(0, 2))
+@settings(max_examples=60, deadline=None)
+def test_many_percent_and_count_texts_equal_one_by_one(lang, fractions, decimals) -> None:
+    """The charts' formatting of many values at once equals formatting each value."""
+    from kam_analysis import formatting
+
+    with language(lang):
+        assert formatting.percent_texts(fractions, decimals) == [
+            formatting.fmt_percent(f, decimals) for f in fractions]
+        counts = [None if f is None or f != f else round(f * 1000) for f in fractions]
+        assert formatting.count_texts(counts) == [formatting.fmt_count(c) for c in counts]

@@ -3,6 +3,7 @@ the chart of P(alive) against days since the last purchase."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -68,6 +69,20 @@ def show_status(result: engine.ChurnResult) -> None:
         st.info(result.message or "", icon=":material/info:")
 
 
+def _alive_texts(days: pd.Series, p_alive: pd.Series) -> list[str]:
+    """The hover line of every point ("40 days, P(alive) 35%"): each distinct count's
+    sentence and each distinct percentage formatted once (100,000 customers took
+    2 s point by point)."""
+    sentences: dict[int, str] = {}
+    texts = []
+    for n, d, p in zip(days.fillna(0).astype(int), fmt.count_texts(days),
+                       fmt.percent_texts(p_alive), strict=True):
+        if n not in sentences:
+            sentences[n] = tn("{days} day, P(alive) {p}", "{days} days, P(alive) {p}", n)
+        texts.append(sentences[n].format(days=d, p=p))
+    return texts
+
+
 def alive_chart(frame: pd.DataFrame, key: str) -> None:
     """Scatter P(alive) against days since the last purchase for the customers of
     ``frame`` (coloured by the rule-based flag); nothing without P(alive)."""
@@ -81,12 +96,13 @@ def alive_chart(frame: pd.DataFrame, key: str) -> None:
     for name in rule.unique():
         part = shown[rule == name]
         fig.add_scatter(
-            x=part["days_since_last"], y=part["p_alive"], mode="markers", name=name,
-            text=part["customer_name"].fillna(part["customer_id"]),
-            customdata=[tn("{days} day, P(alive) {p}", "{days} days, P(alive) {p}",
-                           0 if pd.isna(d) else int(d),
-                           days=fmt.fmt_count(d), p=fmt.fmt_percent(p))
-                        for d, p in zip(part["days_since_last"], part["p_alive"], strict=True)],
+            # Arrays, not lists: plotly checks a list's texts one by one (0.45 s for
+            # 40,000 points) and takes a NumPy array whole.
+            x=part["days_since_last"].to_numpy(), y=part["p_alive"].to_numpy(),
+            mode="markers", name=name,
+            text=part["customer_name"].fillna(part["customer_id"]).to_numpy(dtype=object),
+            customdata=np.array(_alive_texts(part["days_since_last"], part["p_alive"]),
+                                dtype=object),
             hovertemplate="%{text}<br>%{customdata}<extra></extra>",
         )
     fig.add_hline(y=ALIVE_THRESHOLD, line_dash="dot", line_color="grey")

@@ -14,6 +14,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from kam_analysis.formatting import (  # the app's formatting lives in the engine
     babel_locale,
+    count_texts,
     currency_symbol,
     fmt_compact,
     fmt_count,
@@ -29,6 +30,7 @@ from kam_analysis.formatting import (  # the app's formatting lives in the engin
     labels,
     labels_column,
     native,
+    percent_texts,
 )
 from kam_analysis.i18n import get_language, t
 from kam_analysis.vocabulary import MEASURE_LABELS, PERIOD_LABELS
@@ -80,6 +82,7 @@ def slug(text: str) -> str:
 
 __all__ = [
     "chart_text",
+    "count_texts",
     "currency_symbol",
     "fmt_compact",
     "fmt_count",
@@ -101,6 +104,7 @@ __all__ = [
     "measure_label",
     "metric_value",
     "native",
+    "percent_texts",
     "period_label",
     "plotly_separators",
     "slug",
