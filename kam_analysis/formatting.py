@@ -10,11 +10,12 @@ from __future__ import annotations
 import decimal
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
 import jdatetime
+import numpy as np
 import pandas as pd
 from babel import Locale
 from babel.core import get_global
@@ -193,36 +194,47 @@ def fmt_percent(fraction: float | None, decimals: int = 0) -> str:
     return _percent(fraction, _percent_pattern(decimals=decimals))
 
 
+def _texts_by_key(keys: np.ndarray, values: np.ndarray, missing: np.ndarray,
+                  one: Callable[[float], str]) -> list[str]:
+    """``one(value)`` for every value, called once per distinct key (the first value
+    with that key); missing values are the dash."""
+    texts = np.full(len(values), _DASH, dtype=object)
+    present = ~missing
+    if present.any():
+        _, first, inverse = np.unique(keys[present], return_index=True, return_inverse=True)
+        shown = np.array([one(v) for v in values[present][first]], dtype=object)
+        texts[present] = shown[inverse.reshape(-1)]
+    return texts.tolist()
+
+
 def percent_texts(fractions: Iterable[float | None], decimals: int = 0) -> list[str]:
     """:func:`fmt_percent` of many fractions (a chart's hover texts for every customer),
-    each distinct shown value formatted once: values are grouped by the number Babel
-    shows (the fraction's decimal text scaled to percent and rounded to ``decimals``
-    half to even, as Babel rounds), so the texts are those of :func:`fmt_percent`."""
+    each distinct shown value formatted once.
+
+    Values are grouped by the number Babel shows: the fraction's decimal text scaled
+    to percent and rounded half to even. NumPy rounds the binary value the same way
+    except within a hair of a tie, where the decimal text decides.
+    """
+    values = np.array([np.nan if f is None else f for f in fractions], dtype=float)
+    missing = np.isnan(values)
+    scaled = np.where(missing, 0.0, values) * 10.0 ** (decimals + 2)
+    keys = np.round(scaled)
+    tie = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6
     quantum = decimal.Decimal(1).scaleb(-decimals)
-    done: dict[tuple[bool, decimal.Decimal], str] = {}
-    texts = []
-    for fraction in fractions:
-        if fraction is None or pd.isna(fraction):
-            texts.append(_DASH)
-            continue
-        rounded = decimal.Decimal(str(fraction)).scaleb(2).quantize(quantum)
-        shown = (rounded.is_signed(), rounded)  # -0 is shown with its sign
-        if shown not in done:
-            done[shown] = fmt_percent(fraction, decimals)
-        texts.append(done[shown])
-    return texts
+    for i in np.flatnonzero(tie & ~missing):
+        exact = decimal.Decimal(str(values[i])).scaleb(2).quantize(quantum)
+        keys[i] = float(exact.scaleb(decimals))
+    negative_zero = np.signbit(keys) & (keys == 0)  # shown as -0 %
+    return _texts_by_key(np.where(negative_zero, -0.5, keys), values, missing,
+                         lambda f: fmt_percent(f, decimals))
 
 
 def count_texts(values: Iterable[float | None]) -> list[str]:
     """:func:`fmt_count` of many counts, each distinct count formatted once."""
-    done: dict[int | None, str] = {}
-    texts = []
-    for value in values:
-        key = None if value is None or pd.isna(value) else int(value)
-        if key not in done:
-            done[key] = fmt_count(key)
-        texts.append(done[key])
-    return texts
+    array = np.array([np.nan if v is None else v for v in values], dtype=float)
+    missing = np.isnan(array)
+    keys = np.where(missing, 0, np.trunc(array))
+    return _texts_by_key(keys, array, missing, fmt_count)
 
 
 def fmt_pct(fraction: float | None) -> str:

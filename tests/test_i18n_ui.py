@@ -135,7 +135,9 @@ def test_russian_plural_forms(monkeypatch: pytest.MonkeyPatch, app_db: Database)
 
 @pytest.mark.parametrize("lang", ["en", "de", "ru", "fa"])
 @given(fractions=st.lists(st.one_of(st.none(), st.floats(-2, 2), st.just(float("nan")),
-                                    st.sampled_from([0.005, 0.125, 0.135, 0.5, 0.995])),
+                                    st.sampled_from([0.005, 0.125, 0.135, 0.5, 0.995, -0.005,
+                                                     -0.125, -0.12, 0.12, -0.0, 0.0,
+                                                     0.0049999, 1e-12])),
                           max_size=40),
        decimals=st.integers(0, 2))
 @settings(max_examples=60, deadline=None)
