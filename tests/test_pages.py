@@ -465,3 +465,32 @@ def test_custom_range_while_picking(app_db: Database) -> None:
     assert _metric(at, "Customers with positive value") == f"{c.customers:,}"
     assert at.query_params["start"] in ("2025-03-01", ["2025-03-01"])
     assert at.query_params["end"] in ("2025-03-31", ["2025-03-31"])
+
+
+def test_dossier_switching_customers_reads_the_class_history_basis_once(
+        app_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every customer's trailing values are read once per window; another customer's
+    class history is the same figures as the engine's own call for that customer."""
+    from kam_analysis import analysis as engine
+    from ui import calls
+
+    calls.clear_caches()
+    reads: list[str] = []
+    original = engine.trailing_values
+
+    def counted(db, dataset, params):
+        reads.append(dataset)
+        return original(db, dataset, params)
+
+    monkeypatch.setattr(engine, "trailing_values", counted)
+    at = _app("dossier")
+    first = at.selectbox(key="dos_customer").value
+    ranked = analyze(app_db, DEMO_DATASET, AnalysisParams()).customers["customer_id"]
+    second = next(c for c in ranked if c != first)
+    at.selectbox(key="dos_customer").set_value(second).run()
+    assert not at.exception
+    assert reads == [DEMO_DATASET]
+    shown = calls._customer(calls._path(), "history", get_dataset(app_db, DEMO_DATASET)
+                            .dataset_id, DEMO_DATASET, second, AnalysisParams())
+    expected = engine.customer_class_history(app_db, DEMO_DATASET, second, AnalysisParams())
+    pd.testing.assert_frame_equal(shown, expected)

@@ -192,11 +192,20 @@ def _filter_values(path: str, dataset_id: int, dataset: str) -> dict[str, list[s
 
 
 @_calculating
+@_kept(max_entries=8)
+def _trailing(path: str, dataset_id: int, dataset: str,
+              params: AnalysisParams) -> engine.TrailingValues:
+    return engine.trailing_values(_open(path), dataset, params)
+
+
+@_calculating
 @_kept(max_entries=64)
 def _customer(path: str, kind: str, dataset_id: int, dataset: str, customer_id: str,
               params: AnalysisParams) -> pd.DataFrame:
-    fn = {"periods": engine.customer_periods, "history": engine.customer_class_history,
-          "products": engine.customer_products}[kind]
+    if kind == "history":  # every customer's trailing values once per window, then one row
+        return engine.class_history(_trailing(path, dataset_id, dataset, params),
+                                    customer_id, params)
+    fn = {"periods": engine.customer_periods, "products": engine.customer_products}[kind]
     return fn(_open(path), dataset, customer_id, params)
 
 
@@ -318,5 +327,5 @@ def customer_data(ctx: Context, kind: str, customer_id: str) -> pd.DataFrame:
 def clear_caches() -> None:
     """Forget every cached engine result (after an import or a tag change)."""
     for fn in (_analysis, _trend, _migration, _margin_matrix, _sensitivity, _filter_values,
-               _customer, _churn, _comparison, _headline, _flow):
+               _trailing, _customer, _churn, _comparison, _headline, _flow):
         fn.clear()

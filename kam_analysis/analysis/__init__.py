@@ -46,12 +46,15 @@ from kam_analysis.analysis.comparison import (
     movers,
 )
 from kam_analysis.analysis.customer import (
+    TrailingValues,
+    class_history,
     customer_class_histories,
     customer_class_history,
     customer_periods,
     customer_products,
     customers_periods,
     customers_products,
+    trailing_values,
 )
 from kam_analysis.analysis.engine import analyze, filter_values
 from kam_analysis.analysis.key_accounts import capacity_text
@@ -84,10 +87,12 @@ __all__ = [
     "Filters",
     "KeyRule",
     "Migration",
+    "TrailingValues",
     "abc_sensitivity",
     "analyze",
     "capacity_text",
     "churn",
+    "class_history",
     "compare",
     "comparison_windows",
     "concentration_trend",
@@ -105,5 +110,6 @@ __all__ = [
     "movers",
     "revenue_margin_matrix",
     "set_tags",
+    "trailing_values",
     "with_churn",
 ]

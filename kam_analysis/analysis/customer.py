@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -113,7 +114,7 @@ def customer_class_history(db: Database, dataset: str, customer_id: str,
         class C when the customer's trailing value is not positive; rows for
         quarters in which the customer had no trailing rows are left out).
     """
-    return customer_class_histories(db, dataset, [customer_id], params)[str(customer_id)]
+    return class_history(trailing_values(db, dataset, params), customer_id, params)
 
 
 def customer_class_histories(db: Database, dataset: str, customer_ids: Sequence[str],
@@ -125,26 +126,64 @@ def customer_class_histories(db: Database, dataset: str, customer_ids: Sequence[
     dict
         customer id (as text) -> its class history frame.
     """
+    basis = trailing_values(db, dataset, params)
+    return {str(c): class_history(basis, c, params) for c in customer_ids}
+
+
+@dataclass(frozen=True)
+class TrailingValues:
+    """Every customer's value over the trailing 12 months at each quarter end of a
+    window: what any one customer's class history is read from
+    (:func:`class_history`), so a page that switches customers reads it once.
+
+    Attributes
+    ----------
+    ids : pandas.Index
+        Customer ids (text), the rows of ``present``.
+    present : numpy.ndarray
+        Customers x quarters: whether the customer has rows in the quarter.
+    trailing : dict
+        Quarter end -> (index of its first trailing quarter, of its last, every
+        customer's trailing value rounded to 6 decimals).
+    """
+
+    ids: pd.Index
+    present: np.ndarray
+    trailing: dict[date, tuple[int, int, np.ndarray]]
+
+
+def trailing_values(db: Database, dataset: str,
+                    params: AnalysisParams = DEFAULT_PARAMS) -> TrailingValues:
+    """The trailing 12-month values of every customer at each quarter end in the window
+    (one query of the values per customer and quarter)."""
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
         ends = [quarter_end(q) for q in period_starts(window, "quarter")]
         ends = [e for e in ends if window[0] <= e <= window[1]]
         if not ends:
-            return {str(c): pd.DataFrame(columns=_HISTORY_COLUMNS) for c in customer_ids}
+            return TrailingValues(pd.Index([], dtype=str), np.zeros((0, 0), dtype=bool), {})
         span = (trailing_year_start(ends[0]), ends[-1])
         values = queries.analysis_period_values(snap.cur, snap.info.dataset_id,
                                                 params.measure, span[0], span[1], "quarter",
                                                 snap.filters)
     quarters = period_starts(span, "quarter")
     amounts, present, ids = _quarter_grid(values, quarters)
-    position = ids.get_indexer([str(c) for c in customer_ids])
-    trailing = {}  # quarter end -> (first quarter index, last, every customer's trailing value)
+    trailing = {}
     for qe in ends:
         j = quarters.index(period_start(qe, "quarter"))
         lo = max(0, j - 3)  # the 4 quarters ending at qe = the trailing 12 months
         trailing[qe] = (lo, j, amounts[:, lo: j + 1].sum(axis=1).round(6))
-    return {str(c): _history(int(at) if at >= 0 else None, present, ids, trailing, params)
-            for c, at in zip(customer_ids, position, strict=True)}
+    return TrailingValues(ids, present, trailing)
+
+
+def class_history(basis: TrailingValues, customer_id: str,
+                  params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+    """One customer's class history (as :func:`customer_class_history`) from the
+    trailing values of its window; ``params`` gives the ABC settings."""
+    if not basis.trailing:
+        return pd.DataFrame(columns=_HISTORY_COLUMNS)
+    at = int(basis.ids.get_indexer([str(customer_id)])[0])
+    return _history(at if at >= 0 else None, basis.present, basis.ids, basis.trailing, params)
 
 
 def _history(me: int | None, present: np.ndarray, ids: pd.Index,
