@@ -50,22 +50,24 @@ if customers.empty:
 
 ids = customers["customer_id"].tolist()  # ranked first, then customers outside P
 names = dict(zip(ids, customers["customer_name"].fillna(""), strict=True))
-ranks = dict(zip(ids, customers["rank"], strict=True))
 wanted = st.query_params.get("customer")
 if wanted in names and "dos_customer" not in st.session_state:
     st.session_state["dos_customer"] = wanted
 if st.session_state.get("dos_customer") not in names:
     st.session_state.pop("dos_customer", None)
 
-
-def _option(cid: str) -> str:
-    rank = ranks.get(cid)
-    prefix = f"#{int(rank)} " if rank is not None and not pd.isna(rank) else ""
-    return f"{prefix}{names.get(cid) or cid} ({cid})"
+# "#3 Name (id)": built for every customer at once, the select box only looks them up
+# (a function per option cost 0.5 s a run at 100,000 customers).
+_ranks = customers["rank"].astype("Int64")
+_prefix = ("#" + _ranks.astype(str) + " ").where(_ranks.notna(), "")
+_named = customers["customer_name"].fillna("").where(
+    customers["customer_name"].fillna("") != "", customers["customer_id"])
+options = dict(zip(ids, _prefix + _named + " (" + customers["customer_id"] + ")",
+                   strict=True))
 
 
 cid = st.selectbox(t("Customer (type to search by name or id)"), ids, key="dos_customer",
-                   format_func=_option)
+                   format_func=options.__getitem__)
 if st.query_params.get("customer") != cid:  # a refresh or a shared link keeps the customer
     st.query_params["customer"] = cid
 row = customers[customers["customer_id"] == cid].iloc[0]
