@@ -236,10 +236,11 @@ else:
     ranked = customers[customers["rank"].notna()]
     options = ranked["customer_id"].tolist() + customers[customers["rank"].isna()][
         "customer_id"].tolist()
-    names = names_by_id
+    # "Name (id)" for every customer at once; the select box only looks them up.
+    labels = {cid: f"{names_by_id.get(cid) or cid} ({cid})" for cid in options}
     tag_left, tag_right = st.columns([2, 3])
     who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
-                             format_func=lambda cid: f"{names.get(cid) or cid} ({cid})")
+                             format_func=labels.__getitem__)
     current = list(tags.get(who, ())) if who is not None else []
     chosen = tag_right.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
                                    key=f"ka_tag_values_{who}", format_func=fmt.label,
@@ -250,7 +251,7 @@ else:
             set_tags(db, who, chosen)
         calls.clear_caches()  # account types are part of the cached analysis
         st.session_state["ka_flash"] = t("Saved the account types of {name}.",
-                                         name=fmt.md_text(names.get(who) or who))
+                                         name=fmt.md_text(names_by_id.get(who) or who))
         st.rerun()
     if "ka_flash" in st.session_state:
         st.success(st.session_state.pop("ka_flash"))
