@@ -514,3 +514,22 @@ def test_empty_selection(portfolio) -> None:
     trend = analysis.concentration_trend(portfolio, "t", AnalysisParams(
         filters=Filters(regions=("Nowhere",))))
     assert (trend["customers"] == 0).all()
+
+
+def test_id_order_is_duckdb_text_order(db) -> None:
+    """The on-the-fly figures number the customers in DuckDB's text order of their ids
+    (ties in value are ranked by it), for any script and case."""
+    ids = ["b", "B", "Ä", "a", "я", "Я", "10", "9", "ß", "ｚ", "é", "e\u0301", "Z"]
+    info = store(db, [(c, d("2024-03-05"), 100.0) for c in ids])
+    with db.read() as cur:
+        table = queries.analysis_customer_stats(cur, info.dataset_id, "revenue",
+                                                d("2024-03-01"), d("2024-03-31"), "month")
+        expected = [r[0] for r in cur.execute(
+            "SELECT customer_id FROM customers WHERE dataset_id = ? ORDER BY customer_id",
+            [info.dataset_id]).fetchall()]
+    got = dict(zip(table.column("customer_id").to_pylist(),
+                   table.column("id_order").to_pylist(), strict=True))
+    assert sorted(got, key=got.get) == expected
+    assert sorted(got.values()) == list(range(1, len(ids) + 1))
+    ranked = analyze(db, "t", AnalysisParams(start=d("2024-03-01"), end=d("2024-03-31")))
+    assert list(ranked.customers["customer_id"]) == expected  # equal values: id order

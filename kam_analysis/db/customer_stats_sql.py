@@ -56,7 +56,6 @@ _CUSTOMER_STATS_BODY_SQL = """
     SELECT h.customer_id, c.customer_name, h.region, h.manager,
            coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
            coalesce(h.margin, 0) AS margin, h.rows,
-           row_number() OVER (ORDER BY h.customer_id) AS id_order,
            h.first_purchase, h.last_purchase, h.periods,
            m.active AS active_periods, m.value_mean AS mean, m.value_sd AS sd,
            h.median_gap, h.value_last_6m, h.value_prev_6m

@@ -7,7 +7,9 @@ the sums of the last 6 months and the 6 months before. Constants only.
 from __future__ import annotations
 
 # Main region / manager (most rows, ties by name) in [$start, $end]: CTEs
-# region_mode and manager_mode. Needs a CTE ``src`` with the filtered rows.
+# region_mode and manager_mode. The smallest (-rows, name) per customer: one pass,
+# where first(... ORDER BY ...) sorted each customer's values (0.1 s at 100,000).
+# Needs a CTE ``src`` with the filtered rows.
 _MODE_SQL = """
     {field}_rows AS (
         SELECT customer_id, {field}, sum(row_count) AS n FROM src
@@ -15,7 +17,7 @@ _MODE_SQL = """
         GROUP BY ALL
     ),
     {field}_mode AS (
-        SELECT customer_id, first({field} ORDER BY n DESC, {field}) AS {field}
+        SELECT customer_id, arg_min({field}, (-n, {field})) AS {field}
         FROM {field}_rows GROUP BY customer_id
     )"""
 MODES_SQL = ",".join(_MODE_SQL.format(field=f) for f in ("region", "manager"))
@@ -24,7 +26,7 @@ MODES_SQL = ",".join(_MODE_SQL.format(field=f) for f in ("region", "manager"))
 # more): the rows per region and manager pair first.
 _MODE_FROM_PAIRS_SQL = """
     {field}_mode AS (
-        SELECT customer_id, first({field} ORDER BY n DESC, {field}) AS {field}
+        SELECT customer_id, arg_min({field}, (-n, {field})) AS {field}
         FROM (SELECT customer_id, {field}, sum(n) AS n FROM pair_rows
               WHERE {field} IS NOT NULL GROUP BY ALL)
         GROUP BY customer_id

@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_analysis.db.customer_stats_sql import CUSTOMER_STATS_FAST_SQL, CUSTOMER_STATS_SQL
 from kam_analysis.db.sources import (
@@ -208,7 +210,18 @@ def analysis_customer_stats(
     filtered = any(filter_params(filters).values())
     sql, params = bind_query(CUSTOMER_STATS_SQL[precomputed_gaps, filtered], dataset_id,
                              values, filters, measure=measure, period=period, cuts=cuts)
-    return cur.sql(sql, params=params).to_arrow_table()
+    return _with_id_order(cur.sql(sql, params=params).to_arrow_table())
+
+
+def _with_id_order(table: pa.Table) -> pa.Table:
+    """Add ``id_order`` after ``rows``: each row's 1-based position in customer_id text
+    order. Arrow sorts the ids by their bytes, as DuckDB's ORDER BY does, in a tenth of
+    the time of a window function over the query's rows."""
+    order = pc.sort_indices(table.column("customer_id")).to_numpy()
+    positions = np.empty(len(order), dtype=np.int64)
+    positions[order] = np.arange(1, len(order) + 1)
+    return table.add_column(table.schema.get_field_index("rows") + 1, "id_order",
+                            pa.array(positions))
 
 
 def analysis_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, measure: str,
