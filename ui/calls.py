@@ -19,7 +19,7 @@ import streamlit as st
 
 from kam_analysis import analysis as engine
 from kam_analysis.analysis import AnalysisParams
-from kam_analysis.analysis.window import resolve_window
+from kam_analysis.analysis.window import period_start, resolve_window
 from kam_analysis.db import Database, DatasetInfo, default_db_path, list_datasets, open_database
 from kam_analysis.demo import DEMO_DATASET, load_demo
 from kam_analysis.i18n import get_language, language, t
@@ -306,8 +306,20 @@ def headline(ctx: Context) -> pd.DataFrame:
 
 
 def flow(ctx: Context, period: str = "month") -> pd.DataFrame:
-    """Return the (cached) new, returning, recovered and stopped customers per period."""
-    return _flow(_path(), ctx.dataset.dataset_id, ctx.dataset.name, ctx.params, period)
+    """Return the (cached) new, returning, recovered and stopped customers per period.
+
+    A period's figures depend on the history up to the window's end, not on the
+    window's start: the flow is cached from the dataset's first day to the window's
+    end (per end, period and filters) and the window's periods are taken from it, so
+    moving the start reads nothing again.
+    """
+    p = ctx.params
+    window = resolve_window(p, ctx.dataset)
+    history = min(ctx.dataset.first_date or window[0], window[0])
+    key = AnalysisParams(start=history, end=window[1], filters=p.filters)
+    rows = _flow(_path(), ctx.dataset.dataset_id, ctx.dataset.name, key, period)
+    shown = rows["period"] >= period_start(window[0], period)
+    return rows[shown].reset_index(drop=True)
 
 
 def filter_values(dataset: DatasetInfo) -> dict[str, list[str]]:
