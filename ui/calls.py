@@ -166,9 +166,18 @@ def _churn(path: str, dataset_id: int, dataset: str, params: AnalysisParams,
 
 @_calculating
 @_kept(max_entries=16)
+def _window_values(path: str, dataset_id: int, dataset: str,
+                   params: AnalysisParams) -> engine.WindowValues:
+    # One scan of the three windows, read by the comparison and the headline figures.
+    return engine.window_values(_open(path), dataset, params)
+
+
+@_calculating
+@_kept(max_entries=16)
 def _comparison(path: str, dataset_id: int, dataset: str,
                 params: AnalysisParams) -> engine.Comparison:
-    return engine.compare(_open(path), dataset, params)
+    return engine.compare(_open(path), dataset, params,
+                          values=_window_values(path, dataset_id, dataset, params))
 
 
 @_calculating
@@ -176,7 +185,8 @@ def _comparison(path: str, dataset_id: int, dataset: str,
 def _headline(path: str, dataset_id: int, dataset: str, params: AnalysisParams) -> pd.DataFrame:
     # The window's own figures come from the (cached) analysis the page already shows.
     return engine.headline_changes(_open(path), dataset, params,
-                                   now=_analysis(path, dataset_id, dataset, params))
+                                   now=_analysis(path, dataset_id, dataset, params),
+                                   values=_window_values(path, dataset_id, dataset, params))
 
 
 @_calculating
@@ -339,5 +349,5 @@ def customer_data(ctx: Context, kind: str, customer_id: str) -> pd.DataFrame:
 def clear_caches() -> None:
     """Forget every cached engine result (after an import or a tag change)."""
     for fn in (_analysis, _trend, _migration, _margin_matrix, _sensitivity, _filter_values,
-               _trailing, _customer, _churn, _comparison, _headline, _flow):
+               _trailing, _customer, _churn, _window_values, _comparison, _headline, _flow):
         fn.clear()

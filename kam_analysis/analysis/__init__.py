@@ -39,11 +39,13 @@ from kam_analysis.analysis.abc import abc_sensitivity
 from kam_analysis.analysis.churn import ChurnResult, churn, with_churn
 from kam_analysis.analysis.comparison import (
     Comparison,
+    WindowValues,
     compare,
     comparison_windows,
     customer_flow,
     headline_changes,
     movers,
+    window_values,
 )
 from kam_analysis.analysis.customer import (
     TrailingValues,
@@ -88,6 +90,7 @@ __all__ = [
     "KeyRule",
     "Migration",
     "TrailingValues",
+    "WindowValues",
     "abc_sensitivity",
     "analyze",
     "capacity_text",
@@ -111,5 +114,6 @@ __all__ = [
     "revenue_margin_matrix",
     "set_tags",
     "trailing_values",
+    "window_values",
     "with_churn",
 ]

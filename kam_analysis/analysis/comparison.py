@@ -116,20 +116,34 @@ def _change(value: np.ndarray, base: np.ndarray) -> np.ndarray:
         return np.where(base > 0, value / base - 1.0, np.nan)
 
 
-def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS) -> Comparison:
-    """Compare the window's value with the previous period and a year earlier.
+@dataclass(frozen=True)
+class WindowValues:
+    """Every customer's value in the window and its two comparison windows (one
+    query), which :func:`compare` and :func:`headline_changes` both read.
 
-    Parameters
+    Attributes
     ----------
-    db, dataset, params
-        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters).
-
-    Returns
-    -------
-    Comparison
-        The windows, whether the data covers them, per-customer and total values
-        and changes.
+    window, previous, year_earlier : tuple of date
+        The three windows.
+    covered : dict
+        ``"previous"`` / ``"year"`` -> whether the data starts in that window's first
+        month or earlier.
+    values : DataFrame
+        customer_id, value, value_previous, value_year (customers with rows in any of
+        the windows).
     """
+
+    window: tuple[date, date]
+    previous: tuple[date, date]
+    year_earlier: tuple[date, date]
+    covered: dict[str, bool]
+    values: pd.DataFrame
+
+
+def window_values(db: Database, dataset: str,
+                  params: AnalysisParams = DEFAULT_PARAMS) -> WindowValues:
+    """Each customer's value in the window, the previous period and a year earlier,
+    in one scan (the measure, window and filters of ``params``)."""
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
         previous, year = comparison_windows(window)
@@ -137,21 +151,46 @@ def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS)
         # One scan, one row per customer: the window's value is the same number for
         # both comparisons (two separate sums could differ in the last bit and split a
         # customer in two rows).
-        customers = queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
-                                                   params.measure, window, previous, year,
-                                                   snap.filters)
-    values = customers["value"].to_numpy(dtype=float)
+        values = queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
+                                                params.measure, window, previous, year,
+                                                snap.filters)
+    return WindowValues(window, previous, year, covered, values)
+
+
+def compare(db: Database, dataset: str, params: AnalysisParams = DEFAULT_PARAMS,
+            values: WindowValues | None = None) -> Comparison:
+    """Compare the window's value with the previous period and a year earlier.
+
+    Parameters
+    ----------
+    db, dataset, params
+        As for :func:`kam_analysis.analysis.analyze` (measure, window, filters).
+    values : WindowValues, optional
+        :func:`window_values` of the same arguments when the caller has it (else it
+        is read).
+
+    Returns
+    -------
+    Comparison
+        The windows, whether the data covers them, per-customer and total values
+        and changes.
+    """
+    found = values if values is not None else window_values(db, dataset, params)
+    covered = found.covered
+    customers = found.values.copy()
+    values_now = customers["value"].to_numpy(dtype=float)
     for name in ("previous", "year"):
         base = (customers[f"value_{name}"].to_numpy(dtype=float) if covered[name]
                 else np.full(len(customers), np.nan))
         customers[f"value_{name}"] = base
-        customers[f"change_{name}"] = _change(values, base)
+        customers[f"change_{name}"] = _change(values_now, base)
     compared = [f"value_{name}" for name in ("previous", "year") if covered[name]]
     # Customers seen only in a comparison window the data does not cover drop out.
     customers = customers[customers["value"].ne(0) | customers[compared].gt(0).any(axis=1)]
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     customers["customer_id"] = customers["customer_id"].astype(str)
-    return Comparison(window=window, previous=previous, year_earlier=year,
+    return Comparison(window=found.window, previous=found.previous,
+                      year_earlier=found.year_earlier,
                       previous_covered=covered["previous"], year_covered=covered["year"],
                       customers=customers[list(COMPARISON_COLUMNS)],
                       totals=_totals(customers, covered))
@@ -218,7 +257,8 @@ def value_figures(values: pd.DataFrame, params: AnalysisParams,
 
 def headline_changes(db: Database, dataset: str,
                      params: AnalysisParams = DEFAULT_PARAMS,
-                     now: Analysis | None = None) -> pd.DataFrame:
+                     now: Analysis | None = None,
+                     values: WindowValues | None = None) -> pd.DataFrame:
     """The Overview's headline figures in the window and in the two comparison windows.
 
     Parameters
@@ -230,6 +270,8 @@ def headline_changes(db: Database, dataset: str,
         The analysis of ``params`` when the caller has it (else it is computed); the
         comparison windows' figures come from one query of every customer's values
         (:func:`value_figures`).
+    values : WindowValues, optional
+        :func:`window_values` of the same arguments when the caller has it.
 
     Returns
     -------
@@ -239,20 +281,15 @@ def headline_changes(db: Database, dataset: str,
         in share (percentage points / 100); NaN when not covered (or, for a relative
         change, when the earlier value is not positive).
     """
-    with read_snapshot(db, dataset, params) as snap:
-        window = snap.window
-        previous, year = comparison_windows(window)
-        covered = _coverage(as_date(snap.info.first_date), previous, year)
-        values = (queries.analysis_three_windows(snap.cur, snap.info.dataset_id,
-                                                 params.measure, window, previous, year,
-                                                 snap.filters)
-                  if any(covered.values()) else None)
+    found = values if values is not None else window_values(db, dataset, params)
+    previous, year, covered = found.previous, found.year_earlier, found.covered
+    three = found.values
     now_figures = _figures(now if now is not None else analyze(db, dataset, params))
     table = pd.DataFrame({"value": pd.Series(now_figures)})
     for name, other in (("previous", previous), ("year", year)):
-        before = (value_figures(values[["customer_id", f"value_{name}"]].rename(
+        before = (value_figures(three[["customer_id", f"value_{name}"]].rename(
                       columns={f"value_{name}": "value"}), params, other)
-                  if covered[name] and values is not None
+                  if covered[name]
                   else dict.fromkeys(now_figures, np.nan))
         base = pd.Series(before)
         table[f"value_{name}"] = base
