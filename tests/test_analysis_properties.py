@@ -128,3 +128,22 @@ def test_cov_equals_the_zero_padded_population_sd(pdb, base, months, first, last
     assert c.loc["steady", "periods"] == len(amounts)
     assert c.loc["steady", "cov"] == pytest.approx(padded.std() / padded.mean(),
                                                    rel=1e-9, abs=1e-12)
+
+
+@given(cells=st.lists(st.tuples(st.sampled_from(["a", "B", "c", "Ä", "10", "9", "z", "ß"]),
+                                st.sampled_from([-5.0, 0.0, 1.0, 2.5, 2.5, 7.0, 100.0])),
+                      min_size=1, max_size=8, unique_by=lambda c: c[0]),
+       method=st.sampled_from(["fixed", "computed"]))
+@settings(max_examples=80, deadline=None)
+def test_class_per_customer_equals_the_ranked_frame(cells, method) -> None:
+    """The revenue-by-margin matrix's classes (class_per_customer) are those of
+    classes_for, customer by customer, with ties, zeros, returns and any id order."""
+    from kam_analysis.analysis.abc import class_per_customer, classes_for
+    from kam_analysis.analysis.ranking import text_order
+
+    values = pd.DataFrame(cells, columns=["customer_id", "value"])
+    params = AnalysisParams(abc_method=method)
+    expected = classes_for(values, params, "value").set_index("customer_id")["abc"]
+    got = class_per_customer(values["value"].to_numpy(), text_order(values["customer_id"]),
+                             params)
+    assert list(got) == [expected[c] for c in values["customer_id"]]

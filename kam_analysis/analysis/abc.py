@@ -10,7 +10,7 @@ import pandas as pd
 
 from kam_analysis.analysis.abc_computed import ComputedLimits, computed_limits
 from kam_analysis.analysis.params import EPS, ROUND, AnalysisParams
-from kam_analysis.analysis.ranking import rank_frame
+from kam_analysis.analysis.ranking import rank, rank_frame
 from kam_analysis.analysis.results import Analysis
 
 #: ABC classes with the limits used and, for computed limits, their (effort, yield) points.
@@ -51,6 +51,18 @@ def resolve_abc(values: np.ndarray, positive: np.ndarray, cum_before: np.ndarray
         }
         return computed_classes(np.arange(1, len(values) + 1), lim), (a, b), computed
     return fixed_classes(cum_before, positive, a, b), (a, b), None
+
+
+def class_per_customer(values: np.ndarray, id_order: np.ndarray,
+                       params: AnalysisParams) -> np.ndarray:
+    """Each customer's ABC class, in the order given (``values`` and ``id_order`` as
+    for :func:`~kam_analysis.analysis.ranking.rank`): the classes of
+    :func:`classes_for` without building the ranked frame."""
+    r = rank(values, id_order)
+    classes, _, _ = resolve_abc(r.values, r.positive, r.cum_before, r.cum_share, params)
+    out = np.empty(len(r.order), dtype=object)
+    out[r.order] = classes
+    return out
 
 
 def classes_for(values: pd.DataFrame, params: AnalysisParams, value_col: str) -> pd.DataFrame:

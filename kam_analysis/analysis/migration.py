@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from kam_analysis.analysis.abc import classes_for
+from kam_analysis.analysis.abc import class_per_customer, classes_for
 from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
+from kam_analysis.analysis.ranking import text_order
 from kam_analysis.analysis.results import Migration
 from kam_analysis.analysis.snapshot import read_snapshot
 from kam_analysis.analysis.window import add_months, as_date, trailing_year_start
@@ -164,9 +165,9 @@ def revenue_margin_matrix(db: Database, dataset: str,
         window = snap.window
         values = queries.analysis_revenue_margin(snap.cur, snap.info.dataset_id, window[0],
                                                  window[1], snap.filters)
+    id_order = text_order(values["customer_id"])  # once for both rankings
     for col in ("revenue", "margin"):
         values[col] = values[col].astype(float).round(6)
-    values["revenue_abc"] = values["customer_id"].map(_classes(values, params, "revenue"))
-    values["margin_abc"] = values["customer_id"].map(_classes(values, params, "margin"))
+        values[f"{col}_abc"] = class_per_customer(values[col].to_numpy(), id_order, params)
     return _crosstab(values, ("revenue_abc", tuple("ABC")), ("margin_abc", tuple("ABC")),
                      ("revenue", "margin"))
