@@ -12,8 +12,9 @@ script run a server does, without the browser) and measures:
 * ``back``: the rerun after switching the control back (a cache hit: nothing
   the rerun did not change is recomputed).
 
-Targets: ``change`` under 300 ms on the demo data and under 1.5 s on 1 million
-transactions. Each figure is the median of ``--repeat`` runs.
+Targets: ``change`` under 300 ms on the demo data, under 1.5 s on 1 million
+transactions and within 500 ms at 10 million (``--rows 10000000 --customers
+100000``). Each figure is the median of ``--repeat`` runs.
 
 Usage: python benchmarks/bench_pages.py [--rows 1000000] [--repeat 3]
 """
@@ -136,7 +137,8 @@ def main() -> None:
                                  first_date=date(2023, 11, 1), days=1096)
         print(f"generated {args.rows:,} transactions of {args.customers:,} customers in "
               f"{time.perf_counter() - started:.1f} s")
-        targets = {DEMO_DATASET: 300.0, big: 1500.0}
+        # Issue 10: within 500 ms at 10 million rows; 1.5 s at 1 million (issue 6).
+        targets = {DEMO_DATASET: 300.0, big: 500.0 if args.rows >= 10_000_000 else 1500.0}
         for dataset in targets:
             ranked = analyze(db, dataset, AnalysisParams()).customers["customer_id"]
             _CUSTOMERS[dataset] = list(ranked.iloc[:2])
