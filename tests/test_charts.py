@@ -162,3 +162,34 @@ def test_abc_cell_by_button_and_the_sensitivity_summary(app_db: Database) -> Non
     summary = next(d.value for d in at.dataframe if "Class change" in d.value.columns)
     sens = abc_sensitivity(analyze(app_db, DEMO_DATASET, AnalysisParams()), 0.05)
     assert summary["Customers"].sum() == len(sens)
+
+
+def test_alive_chart_shows_the_first_customers_of_a_long_list() -> None:
+    """A P(alive) chart draws at most CHART_POINTS customers, the first of its list, and
+    says so; a shorter list is drawn whole, without the note."""
+
+    def script(n: int) -> None:
+        import pandas as pd
+
+        from ui import churn
+
+        frame = pd.DataFrame({
+            "customer_id": [f"C{i:05d}" for i in range(n)], "customer_name": None,
+            "p_alive": [i / n for i in range(n)], "days_since_last": list(range(n)),
+            "lost": False, "at_risk": [i % 2 == 0 for i in range(n)]})
+        churn.alive_chart(frame, "t_alive")
+
+    from ui.churn import CHART_POINTS
+
+    for n, drawn in ((CHART_POINTS + 500, CHART_POINTS), (30, 30)):
+        at = AppTest.from_function(script, args=(n,), default_timeout=30).run()
+        assert not at.exception, [e.value for e in at.exception]
+        fig = _figure(at, 0)
+        names = [name for trace in fig.data for name in trace.text]
+        assert sorted(names) == [f"C{i:05d}" for i in range(drawn)]
+        notes = [c.value for c in at.caption]
+        if drawn < n:
+            assert notes == [f"The chart shows the first {drawn:,} of {n:,} customers in the "
+                             "list above."]
+        else:
+            assert notes == []
