@@ -233,11 +233,13 @@ if masking.masking():
 elif not access.can_edit():
     st.caption(t("Only editors can set account types."))
 else:
-    ranked = customers[customers["rank"].notna()]
-    options = ranked["customer_id"].tolist() + customers[customers["rank"].isna()][
-        "customer_id"].tolist()
+    everyone = pd.concat([customers[customers["rank"].notna()],
+                        customers[customers["rank"].isna()]])  # ranked first, then the rest
+    options = everyone["customer_id"].tolist()
     # "Name (id)" for every customer at once; the select box only looks them up.
-    labels = {cid: f"{names_by_id.get(cid) or cid} ({cid})" for cid in options}
+    named = everyone["customer_name"].fillna("")
+    labels = dict(zip(options, named.where(named != "", everyone["customer_id"]) + " ("
+                      + everyone["customer_id"] + ")", strict=True))
     tag_left, tag_right = st.columns([2, 3])
     who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
                              format_func=labels.__getitem__)
