@@ -234,7 +234,7 @@ elif not access.can_edit():
     st.caption(t("Only editors can set account types."))
 else:
     everyone = pd.concat([customers[customers["rank"].notna()],
-                        customers[customers["rank"].isna()]])  # ranked first, then the rest
+                          customers[customers["rank"].isna()]])  # ranked first, then the rest
     options = everyone["customer_id"].tolist()
     # "Name (id)" for every customer at once; the select box only looks them up.
     named = everyone["customer_name"].fillna("")

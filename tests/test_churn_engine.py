@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import date, timedelta
@@ -155,6 +156,17 @@ def test_engine_scores_every_customer(fitted_db: Database) -> None:
     assert list(merged["customer_id"]) == list(listed["customer_id"])
     by_id = c.set_index("customer_id")["p_alive"]
     np.testing.assert_allclose(merged["p_alive"], by_id[listed["customer_id"]].to_numpy())
+    # a customer the result does not score gets NaN and no status; the index is kept;
+    # a result with a customer twice is refused
+    unknown = pd.concat([listed.iloc[:2], listed.iloc[:1].assign(customer_id="nobody")])
+    unknown.index = [10, 11, 12]
+    merged = with_churn(unknown, result)
+    assert list(merged.index) == [10, 11, 12]
+    assert np.isnan(merged["p_alive"].iloc[2]) and merged["churn_status"].iloc[2] == ""
+    assert merged["churn_status"].iloc[0] in {"likely_active", "probably_lost"}
+    twice = dataclasses.replace(result, customers=pd.concat([result.customers] * 2))
+    with pytest.raises(ValueError):
+        with_churn(listed, twice)
 
 
 def test_not_fittable_says_why(db: Database) -> None:

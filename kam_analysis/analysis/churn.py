@@ -239,9 +239,12 @@ def with_churn(customers: pd.DataFrame, result: ChurnResult) -> pd.DataFrame:
 
     Customers the churn result does not score get NaN (and an empty status).
     """
-    extra = result.customers[["customer_id", *ADDED_COLUMNS]]
     out = customers.drop(columns=[c for c in ADDED_COLUMNS if c in customers.columns])
-    merged = out.merge(extra, on="customer_id", how="left", validate="many_to_one")
-    merged["churn_status"] = merged["churn_status"].fillna("")
-    merged.index = customers.index
-    return merged
+    # One row per scored customer (reindex refuses duplicate ids); a lookup by id
+    # instead of a merge, which at 100,000 customers cost 0.15 s on every page run.
+    scored = result.customers.set_index("customer_id")[list(ADDED_COLUMNS)].reindex(
+        out["customer_id"].to_numpy())
+    for col in ADDED_COLUMNS:
+        out[col] = scored[col].to_numpy()
+    out["churn_status"] = out["churn_status"].fillna("")
+    return out
