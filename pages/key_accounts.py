@@ -238,8 +238,8 @@ else:
     options = everyone["customer_id"].tolist()
     # "Name (id)" for every customer at once; the select box only looks them up.
     named = everyone["customer_name"].fillna("")
-    labels = dict(zip(options, named.where(named != "", everyone["customer_id"]) + " ("
-                      + everyone["customer_id"] + ")", strict=True))
+    labels = dict(zip(options, (named.where(named != "", everyone["customer_id"]) + " ("
+                                + everyone["customer_id"] + ")").tolist(), strict=True))
     tag_left, tag_right = st.columns([2, 3])
     who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
                              format_func=labels.__getitem__)
@@ -259,7 +259,7 @@ else:
         st.success(st.session_state.pop("ka_flash"))
 tagged = {cid: tg for cid, tg in tags.items() if tg}
 if tagged:
-    known = dict(zip(customers["customer_id"], customers["customer_name"], strict=True))
+    known = names_by_id
     st.dataframe(pd.DataFrame({
         t("Customer"): [masking.customer_label(cid, known.get(cid)) for cid in tagged],
         t("ID"): [masking.shown_id(cid) for cid in tagged],
