@@ -1,6 +1,7 @@
 """Window and filter benchmark: the engine calls of every page for a window or filter
 other than the default, read from the monthly table (schema version 5) and, side by
-side in the same process, from the day-by-day table as before.
+side in the same process, day by day (from the transactions since schema version 6,
+from the customer-by-day table before).
 
 For a dataset of ``--rows`` synthetic transactions of ``--customers`` customers over
 three years, each engine call the pages make (analysis, concentration trend, class
