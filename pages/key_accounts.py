@@ -259,9 +259,8 @@ else:
         st.success(st.session_state.pop("ka_flash"))
 tagged = {cid: tg for cid, tg in tags.items() if tg}
 if tagged:
-    known = names_by_id
     st.dataframe(pd.DataFrame({
-        t("Customer"): [masking.customer_label(cid, known.get(cid)) for cid in tagged],
+        t("Customer"): [masking.customer_label(cid, names_by_id.get(cid)) for cid in tagged],
         t("ID"): [masking.shown_id(cid) for cid in tagged],
         t("Account types"): [fmt.labels(",".join(tg)) for tg in tagged.values()],
     }), hide_index=True, key="ka_tags_table")
