@@ -23,7 +23,7 @@ from kam_analysis.dossier import (
 )
 from kam_analysis.dossier import save_dossier as store_dossier
 from kam_analysis.i18n import t, tn
-from ui import access, calls, charts, errors, masking, navigation, sidebar, tables
+from ui import access, calls, charts, errors, masking, navigation, pickers, sidebar, tables
 from ui import churn as churn_view
 from ui import formatting as fmt
 from ui.language import jalali_note
@@ -48,26 +48,17 @@ if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters."))
     st.stop()
 
-ids = customers["customer_id"].tolist()  # ranked first, then customers outside P
-known = set(ids)
-wanted = st.query_params.get("customer")
-if wanted in known and "dos_customer" not in st.session_state:
+wanted = st.query_params.get("customer")  # a shared link or a refresh names the customer
+if wanted is not None and "dos_customer" not in st.session_state \
+        and customers["customer_id"].eq(wanted).any():
     st.session_state["dos_customer"] = wanted
-if st.session_state.get("dos_customer") not in known:
-    st.session_state.pop("dos_customer", None)
-
-# "#3 Name (id)": built for every customer at once, the select box only looks them up
-# (a function per option cost 0.5 s a run at 100,000 customers).
-_ranks = customers["rank"].astype("Int64")
-_prefix = ("#" + _ranks.astype(str) + " ").where(_ranks.notna(), "")
-_named = customers["customer_name"].fillna("").where(
-    customers["customer_name"].fillna("") != "", customers["customer_id"])
-options = dict(zip(ids, (_prefix + _named + " (" + customers["customer_id"] + ")").tolist(),
-                   strict=True))  # lists: iterating an Arrow-backed column costs 2 µs a value
 
 
-cid = st.selectbox(t("Customer (type to search by name or id)"), ids, key="dos_customer",
-                   format_func=options.__getitem__)
+# Ranked customers first, then those outside the positive part.
+cid = pickers.customer_picker(customers, t("Customer"), "dos_customer",
+                              pickers.rank_labels)
+if cid is None:  # the search matches no customer
+    st.stop()
 if st.query_params.get("customer") != cid:  # a refresh or a shared link keeps the customer
     st.query_params["customer"] = cid
 row = customers[customers["customer_id"] == cid].iloc[0]

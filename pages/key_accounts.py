@@ -22,6 +22,7 @@ from ui import (
     errors,
     masking,
     navigation,
+    pickers,
     sidebar,
     state,
     tables,
@@ -138,7 +139,8 @@ else:
     found = calls.comparison(ctx)
     compared = found.customers.set_index("customer_id")
     st.caption(comparisons.windows_caption(ctx))
-    listed = tables.filter_table(keys, "ka_list")
+    found_keys = tables.filter_table(keys, "ka_list")
+    listed = found_keys.head(tables.TABLE_ROWS)  # what the table shows
     tables.show(_table(listed, {
         t("Change vs previous period"): [
             fmt_change(compared["change_previous"].get(cid), found.previous_covered)
@@ -151,7 +153,8 @@ else:
         t("Flags"): fmt.labels_column(listed["flags"]),
         **(churn_view.columns(listed) if alive.fitted else {}),
     }), {t("Rank"): "count", t("Value"): "number", t("Share"): "pct", **churn_view.kinds()},
-        hide_index=True, key="ka_table", column_config=churn_view.column_config())
+        total=len(found_keys), hide_index=True, key="ka_table",
+        column_config=churn_view.column_config())
     churn_view.show_status(alive)
     churn_view.alive_chart(keys, "ka_alive_chart")
 
@@ -235,18 +238,11 @@ elif not access.can_edit():
 else:
     everyone = pd.concat([customers[customers["rank"].notna()],
                           customers[customers["rank"].isna()]])  # ranked first, then the rest
-    options = everyone["customer_id"].tolist()
-    # "Name (id)" for every customer at once; the select box only looks them up.
-    named = everyone["customer_name"].fillna("")
-    labels = dict(zip(options, (named.where(named != "", everyone["customer_id"]) + " ("
-                                + everyone["customer_id"] + ")").tolist(), strict=True))
-    tag_left, tag_right = st.columns([2, 3])
-    who = tag_left.selectbox(t("Customer"), options, key="ka_tag_customer",
-                             format_func=labels.__getitem__)
+    who = pickers.customer_picker(everyone, t("Customer"), "ka_tag_customer")
     current = list(tags.get(who, ())) if who is not None else []
-    chosen = tag_right.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
-                                   key=f"ka_tag_values_{who}", format_func=fmt.label,
-                                   placeholder=t("None"))
+    chosen = st.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
+                            key=f"ka_tag_values_{who}", format_func=fmt.label,
+                            placeholder=t("None"))
     save = st.button(t("Save types"), key="ka_tag_save", disabled=who is None)
     if save and who is not None:
         with errors.guard():
@@ -275,8 +271,9 @@ st.caption(t("Lost: no purchase for more than {days} days and more than {k} time
 if watch.empty:
     st.success(t("No customer is lost or at risk in this window."))
 else:
-    watch = tables.filter_table(watch.sort_values(["value_prev_6m", "value"],
-                                                  ascending=False), "ka_watch")
+    found_watch = tables.filter_table(watch.sort_values(["value_prev_6m", "value"],
+                                                        ascending=False), "ka_watch")
+    watch = found_watch.head(tables.TABLE_ROWS)  # what the table shows
     change = (watch["value_last_6m"] - watch["value_prev_6m"]) / watch["value_prev_6m"].where(
         watch["value_prev_6m"] > 0)
     tables.show(pd.DataFrame({
@@ -293,9 +290,10 @@ else:
     }), {t("Days since last purchase"): "count", t("Usual gap, days"): "number",
          t("Last 6 months"): "number", t("6 months before"): "number", t("Change"): "pct",
          **churn_view.kinds()},
-        hide_index=True, key="ka_watch_table", column_config=churn_view.column_config())
+        total=len(found_watch), hide_index=True, key="ka_watch_table",
+        column_config=churn_view.column_config())
     churn_view.show_status(alive)
-    churn_view.alive_chart(watch, "ka_watch_alive_chart")
+    churn_view.alive_chart(found_watch, "ka_watch_alive_chart")
 
 # ---- Class migration -----------------------------------------------------------------
 def _move(before: str, after: str, cell: str) -> str:

@@ -21,6 +21,10 @@ FILTERS: tuple[str, ...] = ("manager", "region", "abc_xyz", "flags")
 #: 0.1-0.3 ms a cell); larger tables show Streamlit's own number formats (printf style,
 #: and the browser's locale for "localized").
 STYLED_CELLS = 5_000
+#: Most rows a table sends to the browser, the first in the list's order: a table is
+#: sent whole on every run, and 40,000 rows (8 MB) made a rerun of the key-account
+#: page take 5-14 s in Chromium. Searches, filters and downloads reach every row.
+TABLE_ROWS = 2_000
 
 
 def _percent(decimals: int) -> Callable[[object], str]:
@@ -64,11 +68,23 @@ def localized(frame: pd.DataFrame, kinds: Mapping[str, str],
     return frame.style.format({c: f for c, (f, _) in shown.items()}, na_rep="–"), config
 
 
-def show(frame: pd.DataFrame, kinds: Mapping[str, str], **kwargs: Any) -> Any:
-    """``st.dataframe`` of ``frame`` with the columns of ``kinds`` in the session's
-    language (see :func:`localized`); ``column_config`` in ``kwargs`` is kept."""
-    data, config = localized(frame, kinds, kwargs.pop("column_config", None))
-    return st.dataframe(data, column_config=config or None, **kwargs)
+def show(frame: pd.DataFrame, kinds: Mapping[str, str], total: int | None = None,
+         **kwargs: Any) -> Any:
+    """``st.dataframe`` of the first :data:`TABLE_ROWS` rows of ``frame``, with the
+    columns of ``kinds`` in the session's language (see :func:`localized`);
+    ``column_config`` in ``kwargs`` is kept. A longer list gets a note under the
+    table that says how many rows it shows; ``total`` is the list's length when the
+    caller built the table from its first :data:`TABLE_ROWS` rows only."""
+    total = len(frame) if total is None else total
+    data, config = localized(frame.head(TABLE_ROWS), kinds, kwargs.pop("column_config", None))
+    shown = st.dataframe(data, column_config=config or None, **kwargs)
+    if total > TABLE_ROWS:
+        st.caption(tn("The table shows the first {shown} of {total} row; search, filter "
+                      "or download the list for the others.", "The table shows the first "
+                      "{shown} of {total} rows; search, filter or download the list for the "
+                      "others.", total, shown=fmt.fmt_count(TABLE_ROWS),
+                      total=fmt.fmt_count(total)))
+    return shown
 
 
 def _codes(text: object) -> list[str]:
