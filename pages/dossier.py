@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from kam_analysis.analysis import with_churn
 from kam_analysis.dossier import (
     ATTITUDES,
     DECISION_MAKER_FIELDS,
@@ -43,7 +42,7 @@ st.title(t("Account dossier"))
 with errors.guard():
     result = calls.analysis(ctx)
     alive = calls.churn(ctx)
-customers = with_churn(result.customers, alive)
+    customers = calls.scored_customers(ctx)  # the analysis's customers with alive's columns
 if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters."))
     st.stop()

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam_analysis import export
-from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags, with_churn
+from kam_analysis.analysis import KeyRule, capacity_text, get_tags, set_tags
 from kam_analysis.formatting import fmt_change
 from kam_analysis.i18n import t, tn
 from kam_analysis.vocabulary import MANUAL_TAGS
@@ -92,7 +92,7 @@ ctx = state.Context(ctx.dataset, params)
 with errors.guard():
     result = calls.analysis(ctx)
     alive = calls.churn(ctx)
-customers = with_churn(result.customers, alive)
+    customers = calls.scored_customers(ctx)  # the analysis's customers with alive's columns
 if customers.empty:
     st.info(t("No customer bought in this selection. Widen the period or remove filters in "
               "the sidebar."))
