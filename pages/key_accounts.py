@@ -222,7 +222,8 @@ st.caption(t("A portfolio page and one page per account for the review meeting, 
 pack_names = names_by_id
 chosen = st.multiselect(t("Accounts (none chosen: every key account)"),
                         customers["customer_id"].head(PACK_CHOICES).tolist(), key="ka_pack_ids",
-                        format_func=lambda cid: f"{pack_names.get(cid) or cid} ({cid})")
+                        format_func=lambda cid: f"{pack_names.get(cid) or cid} ({cid})",
+                        placeholder=t("every key account (the default)"))
 review_pack(ctx, [masking.real_id(cid) for cid in chosen] or None, "ka_pack")
 
 # ---- Hand-set account types ----------------------------------------------------------

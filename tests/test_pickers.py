@@ -144,3 +144,18 @@ def test_a_short_table_has_no_note(app_db: Database) -> None:
     at.switch_page("pages/key_accounts.py").run()
     assert not at.exception
     assert not any("The table shows the first" in c.value for c in at.caption)
+
+
+def test_the_pack_accounts_say_their_default_in_the_sessions_language(app_db: Database) -> None:
+    # Without a placeholder Streamlit's browser side writes "Choose options" in English.
+    from kam_analysis.i18n import language, t
+
+    with language("de"):  # AppTest calls the widgets' format_func (t) in this thread
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params["lang"] = "de"
+        at.run()
+        at.switch_page("pages/key_accounts.py").run()
+        assert not at.exception
+        expected = t("every key account (the default)")
+        assert expected == "alle Key Accounts (Standard)"
+        assert at.multiselect(key="ka_pack_ids").proto.placeholder == expected
