@@ -55,8 +55,9 @@ def _quiet() -> None:
     """Clearing caches between runs happens outside a script run: skip Streamlit's note."""
     import logging
 
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-        logging.ERROR)
+    # A filter, not a level: Streamlit sets its loggers' levels again when AppTest runs.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())
 
 
 def _navigation_mode() -> None:
