@@ -31,12 +31,12 @@ _CUSTOMER_STATS_BODY_SQL = """
         HAVING count(*) FILTER (WHERE order_date >= $start) > 0
     ),
     facts AS (
-        SELECT f.*, fp.first_purchase, rg.region, mg.manager, gp.median_gap
+        SELECT f.*, fp.first_purchase, fp.customer_name, rg.region, mg.manager,
+               <GAP> AS median_gap
         FROM facts_raw f
         JOIN firsts fp USING (customer_id)
         LEFT JOIN region_mode rg USING (customer_id)
-        LEFT JOIN manager_mode mg USING (customer_id)
-        LEFT JOIN gaps_median gp USING (customer_id)
+        LEFT JOIN manager_mode mg USING (customer_id)<GAPS_JOIN>
     ),
     hist AS (
         SELECT f.*,
@@ -53,15 +53,14 @@ _CUSTOMER_STATS_BODY_SQL = """
     "window", source="win", unit="$unit", measures={"value": "{col}"},
     history="hist_periods", periods="periods", where="order_date BETWEEN $start AND $end",
 ) + """
-    SELECT h.customer_id, c.customer_name, h.region, h.manager,
+    SELECT h.customer_id, h.customer_name, h.region, h.manager,
            coalesce(h.value, 0) AS value, coalesce(h.revenue, 0) AS revenue,
            coalesce(h.margin, 0) AS margin, h.rows,
            h.first_purchase, h.last_purchase, h.periods,
            m.active AS active_periods, m.value_mean AS mean, m.value_sd AS sd,
            h.median_gap, h.value_last_6m, h.value_prev_6m
     FROM hist_periods h
-    JOIN sd_window m USING (customer_id)
-    LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = h.customer_id"""
+    JOIN sd_window m USING (customer_id)"""
 
 # The rows of the window and of the 12 months before its end ($from: the earlier
 # start). The condition sits inside the CTE's own subquery, so that DuckDB takes it
@@ -69,27 +68,49 @@ _CUSTOMER_STATS_BODY_SQL = """
 _WINDOW_ROWS_SQL = """
     win AS (SELECT * FROM ({src}) WHERE order_date BETWEEN $from AND $end)"""
 
-# Each customer's first purchase (in the whole dataset, within the filters): from
-# the filtered rows, or without filters from the customers table.
+# Each customer's first purchase (in the whole dataset, within the filters) and name:
+# from the filtered rows and the customers table, or without filters from the
+# customers table alone.
 _FIRSTS_SQL: dict[bool, str] = {
     True: """
     firsts AS (
-        SELECT customer_id, min(order_date) AS first_purchase FROM src GROUP BY customer_id
+        SELECT f.customer_id, f.first_purchase, c.customer_name
+        FROM (SELECT customer_id, min(order_date) AS first_purchase FROM src
+              GROUP BY customer_id) f
+        LEFT JOIN customers c ON c.dataset_id = $ds AND c.customer_id = f.customer_id
     ),""",
     False: """
     firsts AS (
-        SELECT customer_id, first_purchase FROM customers WHERE dataset_id = $ds
+        SELECT customer_id, first_purchase, customer_name FROM customers WHERE dataset_id = $ds
     ),""",
 }
+# Without filters and with the stored median gaps, customer_facts holds all three
+# (one join of 100,000 customers instead of three: 0.07 s at 10 million rows).
+_FIRSTS_AND_GAPS_SQL = """
+    firsts AS (
+        SELECT customer_id, first_purchase, customer_name, median_gap
+        FROM customer_facts WHERE dataset_id = $ds
+    ),"""
+
+
+def _customer_stats_sql(stored: bool, filtered: bool) -> str:
+    """The query for the median gaps stored or computed, with or without filters."""
+    head = "WITH src AS ({src}), daily_src AS ({daily}), " + _WINDOW_ROWS_SQL + ", " + (
+        MODES_ONE_SCAN_SQL) + ", "
+    if stored and not filtered:
+        return head + _FIRSTS_AND_GAPS_SQL + _CUSTOMER_STATS_BODY_SQL.replace(
+            "<GAP>", "fp.median_gap").replace("<GAPS_JOIN>", "")
+    gaps = GAPS_FROM_FACTS_SQL if stored else GAPS_SQL
+    return head + gaps + ", " + _FIRSTS_SQL[filtered] + _CUSTOMER_STATS_BODY_SQL.replace(
+        "<GAP>", "gp.median_gap").replace(
+        "<GAPS_JOIN>", "\n        LEFT JOIN gaps_median gp USING (customer_id)")
+
 
 # By (precomputed_gaps, filtered): the median gaps from the rows or from
 # customer_facts, the first purchases from the rows or from customers.
 CUSTOMER_STATS_SQL: dict[tuple[bool, bool], str] = {
-    (stored, filtered): f"WITH src AS ({{src}}), daily_src AS ({{daily}}), {_WINDOW_ROWS_SQL}, "
-                        f"{MODES_ONE_SCAN_SQL}, {gaps}, {_FIRSTS_SQL[filtered]}"
-                        f"{_CUSTOMER_STATS_BODY_SQL}"
-    for stored, gaps in ((False, GAPS_SQL), (True, GAPS_FROM_FACTS_SQL))
-    for filtered in (False, True)
+    (stored, filtered): _customer_stats_sql(stored, filtered)
+    for stored in (False, True) for filtered in (False, True)
 }
 
 # Default window (the whole dataset), no filters: read customer_facts. {col}
