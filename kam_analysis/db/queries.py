@@ -123,10 +123,12 @@ _CUSTOMER_PRODUCTS_SQL = """SELECT category, product, coalesce(sum({col}), 0) AS
     ORDER BY value DESC, category NULLS LAST, product NULLS LAST"""
 
 
-# The same for a list of customers ($cids), with the customer id in each row.
+# The same for a list of customers ($cids), with the customer id in each row (in id
+# order, so that the rows of one period come in the same order from either source).
 _CUSTOMERS_PERIODS_SQL = _CUSTOMER_PERIODS_SQL.replace(
     "SELECT date_trunc", "SELECT customer_id, date_trunc").replace(
-    "customer_id = $cid", "list_contains($cids::VARCHAR[], customer_id)")
+    "customer_id = $cid", "list_contains($cids::VARCHAR[], customer_id)").replace(
+    "ORDER BY period", "ORDER BY customer_id, period")
 _CUSTOMERS_PRODUCTS_SQL = _CUSTOMER_PRODUCTS_SQL.replace(
     "SELECT category", "SELECT customer_id, category").replace(
     "customer_id = $cid", "list_contains($cids::VARCHAR[], customer_id)")
@@ -140,9 +142,9 @@ def _frame(cur: duckdb.DuckDBPyConnection, bound: tuple[str, dict[str, Any]]) ->
 
 def _customers_frame(cur: duckdb.DuckDBPyConnection, template: str, dataset_id: int,
                      customer_ids: Iterable[str], window: tuple[date, date],
-                     filters: _Filters, **checked: str) -> pd.DataFrame:
+                     filters: _Filters, **checked: Any) -> pd.DataFrame:
     """Run ``template`` for the customers ``customer_ids`` ($cids) in the inclusive
-    ``window``; ``checked`` is the measure and/or period passed to ``bind_query``."""
+    ``window``; ``checked`` is the measure, period and/or cuts passed to ``bind_query``."""
     values = {"start": window[0], "end": window[1], "cids": [str(c) for c in customer_ids]}
     return _frame(cur, bind_query(template, dataset_id, values, filters, **checked))
 
@@ -295,7 +297,7 @@ def customer_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, cust
     """
     values = {"start": start, "end": end, "cid": customer_id}
     return _frame(cur, bind_query(_CUSTOMER_PERIODS_SQL, dataset_id, values, filters,
-                                  period=period))
+                                  period=period, cuts=range_cuts((start, end))))
 
 
 def customer_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int, customer_id: str,
@@ -320,7 +322,7 @@ def customers_period_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
         customer_id, period, revenue, margin, quantity, rows (periods with rows only).
     """
     return _customers_frame(cur, _CUSTOMERS_PERIODS_SQL, dataset_id, customer_ids,
-                            (start, end), filters, period=period)
+                            (start, end), filters, period=period, cuts=range_cuts((start, end)))
 
 
 def customers_product_values(cur: duckdb.DuckDBPyConnection, dataset_id: int,
