@@ -32,8 +32,6 @@ from ui import formatting as fmt
 from ui import settings as shared
 from ui.pack import review_pack
 
-PACK_CHOICES = 2_000  # the accounts offered for the pack: the first by rank
-
 navigation.enter()
 ctx = sidebar.require_context()
 st.title(t("Key accounts"))
@@ -221,7 +219,8 @@ st.caption(t("A portfolio page and one page per account for the review meeting, 
              "PowerPoint, with the sidebar's dataset, window, measure and filters."))
 pack_names = names_by_id
 chosen = st.multiselect(t("Accounts (none chosen: every key account)"),
-                        customers["customer_id"].head(PACK_CHOICES).tolist(), key="ka_pack_ids",
+                        customers["customer_id"].head(pickers.CHOICES).tolist(),
+                        key="ka_pack_ids",
                         format_func=lambda cid: f"{pack_names.get(cid) or cid} ({cid})",
                         placeholder=t("every key account (the default)"))
 review_pack(ctx, [masking.real_id(cid) for cid in chosen] or None, "ka_pack")
@@ -237,9 +236,8 @@ if masking.masking():
 elif not access.can_edit():
     st.caption(t("Only editors can set account types."))
 else:
-    everyone = pd.concat([customers[customers["rank"].notna()],
-                          customers[customers["rank"].isna()]])  # ranked first, then the rest
-    who = pickers.customer_picker(everyone, t("Customer"), "ka_tag_customer")
+    # The analysis lists its customers in rank order, those outside the ranking last.
+    who = pickers.customer_picker(customers, t("Customer"), "ka_tag_customer")
     current = list(tags.get(who, ())) if who is not None else []
     chosen = st.multiselect(t("Account types"), list(MANUAL_TAGS), default=current,
                             key=f"ka_tag_values_{who}", format_func=fmt.label,
