@@ -27,32 +27,23 @@ Usage: python benchmarks/bench_browser.py [--rows 1000000] [--customers 20000]
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from served_app import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from kam_analysis.db import list_datasets, open_database  # noqa: E402
 from kam_analysis.db.synthetic import create_synthetic_dataset  # noqa: E402
 from kam_analysis.demo import DEMO_DATASET, load_demo  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 #: page stem -> its title in the navigation (None: the default page)
 PAGES: dict[str, str | None] = {
     "overview": None, "abc_xyz": "ABC-XYZ", "pareto": "Pareto",
@@ -67,39 +58,6 @@ _IDLE = """() => {
         && !document.querySelector('[data-testid="stSkeleton"]')
         && !document.querySelector('[data-stale="true"]');
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _server(db: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port over ``db``; yields its address."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "KAM_DB": str(db)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the app did not start") from None
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 class _Socket:
@@ -162,7 +120,7 @@ def measure(chromium, db: Path, datasets: list[str], page: str) -> dict[str, dic
     then per dataset a session that opens ``page`` at the whole data and changes the
     period to the last 12 months and back. The caches hold results per dataset and
     window: each measured change finds nothing of its own cached."""
-    with _server(db) as url:
+    with tempfile.TemporaryDirectory() as log, serving(Path(log), {"KAM_DB": str(db)}) as url:
         _session(chromium, url, datasets[0], page, (("warm", "Year to date"),))
         return {dataset: _session(chromium, url, dataset, page,
                                   (("change", "Last 12 months"), ("back", "Whole data")))

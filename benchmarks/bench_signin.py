@@ -28,22 +28,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import Page, async_playwright  # noqa: E402
+from served_app import CHROMIUM, CHROMIUM_ARGS, start, stop  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ClientState_pb2 import ClientState  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
@@ -52,21 +49,10 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from kam_analysis.auth import hash_password  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 PASSWORD = "benchmark team password"
 PAGES = (("Pareto", "Pareto"), ("Overview", "Overview"))  # nav label, heading
 STATUS = '[data-testid="stStatusWidget"]'
 TIMEOUT_MS = 60_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start_server(work: Path, trust_local_proxy: bool) -> tuple[subprocess.Popen, str]:
@@ -77,41 +63,8 @@ def _start_server(work: Path, trust_local_proxy: bool) -> tuple[subprocess.Popen
     proxies = 'trusted_proxies = ["127.0.0.1"]\n' if trust_local_proxy else ""
     (settings / "secrets.toml").write_text(
         f'[auth]\npassword_hash = "{hash_password(PASSWORD)}"\n{proxies}', encoding="utf-8")
-    port = _free_port()
-    env = {**os.environ, "KAM_DB": str(work / "bench.duckdb"),
-           "PYTHONPATH": str(ROOT)}
-    log = (work / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not _healthy(url):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            log_text = (work / "streamlit.log").read_text()
-            raise SystemExit(f"the app did not start: {log_text[-2000:]}")
-        time.sleep(0.5)
-    return proc, url
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=20)
-    if proc.poll() is None:
-        proc.kill()
+    return start(work, {"KAM_DB": str(work / "bench.duckdb"), "PYTHONPATH": str(ROOT)},
+                 cwd=work, timeout=60)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -256,7 +209,7 @@ def main() -> None:
             idle, loaded, outcomes = asyncio.run(_run(args, url))
             peak = _peak_rss_mb(proc.pid)
         finally:
-            _stop(proc)
+            stop(proc)
     base = _summary("idle", idle)
     under = _summary("loaded", loaded)
     print(f"guessers: {args.guessers} ({'one address' if args.one_address else 'one address each'})"
