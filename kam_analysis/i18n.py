@@ -23,6 +23,7 @@ import functools
 import gettext
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -136,6 +137,16 @@ def translations(code: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+#: A number and its sign stay on one line: "30 %", "≥ 10", "3 × ", "> {limit} %" in a
+#: catalogue's text get no-break spaces (the values filled in are left as they are).
+_UNBREAKABLE = re.compile(r"(?<=[\d}]) (?=[%٪×])|(?<=[≥≤<>]) (?=[\d{])")
+
+
+@functools.lru_cache(maxsize=4096)
+def _typeset(text: str) -> str:
+    return _UNBREAKABLE.sub("\u00a0", text)
+
+
 def t(text: str, /, **values: object) -> str:
     """Translate ``text`` into this context's language and fill its placeholders.
 
@@ -152,7 +163,7 @@ def t(text: str, /, **values: object) -> str:
         The translated, formatted text.
     """
     code = get_language()
-    translated = translations(code).gettext(text)
+    translated = _typeset(translations(code).gettext(text))
     if code != DEFAULT_LANGUAGE:
         _note_missing(code, text)
     return translated.format(**values) if values else translated
@@ -171,7 +182,7 @@ def tn(singular: str, plural: str, n: int, /, **values: object) -> str:
         Values for the placeholders (usually ``n=n`` too).
     """
     code = get_language()
-    translated = translations(code).ngettext(singular, plural, n)
+    translated = _typeset(translations(code).ngettext(singular, plural, n))
     if code != DEFAULT_LANGUAGE:
         _note_missing(code, singular)
     return translated.format(**values) if values else translated

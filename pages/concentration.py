@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kam_analysis.i18n import t, tn
+from kam_analysis.i18n import sentence_case, t, tn
 from ui import calls, charts, errors, navigation, sidebar, tables
 from ui import formatting as fmt
 
@@ -19,7 +19,8 @@ top = st.columns(3)
 top[0].metric(t("HHI"), fmt.fmt_decimal(c.hhi, 0))
 top[0].caption(t("{band}. Bands of the US 2023 Merger Guidelines for markets (≤ 1000 "
                  "unconcentrated, 1000-1800 moderately, > 1800 highly concentrated): an "
-                 "antitrust yardstick, not a credit rule.", band=fmt.label(c.hhi_band)))
+                 "antitrust yardstick, not a credit rule.",
+                 band=sentence_case(fmt.label(c.hhi_band))))
 top[1].metric(t("Gini"), fmt.fmt_decimal(c.gini, 3))
 top[1].caption(t("0 = all customers equal, 1 = one customer has everything."))
 top[2].metric(t("Largest customer"), fmt.fmt_pct(c.top_share),

@@ -63,7 +63,8 @@ if st.query_params.get("customer") != cid:  # a refresh or a shared link keeps t
 row = customers[customers["customer_id"] == cid].iloc[0]
 
 # ---- Figures ----------------------------------------------------------------------
-m = st.columns(6)
+# The value gets the widest column: "17,4 млн €" did not fit a sixth of the page.
+m = st.columns([2, 1.2, 1, 1, 1.3, 1.3])
 shown_value, value_help = fmt.metric_value(row["value"], ctx)  # six columns: short form
 m[0].metric(t("Value"), shown_value, help=value_help)
 m[1].metric(t("Share"), fmt.fmt_pct(row["share"]))
@@ -85,7 +86,7 @@ if row["flags"]:
     details.append(t("flags: {flags}", flags=fmt.labels(row["flags"])))
 st.caption(fmt.dot().join(str(d) for d in details))
 if alive.fitted and not pd.isna(row["p_alive"]):
-    a = st.columns(3)
+    a = st.columns([1, 1, 2])  # the model's verdict is words ("probably still active")
     a[0].metric(churn_view.p_alive_label(), fmt.fmt_pct(row["p_alive"]),
                 help=churn_view.explanation())
     a[1].metric(churn_view.expected_label(), fmt.fmt_decimal(row["expected_purchases_13w"], 1))
@@ -114,7 +115,7 @@ with left:
     top = max((float(v.max()) for v in drawn if v.notna().any()), default=0.0)
     low = min((float(v.min()) for v in drawn if v.notna().any()), default=0.0)
     charts.value_axis(fig, ctx, "yaxis", top=top * 1.08 if top > 0 else None, bottom=low)
-    fig.update_layout(height=340, legend={"orientation": "h"}, margin={"t": 20})
+    fig.update_layout(height=340, legend=charts.LEGEND_ABOVE, margin={"t": 40})
     charts.show(fig, key="dos_sales")
 with right:
     st.subheader(t("ABC class over time"))
@@ -122,11 +123,13 @@ with right:
         st.caption(t("Not enough history for a class per quarter."))
     else:
         order = {"A": 3, "B": 2, "C": 1}
-        hist = go.Figure(go.Scatter(x=charts.quarter_labels(history),
+        quarters = charts.quarter_labels(history)
+        hist = go.Figure(go.Scatter(x=quarters,
                                     y=history["abc"].map(order),
                                     mode="lines+markers+text", text=history["abc"],
                                     textposition="top center", line_shape="hv"))
         hist.update_yaxes(tickvals=[1, 2, 3], ticktext=["C", "B", "A"], range=[0.5, 3.6])
+        charts.quarter_axis(hist, quarters, most=5)
         hist.update_layout(height=340, margin={"t": 20}, yaxis_title=t("Class (trailing 12 "
                                                                        "months)"))
         charts.show(hist, key="dos_history")
@@ -141,9 +144,15 @@ else:
         ascending=False)
     pc, pt = st.columns([2, 3])
     with pc:
-        cat_fig = go.Figure(go.Pie(labels=[c if isinstance(c, str) else t("(none)")
-                                           for c in by_cat.index],
-                                   values=by_cat.to_numpy(), hole=0.45))
+        values = by_cat.to_numpy(dtype=float)
+        total = float(values[values > 0].sum())  # a pie leaves out what is not positive
+        cat_fig = go.Figure(go.Pie(
+            labels=[c if isinstance(c, str) else t("(none)") for c in by_cat.index],
+            values=values, hole=0.45, textinfo="text",
+            # Shares and amounts as the rest of the page writes them ("55,8 %").
+            text=[fmt.fmt_pct(v / total) if total > 0 and v > 0 else "" for v in values],
+            customdata=[fmt.fmt_value(v, ctx) for v in values],
+            hovertemplate="%{label}<br>%{customdata} · %{text}<extra></extra>"))
         cat_fig.update_layout(height=300, margin={"t": 10, "b": 10})
         charts.show(cat_fig, key="dos_categories")
     with pt:

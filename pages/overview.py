@@ -101,14 +101,15 @@ st.subheader(t("New, returning, recovered and stopped customers"))
 comparisons.flow_view(ctx, "ov_flow")
 
 st.subheader(t("Go deeper"))
-links = st.columns(3)
+# Two columns: in three, the longer labels (Russian, Azerbaijani) were cut off.
+links = st.columns(2)
 for column, stem, text in (
     (0, "abc_xyz", t("ABC-XYZ: classes and what to do")),
     (0, "pareto", t("Pareto and Lorenz curves")),
-    (1, "concentration", t("Concentration and dependency")),
+    (0, "concentration", t("Concentration and dependency")),
     (1, "key_accounts", t("Key accounts, lost and at risk")),
-    (2, "dossier", t("Account dossier")),
-    (2, "data", t("Import data")),
+    (1, "dossier", t("Account dossier")),
+    (1, "data", t("Import data")),
 ):
     target = navigation.page(stem)
     links[column].page_link(target, label=text, icon=target.icon)

@@ -84,6 +84,18 @@ def test_shares_axis_is_percent() -> None:
     assert fig.layout.yaxis.dtick == pytest.approx(0.05)  # top 33 %: 0, 5, ..., 30 %
 
 
+@pytest.mark.parametrize("make", [charts.hhi_figure, charts.shares_figure])
+def test_quarter_labels_do_not_run_into_each_other(make) -> None:
+    trend = _trend([500.0] * 12)
+    trend["label"] = [f"{q} кв. {2023 + (q + 2) // 4}" for q in [4, 1, 2, 3] * 3]
+    axis = make(trend).layout.xaxis
+    assert list(axis.tickvals) == list(trend["label"][::2])  # 12 quarters: every second
+    assert list(axis.ticktext) == [label.replace(" 20", "<br>20") for label in axis.tickvals]
+    assert axis.tickangle == 0
+    few = make(_trend([500.0] * 3)).layout.xaxis
+    assert list(few.tickvals) == ["Q0", "Q1", "Q2"] and list(few.ticktext) == ["Q0", "Q1", "Q2"]
+
+
 def test_top_bars_show_names_as_plain_text(demo_db: Database) -> None:
     ranked = pd.DataFrame({"rank": [1, 2], "customer_name": ["<i>X</i> & Co", None],
                            "customer_id": ["1", "2"], "value": [10.0, 5.0],
@@ -193,3 +205,20 @@ def test_alive_chart_shows_the_first_customers_of_a_long_list() -> None:
                              "list above."]
         else:
             assert notes == []
+
+
+def test_dossier_pie_writes_shares_as_the_page_does(app_db: Database) -> None:
+    from kam_analysis import formatting
+    from kam_analysis.analysis import customer_products
+
+    at = _app("dossier")
+    cid = at.session_state["dos_customer"]
+    figures = [_figure(at, i) for i in range(len(at.get("plotly_chart")))]
+    pie = next(tr for fig in figures for tr in fig.data if tr.type == "pie")
+    by_cat = customer_products(app_db, DEMO_DATASET, cid).groupby("category")["value"].sum()
+    shares = {c: formatting.fmt_pct(v / by_cat[by_cat > 0].sum()) for c, v in by_cat.items()}
+    assert dict(zip(pie.labels, pie.text, strict=True)) == shares  # "55.8 %", not plotly's
+    assert pie.textinfo == "text"
+    history = next(fig for fig in figures if fig.layout.yaxis.ticktext == ("C", "B", "A"))
+    assert len(history.layout.xaxis.tickvals) <= 5
+    assert all("<br>" in label for label in history.layout.xaxis.ticktext)

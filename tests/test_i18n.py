@@ -3,6 +3,7 @@ intact, the language per session (never per process), the CLI in the chosen lang
 
 from __future__ import annotations
 
+import re
 import string
 import threading
 from pathlib import Path
@@ -188,3 +189,20 @@ def test_masking_hides_quoted_values_in_every_language(code: str) -> None:
                      value="ACME Trading")]
         for reason in reasons:
             assert "ACME" not in mask_message(reason), reason
+
+
+BREAKABLE = re.compile(r"[\d}] [%٪×]|[≥≤<>] [\d{]")
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_numbers_keep_their_signs_on_one_line(code, extracted) -> None:
+    """No translated text lets a line break part a number from its sign: "30 %",
+    "> 20 %" and "≥ {limit}" come out with no-break spaces (a Russian caption broke
+    into "на 30" / "% ниже" at the page's edge)."""
+    with language(code):
+        texts = [t(forms[0]) if len(forms) == 1 else tn(*forms, 2) for forms in
+                 extracted.values()]
+    if code == i18n.DEFAULT_LANGUAGE:  # (Azerbaijani writes "%30", Persian "۳۰٪")
+        assert [text for text in texts if re.search(r"\d\u00a0%", text)]
+    assert [text for text in texts if BREAKABLE.search(text)] == []
+    assert t("{n} % of {m} %", n=5, m="a b") == "5\u00a0% of a b\u00a0%"  # values as given

@@ -195,6 +195,21 @@ def quarter_labels(trend: pd.DataFrame) -> list[str]:
     return [fmt.fmt_period(q, "quarter") for q in trend["quarter"]]
 
 
+def quarter_axis(fig: go.Figure, quarters: list[str], most: int = 6) -> None:
+    """Label the x axis of quarters with at most ``most`` of them (every second, third,
+    ...), each on two lines ("4 кв." over "2023"): in one line, side by side, the
+    labels of twelve quarters ran into each other."""
+    step = max(1, -(-len(quarters) // most))
+    shown = quarters[::step]
+    fig.update_xaxes(tickangle=0, tickmode="array", tickvals=shown,
+                     ticktext=[_two_lines(q) for q in shown])
+
+
+def _two_lines(label: str) -> str:
+    head, _, tail = label.rpartition(" ")
+    return f"{head}<br>{tail}" if head else label
+
+
 def hhi_figure(trend: pd.DataFrame) -> go.Figure:
     """HHI per quarter on its own axis scaled to the data, with the band limits drawn
     (and labelled on their line) only when they fall inside the range."""
@@ -217,7 +232,7 @@ def hhi_figure(trend: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title="HHI", range=[0, upper], dtick=step, tickformat=",.0f",
                      tickmode="array", tickvals=ticks,
                      ticktext=[fmt.fmt_decimal(v, 0 if step >= 1 else 2) for v in ticks])
-    fig.update_xaxes(tickangle=0, nticks=8)
+    quarter_axis(fig, quarters)
     fig.update_layout(height=320, margin={"t": 20}, showlegend=False)
     return fig
 
@@ -240,7 +255,7 @@ def shares_figure(trend: pd.DataFrame) -> go.Figure:
                  title=t("Share of the total"))
     if abs(step * 100 - round(step * 100)) > 1e-9:  # 2.5 %, 0.5 %: one decimal
         fig.update_yaxes(tickformat=".1%")  # (percent_axis wrote the ticks with one)
-    fig.update_xaxes(tickangle=0, nticks=8)
+    quarter_axis(fig, quarters)
     fig.update_layout(height=320, margin={"t": 40}, legend=LEGEND_ABOVE)
     return fig
 

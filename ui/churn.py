@@ -114,7 +114,7 @@ def alive_chart(frame: pd.DataFrame, key: str) -> None:
             hovertemplate="%{text}<br>%{customdata}<extra></extra>",
         )
     fig.add_hline(y=ALIVE_THRESHOLD, line_dash="dot", line_color="grey")
-    fig.update_layout(height=340, margin={"t": 20, "b": 10}, legend={"orientation": "h"},
+    fig.update_layout(height=340, margin={"t": 40, "b": 10}, legend=charts.LEGEND_ABOVE,
                       xaxis_title=t("Days since last purchase"))
     charts.percent_axis(fig, "yaxis", dtick=0.2, title=p_alive_label(), top=1.05)
     charts.show(fig, key=key)
