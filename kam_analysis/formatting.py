@@ -11,7 +11,7 @@ import decimal
 import functools
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import jdatetime
@@ -168,6 +168,38 @@ def fmt_compact(value: float | None, measure: str, dataset: DatasetInfo) -> str:
     return text if measure == "quantity" else _with_symbol(text, dataset)
 
 
+def fmt_axis_number(value: float) -> str:
+    """Format an axis tick in the language's short form, without currency (``1,25 млн``,
+    ``750K``; ``250.000`` where the language has no short form at that size)."""
+    if value == 0:
+        return native("0")
+    text = format_compact_decimal(value, format_type="short", fraction_digits=2,
+                                  locale=_locale(), numbering_system=_digits())
+    if not any(ch.isalpha() for ch in text):  # German writes thousands in full: group them
+        return fmt_number(value)
+    return native(text)
+
+
+def nice_step(top: float, ticks: int = 5) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) for an axis from 0 to
+    ``top`` with about ``ticks`` ticks."""
+    if top <= 0 or not np.isfinite(top):
+        return 1.0
+    raw = top / ticks
+    power = 10 ** np.floor(np.log10(raw))
+    return float(min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
+
+
+def axis_ticks(low: float, top: float, ticks: int = 5) -> list[float]:
+    """Round tick values from a multiple of the step at or below ``min(low, 0)`` to one
+    at or above ``max(top, 0)`` (see :func:`nice_step`)."""
+    low, top = min(low, 0.0), max(top, 0.0)
+    step = nice_step(top - low, ticks)
+    first = float(np.floor(low / step + 1e-9)) * step
+    count = int(np.ceil((top - first) / step - 1e-9)) + 1
+    return [first + i * step for i in range(max(count, 2))]
+
+
 def fmt_measure(value: float | None, measure: str, dataset: DatasetInfo) -> str:
     """Format a value of ``measure``: money, or a plain number for quantity."""
     return fmt_number(value) if measure == "quantity" else fmt_money(value, dataset)
@@ -272,6 +304,32 @@ def fmt_month(value: date) -> str:
     if get_language() == "fa":
         return persian_digits(_jalali(value).strftime("%B %y"))
     return format_date(value, format="MMM yy", locale=_locale())
+
+
+def fmt_period(value: object, period: str) -> str:
+    """The label of a sales period starting on ``value``: the week's first day, the
+    month (:func:`fmt_month`) or the quarter (``2025 Q1``, as the engine's labels), in
+    the session's language."""
+    day = as_date(value)
+    if day is None:
+        return _DASH
+    if period == "month":
+        return fmt_month(day)
+    if period == "quarter":
+        return t("{year} Q{quarter}", quarter=native(str((day.month - 1) // 3 + 1)),
+                 year=native(str(day.year)))
+    return fmt_date(day)
+
+
+def as_date(value: object) -> date | None:
+    """A date from a date, datetime, Timestamp or ISO text (None when missing)."""
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
 
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")

@@ -95,3 +95,24 @@ def test_the_dossier_value_is_short_with_the_full_value_in_help(app_db, navigati
     assert value.value == fmt_compact(top["value"], "revenue", info)
     assert len(value.value) <= 10
     assert fmt_money(top["value"], info) in value.proto.help
+
+
+def test_axis_ticks_are_round_and_cover_the_data() -> None:
+    from kam_analysis.formatting import axis_ticks
+
+    assert axis_ticks(0, 1_230_000) == [0, 250_000, 500_000, 750_000, 1_000_000, 1_250_000]
+    assert axis_ticks(-120, 380) == [-200, -100, 0, 100, 200, 300, 400]
+    assert axis_ticks(0, 0) == [0, 1]  # no data: an axis still has two ticks
+
+
+@pytest.mark.parametrize(("code", "value", "text"), [
+    ("ru", 1_250_000, "1,25\u00a0млн"), ("ru", 750_000, "750\u00a0тыс."), ("en", 750_000, "750K"),
+    ("de", 250_000, "250.000"),  # German has no short form for thousands: grouped in full
+    ("de", 1_000_000, "1\u00a0Mio."), ("fa", 1_250_000, "۱٫۲۵\u00a0میلیون"), ("en", 0, "0"),
+])
+def test_axis_numbers_in_the_languages_short_form(code, value, text) -> None:
+    from kam_analysis.formatting import fmt_axis_number
+    from kam_analysis.i18n import language
+
+    with language(code):
+        assert fmt_axis_number(value) == text

@@ -17,7 +17,7 @@ from kam_analysis.cli import main
 from kam_analysis.db import Database, open_database
 from kam_analysis.demo import DEMO_DATASET, load_demo
 from kam_analysis.dossier import save_dossier
-from kam_analysis.formatting import fmt_date, fmt_number, label
+from kam_analysis.formatting import fmt_date, fmt_decimal, label
 from kam_analysis.formatting import fmt_pct as pct
 from kam_analysis.masking import Masker
 from kam_analysis.report import render_pack
@@ -174,7 +174,8 @@ def test_pack_carries_the_churn_figures(demo, fmt: str) -> None:
     for customer_id, text in zip(chosen, pages[1:], strict=True):
         alive = pct(scored.at[customer_id, "p_alive"])
         words = label(scored.at[customer_id, "churn_status"])
-        expected = fmt_number(scored.at[customer_id, "expected_purchases_13w"])
+        # One decimal, as the dossier's metric writes it ("4.3", not "4").
+        expected = fmt_decimal(scored.at[customer_id, "expected_purchases_13w"], 1)
         assert f"P(alive): {alive}" in text, (customer_id, alive)
         assert words in ("likely still active", "probably lost") and words in text
         assert expected in text and "Expected purchases, next 13 weeks" in text

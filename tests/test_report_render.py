@@ -179,3 +179,38 @@ def test_churn_figures_or_the_reason_on_every_account_page(fmt: str) -> None:
     assert "P(alive)" in pages[0]
     for row in pack.portfolio.lost_at_risk:
         assert row.p_alive in pages[0]
+
+
+def test_class_history_line_joins_quarters_of_the_same_class() -> None:
+    from dataclasses import replace
+
+    from kam_analysis.report.content import class_history_line
+
+    pack = sample_pack("en", accounts=1)
+    page = pack.accounts[0]
+    quarters = (("Q1 2025", "B"), ("Q2 2025", "A"), ("Q3 2025", "A"), ("Q4 2025", "A"),
+                ("Q1 2026", "B"))
+    page = replace(page, figures=replace(page.figures, class_history=quarters))
+    line = class_history_line(page, pack)
+    assert line.endswith(": Q1 2025: B · Q2 2025 – Q4 2025: A · Q1 2026: B")
+    single = replace(page, figures=replace(page.figures, class_history=(("Q1 2025", "C"),)))
+    assert class_history_line(single, pack).endswith(": Q1 2025: C")
+    empty = replace(page, figures=replace(page.figures, class_history=()))
+    assert class_history_line(empty, pack) == ""
+
+
+def test_monthly_chart_writes_the_packs_own_tick_labels() -> None:
+    from dataclasses import replace
+
+    from kam_analysis.report.charts import MonthlyChart
+    from kam_analysis.report.model import MonthlySeries
+
+    chart = MonthlyChart("this", "before")
+    series = MonthlySeries(labels=("a", "b"), current=(0.4, 1.9), previous=(None, 1.0),
+                           ticks=((0.0, "0"), (1.0, "1 млн"), (2.0, "2 млн")))
+    chart.image(series)
+    assert [label.get_text() for label in chart.axes.get_yticklabels()] == ["0", "1 млн",
+                                                                            "2 млн"]
+    chart.image(replace(series, ticks=()))  # the same chart, an account without its ticks
+    shown = [label.get_text() for label in chart.axes.get_yticklabels()]
+    assert "1 млн" not in shown and "1" in shown

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kam_analysis.formatting import currency_symbol
+from kam_analysis.formatting import currency_symbol, nice_step
 from kam_analysis.i18n import N_, is_rtl, t, tn
 from ui import formatting as fmt
 
@@ -71,16 +71,6 @@ def percent_axis(fig: go.Figure, axis: str = "yaxis", *, dtick: float = 0.2,
                               "title": title, "rangemode": "tozero", "tickmode": "array",
                               "tickvals": ticks,
                               "ticktext": [fmt.fmt_percent(v, decimals) for v in ticks]}})
-
-
-def nice_step(top: float, ticks: int = 5) -> float:
-    """A round tick step (1, 2, 2.5 or 5 times a power of ten) for an axis from 0 to
-    ``top`` with about ``ticks`` ticks."""
-    if top <= 0 or not np.isfinite(top):
-        return 1.0
-    raw = top / ticks
-    power = 10 ** np.floor(np.log10(raw))
-    return float(min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
 def value_axis(fig: go.Figure, ctx: Context, axis: str = "xaxis",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -13,6 +13,7 @@ from babel.lists import format_list
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from kam_analysis.formatting import (  # the app's formatting lives in the engine
+    as_date,
     babel_locale,
     count_texts,
     currency_symbol,
@@ -26,6 +27,7 @@ from kam_analysis.formatting import (  # the app's formatting lives in the engin
     fmt_number,
     fmt_pct,
     fmt_percent,
+    fmt_period,
     label,
     labels,
     labels_column,
@@ -81,6 +83,7 @@ def slug(text: str) -> str:
 
 
 __all__ = [
+    "as_date",
     "chart_text",
     "count_texts",
     "currency_symbol",
@@ -124,21 +127,6 @@ def fmt_datetime(value: datetime | None) -> str:
     return f"{fmt_date(value.date())} {native(f'{value:%H:%M}')}"  # type: ignore[union-attr]
 
 
-def fmt_period(value: object, period: str) -> str:
-    """The label of a sales period starting on ``value``: the week's first day, the
-    month (:func:`fmt_month`) or the quarter (``2025 Q1``, as the engine's labels), in
-    the session's language."""
-    day = as_date(value)
-    if day is None:
-        return _DASH
-    if period == "month":
-        return fmt_month(day)
-    if period == "quarter":
-        return t("{year} Q{quarter}", quarter=native(str((day.month - 1) // 3 + 1)),
-                 year=native(str(day.year)))
-    return fmt_date(day)
-
-
 def dot() -> str:
     """The separator of short facts in a row (`` · ``); Persian: the Arabic comma, since a
     middle dot reads as the Persian zero (۰) next to Persian digits."""
@@ -157,17 +145,6 @@ def plotly_separators() -> str:
     system = loc.default_numbering_system
     return (get_decimal_symbol(loc, numbering_system=system)
             + get_group_symbol(loc, numbering_system=system))
-
-
-def as_date(value: object) -> date | None:
-    """A date from a date, datetime, Timestamp or ISO text (None when missing)."""
-    if _missing(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
 
 
 def bold(text: str) -> str:

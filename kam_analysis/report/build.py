@@ -10,6 +10,7 @@ customers) is left out, as the app hides it when masking is on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -177,8 +178,11 @@ def _monthly(ctx: _Context, customer_id: str) -> m.MonthlySeries:
     covered = [data_start is not None and p >= data_start.replace(day=1)
                for p in periods["period"]]
     shown = [v if ok else None for v, ok in zip(values, covered, strict=True)]
+    drawn = [v for v in shown if v is not None and math.isfinite(v)]
+    ticks = fmt.axis_ticks(min(drawn, default=0.0), max(drawn, default=0.0))
     return m.MonthlySeries(labels=tuple(fmt.fmt_month(p) for p in periods["period"][12:]),
-                           current=tuple(shown[12:]), previous=tuple(shown[:24]))
+                           current=tuple(shown[12:]), previous=tuple(shown[:24]),
+                           ticks=tuple((v, fmt.fmt_axis_number(v)) for v in ticks))
 
 
 def _rhythm(ctx: _Context, row: pd.Series) -> m.PurchaseRhythm:
@@ -209,7 +213,7 @@ def _churn_figures(ctx: _Context, row: pd.Series) -> dict[str, str]:
         return {"churn_message": ctx.churn.message or ""}
     code = str(row["churn_status"] or "")
     return {"p_alive": ctx.p_alive(str(row["customer_id"])),
-            "expected_13w": fmt.fmt_number(row["expected_purchases_13w"]),
+            "expected_13w": fmt.fmt_decimal(row["expected_purchases_13w"], 1),  # as the app
             "churn_status": fmt.label(code) if code else ""}
 
 
@@ -270,7 +274,9 @@ def _account(ctx: _Context, customer_id: str) -> m.AccountPage:
         rank="–" if pd.isna(row["rank"]) else fmt.fmt_number(row["rank"]),
         abc_xyz=str(row["abc_xyz"]), change_previous=ctx.change(customer_id, "previous"),
         change_year=ctx.change(customer_id, "year"),
-        class_history=tuple(zip(history["label"], history["abc"], strict=True)))
+        # Quarters written as the app writes them ("4 кв. 2024", not the engine's "2024 Q4").
+        class_history=tuple((fmt.fmt_period(q, "quarter"), abc)
+                            for q, abc in zip(history["quarter"], history["abc"], strict=True)))
     return m.AccountPage(header=header, figures=figures, monthly=_monthly(ctx, customer_id),
                          rhythm=_rhythm(ctx, row), mix=_mix(ctx, customer_id),
                          dossier=_dossier(ctx, customer_id, "perspective" in types.split(",")))

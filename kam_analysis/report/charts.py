@@ -15,7 +15,7 @@ import math
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import AutoLocator, FuncFormatter
 from PIL import Image
 
 from kam_analysis.report.model import MonthlySeries
@@ -98,9 +98,25 @@ class MonthlyChart:
             self.axes.set_xticks(ticks, [series.labels[i] for i in ticks])
             self._labels = series.labels
         self.axes.set_xlim(-0.5, max(len(positions), 1) - 0.5)
-        self.axes.relim()
-        self.axes.autoscale_view(scalex=False)
+        if series.ticks:  # the pack's own labels ("1,25 млн")
+            values = [v for v, _ in series.ticks]
+            labels = [label for _, label in series.ticks]
+            self.axes.set_yticks(values, labels)
+            self.axes.set_ylim(values[0], values[-1] + 0.03 * (values[-1] - values[0]))
+            self._left_margin(max(len(label) for label in labels))
+        else:
+            self.axes.yaxis.set_major_locator(AutoLocator())
+            self.axes.yaxis.set_major_formatter(FuncFormatter(compact_number))
+            self.axes.relim()
+            self.axes.autoscale_view(scalex=False)
+            self._left_margin(5)
         self.canvas.draw()
+
+    def _left_margin(self, chars: int) -> None:
+        """Room on the left for tick labels of ``chars`` characters at 7 pt (about 0.6 em
+        each, plus the ticks), without measuring them: that would draw the figure twice."""
+        width_in = self.figure.get_figwidth()
+        self.figure.subplots_adjust(left=max(0.065, (chars * 0.6 * 7 / 72 + 0.12) / width_in))
 
     def image(self, series: MonthlySeries) -> Image.Image:
         """Draw ``series`` and return the picture as an RGB image (no encoding step)."""

@@ -155,8 +155,17 @@ def figure_cells(page: AccountPage, pack: Pack) -> tuple[tuple[str, str], ...]:
 
 
 def class_history_line(page: AccountPage, pack: Pack) -> str:
-    """Class by quarter as one line, oldest first."""
-    history = "  ".join(f"{quarter}: {klass}" for quarter, klass in page.figures.class_history)
+    """Class by quarter as one line, oldest first; quarters in a row with the same class
+    as one range ("4 кв. 2024: B · 1 кв. 2025 – 3 кв. 2026: A"), so that eight quarters
+    fit the line."""
+    runs: list[list[str]] = []  # [first quarter, last quarter, class]
+    for quarter, klass in page.figures.class_history:
+        if runs and runs[-1][2] == klass:
+            runs[-1][1] = quarter
+        else:
+            runs.append([quarter, quarter, klass])
+    history = SEPARATOR.join(f"{first}: {klass}" if first == last
+                             else f"{first} – {last}: {klass}" for first, last, klass in runs)
     return f"{pack.label('class_history')}: {history}" if history else ""
 
 

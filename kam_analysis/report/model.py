@@ -146,12 +146,15 @@ class MonthlySeries:
     """Monthly values for the chart: the last 24 months and the 24 before them.
 
     ``current`` and ``previous`` have one value per label (``None`` for no data);
-    ``previous[i]`` is the same month a year earlier than ``current[i]``.
+    ``previous[i]`` is the same month a year earlier than ``current[i]``. ``ticks`` are
+    the value axis's ticks with their labels in the pack's language, lowest first (none:
+    the chart picks them and writes ``1.2M``).
     """
 
     labels: tuple[str, ...]
     current: tuple[float | None, ...]
     previous: tuple[float | None, ...]
+    ticks: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
