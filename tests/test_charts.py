@@ -197,6 +197,8 @@ def test_alive_chart_shows_the_first_customers_of_a_long_list() -> None:
         at = AppTest.from_function(script, args=(n,), default_timeout=30).run()
         assert not at.exception, [e.value for e in at.exception]
         fig = _figure(at, 0)
+        assert fig.layout.xaxis.ticktext[-1] == f"{fig.layout.xaxis.tickvals[-1]:,.0f}"
+        assert fig.layout.xaxis.tickvals[-1] >= drawn - 1  # the ticks cover every point
         names = [name for trace in fig.data for name in trace.text]
         assert sorted(names) == [f"C{i:05d}" for i in range(drawn)]
         notes = [c.value for c in at.caption]

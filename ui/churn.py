@@ -10,6 +10,7 @@ import streamlit as st
 
 from kam_analysis import analysis as engine
 from kam_analysis.analysis.churn import ALIVE_THRESHOLD
+from kam_analysis.formatting import axis_ticks
 from kam_analysis.i18n import t, tn
 from ui import charts
 from ui import formatting as fmt
@@ -114,6 +115,10 @@ def alive_chart(frame: pd.DataFrame, key: str) -> None:
             hovertemplate="%{text}<br>%{customdata}<extra></extra>",
         )
     fig.add_hline(y=ALIVE_THRESHOLD, line_dash="dot", line_color="grey")
+    # Days written by the app (Persian digits, separators), not plotly's own ticks.
+    days = axis_ticks(0.0, float(shown["days_since_last"].max()))
+    fig.update_xaxes(tickmode="array", tickvals=days, ticktext=[fmt.fmt_count(d) for d in days],
+                     range=[-0.03 * days[-1], days[-1] * 1.02])
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, legend=charts.LEGEND_ABOVE,
                       xaxis_title=t("Days since last purchase"))
     charts.percent_axis(fig, "yaxis", dtick=0.2, title=p_alive_label(), top=1.05)
