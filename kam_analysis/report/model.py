@@ -277,8 +277,8 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "this_period": N_("Last 24 months"),
     "year_before": N_("A year earlier"),
     "rhythm": N_("Purchase rhythm"),
-    "median_gap": N_("Median gap"),
-    "days_since": N_("Days since"),
+    "median_gap": N_("Usual gap, days"),  # as the dossier and Key accounts call it
+    "days_since": N_("Days since last purchase"),
     "rule": N_("Rule"),
     "p_alive": N_("P(alive)"),
     "expected_13w": N_("Expected purchases, next 13 weeks"),
