@@ -214,3 +214,20 @@ def test_monthly_chart_writes_the_packs_own_tick_labels() -> None:
     chart.image(replace(series, ticks=()))  # the same chart, an account without its ticks
     shown = [label.get_text() for label in chart.axes.get_yticklabels()]
     assert "1 млн" not in shown and "1" in shown
+
+
+def test_pptx_figure_values_fit_their_boxes() -> None:
+    """A word value in a narrow figure box gets a smaller font instead of running into
+    the next box ("нет данных" twice read "нет данныхнет данных")."""
+    pack = sample_pack("en", 1)
+    page = pack.accounts[0]
+    words = replace(page.figures, change_previous="нет данных", change_year="нет данных")
+    pack = replace(pack, accounts=(replace(page, figures=words),))
+    deck = Presentation(io.BytesIO(render_pack(pack, "pptx")))
+    runs = [(run.text, run.font.size.pt, shape.width.inches)
+            for shape in deck.slides[1].shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for run in p.runs]
+    for text, size, width in (r for r in runs if r[0] == "нет данных"):
+        # Bold letters about 0.57 em wide, 0.1 in of margin each side.
+        assert len(text) * size * 0.57 / 72 <= width - 0.2, (size, width)
+    assert sum(r[0] == "нет данных" for r in runs) == 2
