@@ -147,3 +147,15 @@ def test_class_per_customer_equals_the_ranked_frame(cells, method) -> None:
     got = class_per_customer(values["value"].to_numpy(), text_order(values["customer_id"]),
                              params)
     assert list(got) == [expected[c] for c in values["customer_id"]]
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6),
+                max_size=60))
+def test_text_order_is_pythons_string_order(ids) -> None:
+    """Each id's position when the ids are sorted as Python sorts text (by code point),
+    equal ids in their order: the tie-break of every ranking."""
+    from kam_analysis.analysis.ranking import text_order
+
+    expected = np.empty(len(ids), dtype=np.int64)
+    expected[sorted(range(len(ids)), key=lambda i: ids[i])] = np.arange(len(ids))
+    assert text_order(ids).tolist() == expected.tolist()
