@@ -458,7 +458,7 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
     db.close()
     db = open_database(path)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 6
+        assert schema_version(db) == SCHEMA_VERSION == 7
         res = analyze(db, "t", YEAR)  # no facts for the old dataset: computed on the fly
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts
@@ -533,3 +533,71 @@ def test_id_order_is_duckdb_text_order(db) -> None:
     assert sorted(got.values()) == list(range(1, len(ids) + 1))
     ranked = analyze(db, "t", AnalysisParams(start=d("2024-03-01"), end=d("2024-03-31")))
     assert list(ranked.customers["customer_id"]) == expected  # equal values: id order
+
+
+# Regions and managers over time (customer, date, revenue, margin, region, manager):
+# S1 one pair all along; R2 moves North -> South (two rows in the South); N3 has no
+# region at first, then East; M4 keeps its region, its manager changes; W5 never names
+# a region (a missing region is a value of its own: still one pair).
+MOVERS = [
+    ("S1", d("2024-02-01"), 10, 1, "West", "Ann"), ("S1", d("2025-03-01"), 10, 1, "West", "Ann"),
+    ("R2", d("2024-02-01"), 10, 1, "North", "Bob"), ("R2", d("2024-05-01"), 10, 1, "North", "Bob"),
+    ("R2", d("2024-08-01"), 10, 1, "North", "Bob"), ("R2", d("2025-02-01"), 10, 1, "South", "Bob"),
+    ("R2", d("2025-06-01"), 10, 1, "South", "Bob"),
+    ("N3", d("2024-03-01"), 10, 1, None, "Cid"), ("N3", d("2024-04-01"), 10, 1, None, "Cid"),
+    ("N3", d("2025-04-01"), 10, 1, "East", "Cid"),
+    ("M4", d("2024-03-01"), 10, 1, "West", "Ann"), ("M4", d("2025-01-10"), 10, 1, "West", "Dan"),
+    ("M4", d("2025-05-01"), 10, 1, "West", "Dan"),
+    ("W5", d("2024-06-01"), 10, 1, None, "Eve"), ("W5", d("2025-06-30"), 10, 1, None, "Eve"),
+]
+
+
+@pytest.mark.parametrize(("start", "modes"), [
+    # The whole data: R2 has three rows in the North, N3 one East row beside two without.
+    (None, {"S1": ("West", "Ann"), "R2": ("North", "Bob"), "N3": ("East", "Cid"),
+            "M4": ("West", "Dan"), "W5": (None, "Eve")}),
+    # From 2025: R2 only in the South, N3 only East, M4 only with Dan.
+    (d("2025-01-01"), {"S1": ("West", "Ann"), "R2": ("South", "Bob"), "N3": ("East", "Cid"),
+                       "M4": ("West", "Dan"), "W5": (None, "Eve")}),
+])
+def test_window_modes_with_stored_pairs_equal_counted_modes(db, monkeypatch, start,
+                                                            modes) -> None:
+    """The main region and manager of a window: taken from the facts for customers with
+    one region-manager pair all along (S1, W5), counted in the window for the others;
+    the same as counting every customer's rows."""
+    store(db, MOVERS)
+    with db.read() as cur:
+        info = datasets.dataset_in(cur, "t")
+        pairs = dict(cur.execute("SELECT customer_id, one_region_manager FROM customer_facts "
+                                 "WHERE dataset_id = ?", [info.dataset_id]).fetchall())
+    assert pairs == {"S1": True, "R2": False, "N3": False, "M4": False, "W5": True}
+    params = AnalysisParams(start=start or info.first_date, end=info.last_date)
+    stored = analyze(db, "t", params).customers.set_index("customer_id")
+    got = {c: (None if pd.isna(r) else r, m)
+           for c, r, m in zip(stored.index, stored["region"], stored["manager"], strict=True)}
+    assert got == modes
+    with monkeypatch.context() as m:  # no facts: every mode counted from the rows
+        m.setattr(queries, "has_analysis_aggregates", lambda *a: False)
+        counted = analyze(db, "t", params).customers.set_index("customer_id")
+    pd.testing.assert_frame_equal(stored, counted, check_exact=False, rtol=1e-9)
+
+
+def test_version_6_database_gets_the_region_manager_pairs(tmp_path) -> None:
+    from kam_analysis.db import SCHEMA_VERSION, open_database, schema_version
+
+    path = tmp_path / "v6.duckdb"
+    db = open_database(path)
+    store(db, MOVERS)
+    with db.write() as cur:  # as a version-6 file: no pair column
+        cur.execute("ALTER TABLE customer_facts DROP COLUMN one_region_manager")
+        cur.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    db.close()
+    db = open_database(path)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION == 7
+        with db.read() as cur:
+            assert dict(cur.execute("SELECT customer_id, one_region_manager FROM "
+                                    "customer_facts").fetchall()) == {
+                "S1": True, "R2": False, "N3": False, "M4": False, "W5": True}
+    finally:
+        db.close()

@@ -201,7 +201,7 @@ def test_version_4_database_gets_monthly_rows(tmp_path) -> None:
     db.close()
     db = open_database(path)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 6
+        assert schema_version(db) == SCHEMA_VERSION == 7
         with db.read() as cur:
             migrated = cur.execute("SELECT * FROM sales_monthly ORDER BY ALL").df()
             assert len(migrated) > 0

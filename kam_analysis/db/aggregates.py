@@ -107,7 +107,8 @@ _NAMES_SQL = """
             )"""
 
 # Main region and manager (most rows, ties by name), from the monthly rows per
-# customer, region and manager.
+# customer, region and manager; and whether there is only one such pair (a missing
+# region or manager counts as a value of its own).
 _MODES_SQL = """
             who AS (SELECT customer_id, region, manager, sum(row_count) AS n
                     FROM sales_monthly WHERE dataset_id = $ds GROUP BY ALL),""" + ",".join(  # noqa: S608
@@ -119,7 +120,9 @@ _MODES_SQL = """
                 GROUP BY customer_id
             )"""  # noqa: S608 - constant identifiers only
     for field in ("region", "manager")
-)
+) + """,
+            pairs AS (SELECT customer_id, count(*) = 1 AS one_region_manager
+                      FROM who GROUP BY customer_id)"""
 
 # Per period unit, the history length from the customer's first purchase (or
 # the dataset's first date) to the dataset's last date, zero periods included.
@@ -158,7 +161,7 @@ _CUSTOMER_FACTS_SQL = f"""INSERT INTO customer_facts BY NAME
             {_SPREADS_SQL.strip()}
             SELECT $ds AS dataset_id, b.customer_id, c.customer_name, rg.region, mg.manager,
                    b.first_purchase, b.last_purchase, gp.median_gap, b.revenue, b.margin,
-                   b.quantity, b.row_count,
+                   b.quantity, b.row_count, pr.one_region_manager,
                    row_number() OVER (ORDER BY b.customer_id) AS id_order,
                    {_HALF_YEAR_COLUMNS_SQL},
                    {_SPREAD_COLUMNS_SQL}
@@ -166,6 +169,7 @@ _CUSTOMER_FACTS_SQL = f"""INSERT INTO customer_facts BY NAME
             LEFT JOIN chosen c USING (customer_id)
             LEFT JOIN region_mode rg USING (customer_id)
             LEFT JOIN manager_mode mg USING (customer_id)
+            LEFT JOIN pairs pr USING (customer_id)
             LEFT JOIN kam_agg_gaps gp USING (customer_id)
             LEFT JOIN kam_agg_half_years hy USING (customer_id)
             {_SPREAD_JOINS_SQL}"""  # noqa: S608 - constant identifiers only

@@ -12,7 +12,7 @@ from kam_analysis.db.errors import StorageError
 from kam_analysis.db.monthly_sql import CREATE_MONTHLY_SQL, MIGRATE_MONTHLY_SQL
 from kam_analysis.vocabulary import MEASURES, PERIODS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Per period unit, the customer_facts columns with history length, active
 # periods, and mean / population sd of each measure per period (the measures
@@ -185,6 +185,21 @@ _MIGRATIONS: dict[int, list[str]] = {
     6: [
         "ALTER TABLE transactions ADD COLUMN IF NOT EXISTS row_count BIGINT",
         "DROP TABLE IF EXISTS sales_daily",
+    ],
+    # Version 7: ``one_region_manager`` in customer_facts says the customer's rows
+    # all carry one region and one manager (a missing one counting as a value); a
+    # window's modes are then those of the facts, and only the other customers'
+    # are counted (kam_analysis.db.customer_stats_sql). Filled here from the
+    # monthly rows for every dataset imported before.
+    7: [
+        "ALTER TABLE customer_facts ADD COLUMN IF NOT EXISTS one_region_manager BOOLEAN",
+        """UPDATE customer_facts SET one_region_manager = p.pairs = 1
+           FROM (SELECT dataset_id, customer_id, count(*) AS pairs
+                 FROM (SELECT DISTINCT dataset_id, customer_id, region, manager
+                       FROM sales_monthly)
+                 GROUP BY dataset_id, customer_id) p
+           WHERE customer_facts.dataset_id = p.dataset_id
+             AND customer_facts.customer_id = p.customer_id""",
     ],
 }
 
