@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
-from kam_analysis.db import Database, DatasetInfo, replace_dataset
+from kam_analysis.db import (
+    SCHEMA_VERSION,
+    Database,
+    DatasetInfo,
+    open_database,
+    replace_dataset,
+    schema_version,
+)
 
 COLUMNS = ("customer_id", "order_date", "revenue", "margin", "region", "manager", "category",
            "product", "quantity")
@@ -49,3 +57,14 @@ PORTFOLIO = [
     ("F6", d("2024-05-20"), -10, -1, "West", "Cid"),
     ("G7", d("2024-12-31"), -3, -0.3, "West", "Cid"),
 ]
+
+
+def reopened_as_version(db: Database, path: Path, version: int) -> Database:
+    """Mark the file ``path`` of ``db`` as written by schema ``version``, close it and
+    open it again, so that the migrations since run; return the new handle."""
+    with db.write() as cur:
+        cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+    db.close()
+    db = open_database(path)
+    assert schema_version(db) == SCHEMA_VERSION
+    return db

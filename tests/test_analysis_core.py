@@ -20,7 +20,7 @@ from kam_analysis.analysis import (
 from kam_analysis.analysis.concentration import concentration_figures
 from kam_analysis.db import DatasetNotFoundError, datasets, queries
 from kam_analysis.vocabulary import CUSTOMER_FLAGS
-from tests.analysis_fixtures import PORTFOLIO, d, store
+from tests.analysis_fixtures import PORTFOLIO, d, reopened_as_version, store
 
 YEAR = AnalysisParams(start=date(2024, 1, 1), end=date(2024, 12, 31))
 
@@ -445,7 +445,7 @@ _V1_SALES_DAILY_SQL = """CREATE TABLE sales_daily AS
 
 
 def test_version_1_database_is_migrated(tmp_path) -> None:
-    from kam_analysis.db import SCHEMA_VERSION, open_database, schema_version
+    from kam_analysis.db import open_database
 
     path = tmp_path / "old.duckdb"
     db = open_database(path)
@@ -454,11 +454,8 @@ def test_version_1_database_is_migrated(tmp_path) -> None:
         cur.execute("DROP TABLE customer_facts")
         cur.execute("DROP TABLE sales_monthly")
         cur.execute(_V1_SALES_DAILY_SQL)
-        cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    db.close()
-    db = open_database(path)
+    db = reopened_as_version(db, path, 1)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 7
         res = analyze(db, "t", YEAR)  # no facts for the old dataset: computed on the fly
         assert list(res.customers["customer_id"])[:3] == ["A1", "B2", "C3"]
         store(db, PORTFOLIO)  # a re-import builds the facts
@@ -482,9 +479,7 @@ def test_version_2_sales_daily_with_category_is_migrated(tmp_path) -> None:
         cur.execute("ALTER TABLE transactions DROP COLUMN row_count")
         cur.execute("DROP TABLE sales_monthly")
         cur.execute("DELETE FROM customer_facts")
-        cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    db.close()
-    db = open_database(path)
+    db = reopened_as_version(db, path, 2)
     try:
         with db.read() as cur:
             tables = {r[0] for r in cur.execute("SHOW TABLES").fetchall()}
@@ -583,18 +578,15 @@ def test_window_modes_with_stored_pairs_equal_counted_modes(db, monkeypatch, sta
 
 
 def test_version_6_database_gets_the_region_manager_pairs(tmp_path) -> None:
-    from kam_analysis.db import SCHEMA_VERSION, open_database, schema_version
+    from kam_analysis.db import open_database
 
     path = tmp_path / "v6.duckdb"
     db = open_database(path)
     store(db, MOVERS)
     with db.write() as cur:  # as a version-6 file: no pair column
         cur.execute("ALTER TABLE customer_facts DROP COLUMN one_region_manager")
-        cur.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
-    db.close()
-    db = open_database(path)
+    db = reopened_as_version(db, path, 6)
     try:
-        assert schema_version(db) == SCHEMA_VERSION == 7
         with db.read() as cur:
             assert dict(cur.execute("SELECT customer_id, one_region_manager FROM "
                                     "customer_facts").fetchall()) == {
