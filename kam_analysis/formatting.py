@@ -171,8 +171,6 @@ def fmt_compact(value: float | None, measure: str, dataset: DatasetInfo) -> str:
 def fmt_axis_number(value: float) -> str:
     """Format an axis tick in the language's short form, without currency (``1,25 млн``,
     ``750K``; ``250.000`` where the language has no short form at that size)."""
-    if value == 0:
-        return native("0")
     text = format_compact_decimal(value, format_type="short", fraction_digits=2,
                                   locale=_locale(), numbering_system=_digits())
     if not any(ch.isalpha() for ch in text):  # German writes thousands in full: group them

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kam_analysis.formatting import currency_symbol, nice_step
+from kam_analysis.formatting import axis_ticks, currency_symbol, nice_step
 from kam_analysis.i18n import N_, is_rtl, t, tn
 from ui import formatting as fmt
 
@@ -86,9 +86,7 @@ def value_axis(fig: go.Figure, ctx: Context, axis: str = "xaxis",
                                  "ticksuffix": f" {symbol}" if len(symbol) > 1 else "",
                                  "title": title, "rangemode": "tozero"}
     if top is not None and top > 0:
-        step = nice_step(top - min(bottom, 0.0))
-        first = float(np.floor(min(bottom, 0.0) / step) * step)
-        ticks = _ticks(top, step, first)
+        ticks = [v for v in axis_ticks(bottom, top) if v <= top + 1e-9]  # the axis ends at top
         layout.update(range=[min(bottom, 0.0) * 1.08, top], tickmode="array", tickvals=ticks,
                       ticktext=[fmt.fmt_compact(v, ctx.params.measure, ctx.dataset)
                                 for v in ticks])
