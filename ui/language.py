@@ -57,7 +57,9 @@ def rtl_stylesheet() -> str:
         f"{rtl}{{direction:rtl;}}"
         f'[data-testid="stMain"],[data-testid="stSidebar"]{{font-family:{_FONT};}}'
         f':is([data-testid="stMain"],[data-testid="stSidebar"]) {text}'
-        f':not([class*="material"]):not([data-testid="stIconMaterial"]){{font-family:{_FONT};}}'
+        # Icons keep their icon font: every Streamlit icon's test id names it an icon
+        # (stIconMaterial, stExpanderIcon); the expander's showed "picture_as_pdf".
+        f':not([class*="material"]):not([data-testid*="Icon"]){{font-family:{_FONT};}}'
         ':is([data-testid="stMarkdownContainer"],[data-testid="stCaptionContainer"],'
         '[data-testid="stMetric"],[data-testid="stAlert"]){text-align:right;}'
         ':is([data-testid="stPlotlyChart"],[data-testid="stArrowVegaLiteChart"])'
