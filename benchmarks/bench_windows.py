@@ -52,7 +52,6 @@ def _calls(db: Database, name: str, params: AnalysisParams, customer: str
         "analyze": lambda: engine.analyze(db, name, params),
         "trend": lambda: engine.concentration_trend(db, name, params),
         "migration": lambda: engine.migration(db, name, params),
-        "margin matrix": lambda: engine.revenue_margin_matrix(db, name, params),
         "comparison": lambda: engine.compare(db, name, params),
         "flow": lambda: engine.customer_flow(db, name, params, "month"),
         "customer periods": lambda: engine.customer_periods(db, name, customer, params),

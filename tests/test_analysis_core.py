@@ -38,6 +38,9 @@ def test_ranking_ties_shares_and_abc(portfolio) -> None:
     # B2 and C3 tie at 20: customer_id text order decides; non-positive last, by id.
     assert list(c["customer_id"]) == ["A1", "B2", "C3", "D4", "E5", "F6", "G7"]
     assert list(c["value"]) == [50, 20, 20, 5, 5, 0, -3]
+    # Revenue and margin in the window, whatever the measure (F6's sale and return net).
+    assert list(c["revenue"]) == [50, 20, 20, 5, 5, 0, -3]
+    assert list(c["margin"]) == pytest.approx([5, 10, 1.5, 1, 1, 0, -0.3])
     assert list(c["rank"].astype(object).where(c["rank"].notna(), None)) == [
         1, 2, 3, 4, 5, None, None]
     assert str(c["rank"].dtype) == "Int64"
@@ -113,7 +116,7 @@ def test_breadwinner_uses_revenue_without_margin(db) -> None:
     # Revenue shares: A1 .5, B2 .2, C3 .2 are >= 10 %.
     assert [cid for cid in c.index if "breadwinner" in c.loc[cid, "account_types"]] == [
         "A1", "B2", "C3"]
-    assert analysis.revenue_margin_matrix(db, "t", YEAR) is None
+    assert analysis.revenue_margin_matrix(res) is None
     with pytest.raises(ValueError, match="no margin"):
         analyze(db, "t", AnalysisParams(measure="margin"))
 

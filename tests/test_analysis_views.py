@@ -77,7 +77,8 @@ def test_concentration_trend(mig_db) -> None:
 
 def test_revenue_margin_matrix(db) -> None:
     store(db, PORTFOLIO)
-    mm = analysis.revenue_margin_matrix(db, "t", AnalysisParams(start=date(2024, 1, 1)))
+    mm = analysis.revenue_margin_matrix(
+        analysis.analyze(db, "t", AnalysisParams(start=date(2024, 1, 1))))
     assert list(mm.columns) == ["revenue_abc", "margin_abc", "customers", "revenue", "margin"]
     assert len(mm) == 9
     cell = mm.set_index(["revenue_abc", "margin_abc"])
@@ -89,6 +90,23 @@ def test_revenue_margin_matrix(db) -> None:
     assert cell.loc[("C", "B"), "customers"] == 1  # E5
     assert cell.loc[("C", "C"), "customers"] == 2  # F6, G7
     assert mm["revenue"].sum() == pytest.approx(97)
+    assert mm["margin"].sum() == pytest.approx(18.2)
+
+
+def test_revenue_margin_matrix_counts_what_the_analysis_counts(db) -> None:
+    # Measured on margin, the analysis ranks by margin; the matrix still classes both
+    # sums and its cells add up to the analysis's customers and totals.
+    store(db, PORTFOLIO)
+    result = analysis.analyze(db, "t", AnalysisParams(start=date(2024, 1, 1), measure="margin"))
+    mm = analysis.revenue_margin_matrix(result)
+    c = result.customers
+    assert mm["customers"].sum() == len(c) == 7
+    assert mm["revenue"].sum() == pytest.approx(c["revenue"].sum())
+    assert mm["margin"].sum() == pytest.approx(c["value"].sum())
+    # The margin classes are the analysis's ABC classes on margin.
+    by_margin = mm.groupby("margin_abc")["customers"].sum()
+    assert by_margin.to_dict() == c["abc"].value_counts().reindex(
+        ["A", "B", "C"], fill_value=0).to_dict()
 
 
 def test_customer_periods_and_products(db) -> None:
@@ -127,7 +145,6 @@ def test_customer_class_history(db) -> None:
 def test_missing_dataset_everywhere(db) -> None:
     for call in (lambda: analysis.concentration_trend(db, "x"),
                  lambda: analysis.migration(db, "x"),
-                 lambda: analysis.revenue_margin_matrix(db, "x"),
                  lambda: analysis.customer_periods(db, "x", "a"),
                  lambda: analysis.customer_class_history(db, "x", "a"),
                  lambda: analysis.customer_products(db, "x", "a"),

@@ -131,8 +131,10 @@ def test_window_queries_equal_daily_path(mdb, window, flt, period) -> None:
             lambda: queries.analysis_three_windows(cur, ds, "revenue", window, earlier,
                                                    (start, end - timedelta(days=3)), f),
             lambda: queries.analysis_period_values(cur, ds, "quantity", start, end, period, f),
+            lambda: queries.analysis_period_amounts(cur, ds, "margin", start, end, period,
+                                                    f).to_pandas().sort_values(
+                                                        ["period", "value"]),
             lambda: queries.analysis_flow_counts(cur, ds, start, end, period, f),
-            lambda: queries.analysis_revenue_margin(cur, ds, start, end, f),
             # The dossier's periods of one customer and of several (the pack).
             lambda: queries.customer_period_values(cur, ds, "c00", start, end, period, f),
             lambda: queries.customers_period_values(cur, ds, ["c03", "c17", "c99"], start,

@@ -146,7 +146,8 @@ def _migration(path: str, dataset_id: int, dataset: str,
 @_kept(max_entries=16)
 def _margin_matrix(path: str, dataset_id: int, dataset: str,
                    params: AnalysisParams) -> pd.DataFrame | None:
-    return engine.revenue_margin_matrix(_open(path), dataset, params)
+    # From the (cached) analysis of the same parameters: its sums, no query of its own.
+    return engine.revenue_margin_matrix(_analysis(path, dataset_id, dataset, params))
 
 
 @_calculating

@@ -87,6 +87,7 @@ def classify(stats: dict[str, Any], params: AnalysisParams, window: tuple[date, 
     columns: dict[str, Any] = {
         "customer_id": _text(s["customer_id"]), "customer_name": _text(s["customer_name"]),
         "region": _text(s["region"]), "manager": _text(s["manager"]), "value": r.values,
+        "revenue": s["revenue"], "margin": s["margin"],
         "share": r.share, "cum_before": r.cum_before, "cumulative_share": r.cum_share,
         "rank": r.rank, "abc": _text(_letters(abc_idx, ("A", "B", "C"))),
         "xyz": _text(_letters(xyz_idx, ("X", "Y", "Z"))),

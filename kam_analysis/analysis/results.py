@@ -16,7 +16,8 @@ from kam_analysis.vocabulary import CUSTOMER_FLAGS
 #: ``key_reasons``, ``account_types`` and ``flags`` are followed by one boolean
 #: column per customer flag (named as the codes of ``vocabulary.CUSTOMER_FLAGS``).
 CUSTOMER_COLUMNS: tuple[str, ...] = (
-    "customer_id", "customer_name", "region", "manager", "value", "share", "cum_before",
+    "customer_id", "customer_name", "region", "manager", "value", "revenue", "margin",
+    "share", "cum_before",
     "cumulative_share", "rank", "abc", "xyz", "abc_xyz", "cov", "mean", "periods",
     "active_periods", "first_purchase", "last_purchase", "days_since_last", "median_gap",
     "value_last_6m", "value_prev_6m", "key_account", "key_reasons", "account_types", "flags",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_analysis.analysis.concentration import concentration_figures
 from kam_analysis.analysis.params import DEFAULT_PARAMS, AnalysisParams
@@ -35,13 +37,13 @@ def concentration_trend(db: Database, dataset: str,
     """
     with read_snapshot(db, dataset, params) as snap:
         window = snap.window
-        values = queries.analysis_period_values(
+        values = queries.analysis_period_amounts(
             snap.cur, snap.info.dataset_id, params.measure, window[0], window[1], "quarter",
             snap.filters)
     rows = []
     # Days, not Python dates: comparing 300,000 date objects cost 0.15 s.
-    period = pd.to_datetime(values["period"]).to_numpy(dtype="datetime64[D]")
-    amounts = values["value"].to_numpy(dtype=float).round(6)
+    period = pc.cast(values.column("period"), pa.date32()).to_numpy().astype("datetime64[D]")
+    amounts = pc.cast(values.column("value"), pa.float64()).to_numpy().round(6)
     for q in period_starts(window, "quarter"):
         vals = amounts[period == np.datetime64(q, "D")]
         # Ties do not change any of these figures, so no id order is needed.
