@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kam_analysis.analysis import (
     AnalysisParams,
@@ -15,6 +19,7 @@ from kam_analysis.analysis import (
     migration,
     movers,
 )
+from kam_analysis.analysis.comparison import Comparison
 from tests.analysis_fixtures import d, store
 
 # Window 2025-01-01 .. 2025-06-30: previous = 2024-07 .. 2024-12, a year earlier =
@@ -118,3 +123,29 @@ def test_migration_says_when_the_first_window_is_not_covered(db) -> None:
     # Data from the first working day of the first window's first month covers it.
     store(db, [("A", d("2024-01-03"), 10), ("A", d("2025-12-31"), 10)])
     assert migration(db, "t").first_covered
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([-3.0, -1.0, 0.0, 1.0, 2.0, 5.0]),
+                          st.sampled_from([0.0, 1.0, 2.0, float("nan")])),
+                min_size=0, max_size=40),
+       st.integers(0, 12))
+def test_movers_equal_the_full_sort(pairs, n) -> None:
+    # Many ties: the partial sort keeps every row that can make the list, so the lists
+    # are those of sorting every customer by difference, then id.
+    ids = [f"c{i:02d}" for i in range(len(pairs))]
+    customers = pd.DataFrame({
+        "customer_id": ids, "value": [v for v, _ in pairs],
+        "value_previous": [b for _, b in pairs], "change_previous": 0.0,
+        "value_year": np.nan, "change_year": np.nan})
+    window = (d("2025-01-01"), d("2025-12-31"))
+    found = Comparison(window, window, window, True, True, customers, pd.DataFrame())
+    rose, fell = movers(found, "previous", n)
+    diff = customers["value"] - customers["value_previous"]
+    full = customers.assign(difference=diff)
+    expected_rose = full[diff > 0].sort_values(["difference", "customer_id"],
+                                               ascending=[False, True]).head(n)
+    expected_fell = full[diff < 0].sort_values(["difference", "customer_id"]).head(n)
+    assert list(rose["customer_id"]) == list(expected_rose["customer_id"])
+    assert list(fell["customer_id"]) == list(expected_fell["customer_id"])
+    assert list(rose["difference"]) == list(expected_rose["difference"])
