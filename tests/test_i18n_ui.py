@@ -81,6 +81,23 @@ def test_tables_are_written_in_the_language_and_keep_numbers() -> None:
     assert data is big and "Value" in config  # too large to style: Streamlit's formats
 
 
+def test_large_tables_take_every_format_from_the_browser() -> None:
+    # Too many cells to style: every number column is written by the browser in its
+    # locale (no printf format with a fixed decimal point), percentages as fractions.
+    rows = tables.STYLED_CELLS // 2 + 1
+    big = pd.DataFrame({"Value": [1234.5] * rows, "Share": [12.34] * rows,
+                        "Metric": [0.456] * rows})
+    data, config = tables.localized(big, {"Value": "number", "Share": "pct2",
+                                          "Metric": "dec2"})
+    assert list(data["Share"]) == pytest.approx([0.1234] * rows)
+    assert list(big["Share"]) == [12.34] * rows  # the caller's frame is left alone
+    assert list(data["Metric"]) == [0.456] * rows
+    formats = {c: (config[c]["type_config"]["format"], config[c]["type_config"].get("step"))
+               for c in ("Value", "Share", "Metric")}
+    assert formats == {"Value": ("localized", None), "Share": ("percent", 0.0001),
+                       "Metric": ("localized", 0.01)}
+
+
 def test_rtl_stylesheet_only_for_persian(app_db: Database) -> None:
     for lang in ("fa", "ru"):
         at = AppTest.from_file(APP, default_timeout=30)

@@ -18,8 +18,8 @@ from ui import formatting as fmt
 FILTERS: tuple[str, ...] = ("manager", "region", "abc_xyz", "flags")
 #: Most cells a table is written in the session's language for (pandas Styler display
 #: values: the column keeps its numbers, so sorting stays numeric; a Styler costs about
-#: 0.1-0.3 ms a cell); larger tables show Streamlit's own number formats (printf style,
-#: and the browser's locale for "localized").
+#: 0.1-0.3 ms a cell); larger tables show Streamlit's own number formats, every one
+#: of them in the browser's locale (its decimal sign, grouping and percent sign).
 STYLED_CELLS = 5_000
 #: Most rows a table sends to the browser, the first in the list's order: a table is
 #: sent whole on every run, and 40,000 rows (8 MB) made a rerun of the key-account
@@ -35,20 +35,34 @@ def _decimal(decimals: int) -> Callable[[object], str]:
     return lambda v: fmt.fmt_decimal(v, decimals)  # type: ignore[arg-type]
 
 
+def _browser_percent(decimals: int) -> Any:
+    """A percent column in the browser's locale with ``decimals`` decimals (Streamlit's
+    "percent" takes fractions and as many decimals as its step has, less two)."""
+    return st.column_config.NumberColumn(format="percent", step=float(f"1e-{decimals + 2}"))
+
+
+def _browser_decimal(decimals: int) -> Any:
+    """A number column in the browser's locale with exactly ``decimals`` decimals."""
+    return st.column_config.NumberColumn(format="localized", step=float(f"1e-{decimals}"))
+
+
 #: The kinds of columns: how a cell reads in the session's language, and the
 #: column_config used instead when the table is too large to style.
 KINDS: dict[str, tuple[Callable[[object], str], Any]] = {
     "count": (fmt.fmt_count, st.column_config.NumberColumn(format="localized")),
     "number": (fmt.fmt_number, st.column_config.NumberColumn(format="localized")),
-    "pct": (_percent(1), st.column_config.NumberColumn(format="%.1f %%")),
-    "pct2": (_percent(2), st.column_config.NumberColumn(format="%.2f %%")),
-    "pct3": (_percent(3), st.column_config.NumberColumn(format="%.3f %%")),
-    "dec1": (_decimal(1), st.column_config.NumberColumn(format="%.1f")),
-    "dec2": (_decimal(2), st.column_config.NumberColumn(format="%.2f")),
-    "dec3": (_decimal(3), st.column_config.NumberColumn(format="%.3f")),
+    "pct": (_percent(1), _browser_percent(1)),
+    "pct2": (_percent(2), _browser_percent(2)),
+    "pct3": (_percent(3), _browser_percent(3)),
+    "dec1": (_decimal(1), _browser_decimal(1)),
+    "dec2": (_decimal(2), _browser_decimal(2)),
+    "dec3": (_decimal(3), _browser_decimal(3)),
     "date": (lambda v: fmt.fmt_date(fmt.as_date(v)), st.column_config.DateColumn()),
     "datetime": (fmt.fmt_datetime, st.column_config.DatetimeColumn()),
 }
+#: The kinds whose columns hold percentages (12.5 for 12.5 %): a browser-formatted
+#: column gets them as fractions.
+_PERCENT_KINDS = frozenset({"pct", "pct2", "pct3"})
 
 
 def localized(frame: pd.DataFrame, kinds: Mapping[str, str],
@@ -64,7 +78,10 @@ def localized(frame: pd.DataFrame, kinds: Mapping[str, str],
     config = dict(column_config or {})
     shown = {c: KINDS[k] for c, k in kinds.items() if c in frame.columns}
     if frame.size > STYLED_CELLS:
-        return frame, {**{c: fallback for c, (_, fallback) in shown.items()}, **config}
+        fractions = {c: frame[c] / 100 for c, k in kinds.items()
+                     if k in _PERCENT_KINDS and c in frame.columns}
+        data = frame.assign(**fractions) if fractions else frame
+        return data, {**{c: fallback for c, (_, fallback) in shown.items()}, **config}
     return frame.style.format({c: f for c, (f, _) in shown.items()}, na_rep="–"), config
 
 
