@@ -216,6 +216,21 @@ def sentence_case(text: str) -> str:
 
 
 _DOTTED_I = frozenset({"az", "tr"})
+# Languages whose nouns keep their capital letter inside a sentence.
+_CAPITAL_NOUNS = frozenset({"de"})
+
+
+def mid_sentence(text: str) -> str:
+    """A label (``Revenue``) as a word inside a sentence: its first letter in lower case
+    the way this context's language does (Azerbaijani: ``İ`` -> ``i``, ``I`` -> ``ı``),
+    except in German, whose nouns keep their capital (``der Kennzahl Umsatz``)."""
+    lang = get_language()
+    if not text or lang in _CAPITAL_NOUNS:
+        return text
+    first = text[0]
+    if lang in _DOTTED_I and first in "İI":
+        return ("i" if first == "İ" else "ı") + text[1:]
+    return first.lower() + text[1:]
 
 
 def N_(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kam_analysis.i18n import t, tn
+from kam_analysis.i18n import mid_sentence, t, tn
 from ui import calls, comparisons, navigation, sidebar
 from ui import formatting as fmt
 
@@ -26,9 +26,12 @@ non_positive = int(listed["non_positive"].sum())
 st.caption(comparisons.windows_caption(ctx))
 row1, row2 = st.columns(4), st.columns(4)
 cols = [*row1, *row2]
+# Four columns: sums in their short form, the exact amount in the help.
+net_value, net_help = fmt.metric_value(
+    float(listed["value"].sum()), ctx,
+    t("The sum over every customer with sales in the window, returns included."))
 for col, figure, label, value, text in (
-    (cols[0], "net_total", t("Net total"), fmt.fmt_value(float(listed["value"].sum()), ctx),
-     t("The sum over every customer with sales in the window, returns included.")),
+    (cols[0], "net_total", t("Net total"), net_value, net_help),
     (cols[2], "customers", t("Customers with positive value"), fmt.fmt_count(c.customers),
      t("Customers whose value in the window is above zero; shares, ranks and "
        "concentration are computed over them.")),
@@ -39,9 +42,10 @@ for col, figure, label, value, text in (
 ):
     col.metric(label, value, delta=comparisons.delta(changes, figure), help=text)
     col.caption(comparisons.caption(changes, figure))
-cols[1].metric(t("Total of positive customers"), fmt.fmt_value(c.total, ctx),
-               help=t("The sum over the customers with positive value; shares are of this "
-                      "total."))
+total_value, total_help = fmt.metric_value(
+    c.total, ctx, t("The sum over the customers with positive value; shares are of this "
+                    "total."))
+cols[1].metric(t("Total of positive customers"), total_value, help=total_help)
 cols[3].metric(t("Customers with sales in the window"), fmt.fmt_count(len(listed)),
                help=t("Every customer with at least one row in the window."))
 cols[3].caption(tn("{n} without positive value", "{n} without positive value", non_positive,
@@ -60,7 +64,7 @@ sentences = [
     t("{pct} of the customers with positive value ({k} of {n}) bring 80 % of {measure}.",
       pct=fmt.fmt_pct(c.customers_for_80), k=fmt.fmt_count(c.customers_for_80_k),
       n=fmt.fmt_count(c.customers),
-      measure=fmt.measure_label(ctx.params.measure).lower()),
+      measure=mid_sentence(fmt.measure_label(ctx.params.measure))),
     t("The top 20 % of customers bring {share}.", share=fmt.fmt_pct(c.top20_share)),
 ]
 top_name = fmt.md_text(c.top_customer_name or c.top_customer_id or t("unknown"))
@@ -69,12 +73,12 @@ worst = next((f for f in ("mono_client", "critical_dependency", "major_customer"
 if worst:
     sentences.append(t("The largest customer, {name}, is {share} of {measure}: {flag}.",
                        name=top_name, share=fmt.fmt_pct(c.top_share),
-                       measure=fmt.measure_label(ctx.params.measure).lower(),
+                       measure=mid_sentence(fmt.measure_label(ctx.params.measure)),
                        flag=fmt.label(worst)))
 else:
     sentences.append(t("The largest customer, {name}, is {share} of {measure}: no single-"
                        "customer dependency.", name=top_name, share=fmt.fmt_pct(c.top_share),
-                       measure=fmt.measure_label(ctx.params.measure).lower()))
+                       measure=mid_sentence(fmt.measure_label(ctx.params.measure))))
 sentences.append(tn("{n} key account holds {share} of the total of positive customers ({band}).",
                     "{n} key accounts hold {share} of the total of positive customers ({band}).",
                     key_count, n=fmt.fmt_count(key_count),

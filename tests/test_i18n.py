@@ -161,6 +161,17 @@ def test_azerbaijani_capitalises_the_dotted_i() -> None:
         assert i18n.sentence_case("import it") == "Import it"
 
 
+def test_labels_inside_a_sentence_keep_german_capitals() -> None:
+    expected = {"en": "revenue", "ru": "выручка", "de": "Umsatz", "az": "gəlir",
+                "vi": "doanh thu", "fa": "درآمد"}
+    for code, word in expected.items():
+        with language(code):
+            assert i18n.mid_sentence(i18n.t("Revenue")) == word, code
+    with language("az"):
+        assert i18n.mid_sentence("İxrac") == "ixrac" and i18n.mid_sentence("Il") == "ıl"
+    assert i18n.mid_sentence("") == ""
+
+
 @pytest.mark.parametrize("code", ["de", "ru", "fa"])
 def test_the_cli_speaks_the_chosen_language(code: str, tmp_path, capsys, monkeypatch) -> None:
     from kam_analysis.cli import main

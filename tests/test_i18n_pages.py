@@ -156,6 +156,14 @@ def test_the_demo_page_figures_use_the_locale(app_db: Database) -> None:
             assert shown[t("HHI")] == fmt_number(hhi)
 
 
+def test_the_measure_reads_as_a_word_of_the_sentence(app_db: Database) -> None:
+    """The Overview's summary names the measure inside its sentences: lower case in
+    Russian, with its capital in German (a noun)."""
+    for code, words in (("de", "der Kennzahl Umsatz"), ("ru", "«выручка»")):
+        text = " ".join(m.value for m in _open(code, "overview").markdown)
+        assert words in text, code
+
+
 def test_page_files_exist() -> None:
     root = Path(APP).parent / "pages"
     assert {p.stem for p in root.glob("*.py")} == set(PAGES)
