@@ -111,6 +111,7 @@ with left:
         fig.add_scatter(x=shown_periods, y=periods["margin"], name=t("Margin"),
                         mode="lines", secondary_y=False)
     fig.update_xaxes(type="category")
+    charts.period_axis(fig, shown_periods, most=8)
     drawn = [periods[ctx.params.measure]] + ([periods["margin"]] if len(fig.data) > 1 else [])
     top = max((float(v.max()) for v in drawn if v.notna().any()), default=0.0)
     low = min((float(v.min()) for v in drawn if v.notna().any()), default=0.0)
@@ -129,7 +130,7 @@ with right:
                                     mode="lines+markers+text", text=history["abc"],
                                     textposition="top center", line_shape="hv"))
         hist.update_yaxes(tickvals=[1, 2, 3], ticktext=["C", "B", "A"], range=[0.5, 3.6])
-        charts.quarter_axis(hist, quarters, most=5)
+        charts.period_axis(hist, quarters, most=5)
         hist.update_layout(height=340, margin={"t": 20}, yaxis_title=t("Class (trailing 12 "
                                                                        "months)"))
         charts.show(hist, key="dos_history")

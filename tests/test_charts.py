@@ -224,3 +224,10 @@ def test_dossier_pie_writes_shares_as_the_page_does(app_db: Database) -> None:
     history = next(fig for fig in figures if fig.layout.yaxis.ticktext == ("C", "B", "A"))
     assert len(history.layout.xaxis.tickvals) <= 5
     assert all("<br>" in label for label in history.layout.xaxis.ticktext)
+    # The monthly sales: every month drawn, at most eight labelled, upright, two lines.
+    sales = next(fig for fig in figures if any(tr.type == "bar" for tr in fig.data))
+    months = list(sales.data[0].x)
+    axis = sales.layout.xaxis
+    assert len(months) > 8 and len(axis.tickvals) <= 8 and axis.tickangle == 0
+    assert list(axis.tickvals) == months[::-(-len(months) // 8)]
+    assert all("<br>" in label for label in axis.ticktext)

@@ -183,12 +183,13 @@ def quarter_labels(trend: pd.DataFrame) -> list[str]:
     return [fmt.fmt_period(q, "quarter") for q in trend["quarter"]]
 
 
-def quarter_axis(fig: go.Figure, quarters: list[str], most: int = 6) -> None:
-    """Label the x axis of quarters with at most ``most`` of them (every second, third,
-    ...), each on two lines ("4 кв." over "2023"): in one line, side by side, the
-    labels of twelve quarters ran into each other."""
-    step = max(1, -(-len(quarters) // most))
-    shown = quarters[::step]
+def period_axis(fig: go.Figure, periods: list[str], most: int = 6) -> None:
+    """Label the x axis of periods (quarters, months) with at most ``most`` of them
+    (every second, third, ...), each on two lines ("4 кв." over "2023"): in one line,
+    side by side, the labels of twelve quarters ran into each other, and 36 months
+    stood on end."""
+    step = max(1, -(-len(periods) // most))
+    shown = periods[::step]
     fig.update_xaxes(tickangle=0, tickmode="array", tickvals=shown,
                      ticktext=[_two_lines(q) for q in shown])
 
@@ -220,7 +221,7 @@ def hhi_figure(trend: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title="HHI", range=[0, upper], dtick=step, tickformat=",.0f",
                      tickmode="array", tickvals=ticks,
                      ticktext=[fmt.fmt_decimal(v, 0 if step >= 1 else 2) for v in ticks])
-    quarter_axis(fig, quarters)
+    period_axis(fig, quarters)
     fig.update_layout(height=320, margin={"t": 20}, showlegend=False)
     return fig
 
@@ -243,7 +244,7 @@ def shares_figure(trend: pd.DataFrame) -> go.Figure:
                  title=t("Share of the total"))
     if abs(step * 100 - round(step * 100)) > 1e-9:  # 2.5 %, 0.5 %: one decimal
         fig.update_yaxes(tickformat=".1%")  # (percent_axis wrote the ticks with one)
-    quarter_axis(fig, quarters)
+    period_axis(fig, quarters)
     fig.update_layout(height=320, margin={"t": 40}, legend=LEGEND_ABOVE)
     return fig
 
