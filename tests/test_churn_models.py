@@ -294,6 +294,22 @@ def test_fit_errors(pareto: ParetoNBDFit) -> None:
         expected_purchases(pareto, [1], [1], [2], -1.0)
 
 
+def test_an_estimate_on_a_slope_is_no_maximum() -> None:
+    """A ridge the optimiser left early (the likelihood still rising along it) names the
+    coordinate; a true maximum, a skipped coordinate and a gain within the rounding
+    name none."""
+    from kam_analysis.churn.fitting import RISING_GAIN, _still_rising
+
+    names = ("r", "alpha", "a", "b")
+    bowl = lambda p: float(np.sum(p ** 2))  # noqa: E731 - minimum at 0
+    assert _still_rising(bowl, np.zeros(4), names, skip=None) == []
+    ridge = lambda p: float(np.sum(p[:2] ** 2) + 1e-3 * np.exp(-p[2]))  # noqa: E731
+    assert _still_rising(ridge, np.zeros(4), names, skip=None) == ["a"]
+    assert _still_rising(ridge, np.zeros(4), names, skip=2) == []
+    flat = lambda p: float(np.sum(p[:2] ** 2) + RISING_GAIN / 10 * np.exp(-p[2]))  # noqa: E731
+    assert _still_rising(flat, np.zeros(4), names, skip=None) == []
+
+
 @pytest.mark.parametrize("model", ["pareto_nbd", "bg_nbd"])
 def test_fit_that_does_not_converge_names_the_values(model: str) -> None:
     """Everyone who came back bought again on the last day: nobody ever drops out, so

@@ -162,6 +162,34 @@ def _walls(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
     return out
 
 
+#: Smallest gain of the mean log-likelihood a step of a factor ``e`` must bring for the
+#: estimate to count as no maximum (:func:`_still_rising`): far above the objective's
+#: rounding (about 1e-15 of its value), far below any real slope.
+RISING_GAIN = 1e-9
+
+
+def _still_rising(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
+                  names: tuple[str, ...], skip: int | None) -> list[str]:
+    """The coordinates along which the likelihood still rises a factor ``e`` away from
+    the optimum (inside the bounds): the optimiser stopped on a slope so flat that its
+    relative tolerance ended the search (data in which nobody drops out leave the
+    dropout parameters a ridge towards the edge), so the data do not determine them.
+    Whether the search ran on to the bound or stopped on the slope depends on the
+    machine's rounding; this makes the answer the same everywhere."""
+    here = objective(log_params)
+    out = []
+    for i in range(len(log_params)):
+        if i == skip:
+            continue
+        for step in (-1.0, 1.0):
+            moved = log_params.copy()
+            moved[i] = np.clip(moved[i] + step, -LOG_BOUND, LOG_BOUND)
+            if objective(moved) < here - RISING_GAIN:
+                out.append(names[i])
+                break
+    return out
+
+
 def _fit_homogeneous(data: Factorized, full: OptimizeResult) -> OptimizeResult:
     """Pareto/NBD in the limit ``s -> infinity``: ``(r, alpha, mu)`` by maximum
     likelihood from the full fit's values; ``x`` gets ``log s = LOG_BOUND`` back."""
@@ -250,7 +278,8 @@ def fit_model(
         customers or fewer than :data:`MIN_REPEAT_CUSTOMERS` with a repeat purchase,
         or the optimiser does not converge (a parameter on its bound included, except
         the dropout shape on its upper bound: the homogeneous dropout limit, see the
-        module's docstring).
+        module's docstring), or the likelihood still rises a factor ``e`` away from
+        the estimate.
     """
     x, t_x, age = check_inputs(frequency, recency, T)
     _check_fit_data(model, x)
@@ -277,6 +306,13 @@ def fit_model(
     on_bound = [name for i, (name, v) in enumerate(zip(_SEARCH_NAMES[model], result.x,
                                                        strict=True))
                 if abs(v) >= LOG_BOUND - 1e-6 and not (homogeneous and i == _SHAPE)]
+    if not on_bound:
+        rising = _still_rising(_objective(model, data), result.x, _SEARCH_NAMES[model],
+                               skip=_SHAPE if homogeneous else None)
+        if rising:
+            raise FitFailed(f"cannot fit {model}: the data do not determine {rising} (the "
+                            f"likelihood still rises towards the edge; {shown})",
+                            "not_determined")
     if on_bound:
         raise FitFailed(f"cannot fit {model}: the data do not determine {on_bound} "
                         f"(estimate ran to the bound; {shown})", "not_determined")
