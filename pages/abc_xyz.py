@@ -131,7 +131,7 @@ st.markdown(f" {fmt.dot()} ".join(
        share=fmt.fmt_pct(value_by.get(cls, 0.0) / total if total else 0.0))
     for cls in "ABC"))
 counted = st.columns(4)
-counted[0].metric(t("Customers with sales in the window"), fmt.fmt_count(len(customers)),
+counted[0].metric(t("Customers with sales"), fmt.fmt_count(len(customers)),
                   help=t("Every customer with at least one row in the window; the ones "
                          "without positive value are in C."))
 counted[1].metric(t("Customers with positive value"),

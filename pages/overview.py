@@ -46,7 +46,7 @@ total_value, total_help = fmt.metric_value(
     c.total, ctx, t("The sum over the customers with positive value; shares are of this "
                     "total."))
 cols[1].metric(t("Total of positive customers"), total_value, help=total_help)
-cols[3].metric(t("Customers with sales in the window"), fmt.fmt_count(len(listed)),
+cols[3].metric(t("Customers with sales"), fmt.fmt_count(len(listed)),
                help=t("Every customer with at least one row in the window."))
 cols[3].caption(tn("{n} without positive value", "{n} without positive value", non_positive,
                    n=fmt.fmt_count(non_positive)))
