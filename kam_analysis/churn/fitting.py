@@ -144,11 +144,11 @@ def _minimize(objective: Callable[[np.ndarray], float], start: np.ndarray,
                     options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
 
 
-def _walls(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
-           names: tuple[str, ...], skip: int | None) -> list[str]:
-    """The coordinates next to the optimum (a factor ``e`` either way, inside
-    the bounds) where the likelihood cannot be evaluated: an optimum against such a
-    numerical wall is no maximum (the likelihood was still rising)."""
+def _coordinates_where(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
+                       names: tuple[str, ...], skip: int | None,
+                       found: Callable[[float], bool]) -> list[str]:
+    """The names of the coordinates (but ``skip``) with a neighbour, a factor ``e``
+    either way inside the bounds, whose objective value is ``found``."""
     out = []
     for i in range(len(log_params)):
         if i == skip:
@@ -156,10 +156,18 @@ def _walls(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
         for step in (-1.0, 1.0):
             moved = log_params.copy()
             moved[i] = np.clip(moved[i] + step, -LOG_BOUND, LOG_BOUND)
-            if objective(moved) >= 1e10:
+            if found(objective(moved)):
                 out.append(names[i])
                 break
     return out
+
+
+def _walls(objective: Callable[[np.ndarray], float], log_params: np.ndarray,
+           names: tuple[str, ...], skip: int | None) -> list[str]:
+    """The coordinates next to the optimum (a factor ``e`` either way, inside
+    the bounds) where the likelihood cannot be evaluated: an optimum against such a
+    numerical wall is no maximum (the likelihood was still rising)."""
+    return _coordinates_where(objective, log_params, names, skip, lambda v: v >= 1e10)
 
 
 #: Smallest gain of the mean log-likelihood a step of a factor ``e`` must bring for the
@@ -177,17 +185,8 @@ def _still_rising(objective: Callable[[np.ndarray], float], log_params: np.ndarr
     Whether the search ran on to the bound or stopped on the slope depends on the
     machine's rounding; this makes the answer the same everywhere."""
     here = objective(log_params)
-    out = []
-    for i in range(len(log_params)):
-        if i == skip:
-            continue
-        for step in (-1.0, 1.0):
-            moved = log_params.copy()
-            moved[i] = np.clip(moved[i] + step, -LOG_BOUND, LOG_BOUND)
-            if objective(moved) < here - RISING_GAIN:
-                out.append(names[i])
-                break
-    return out
+    return _coordinates_where(objective, log_params, names, skip,
+                              lambda v: v < here - RISING_GAIN)
 
 
 def _fit_homogeneous(data: Factorized, full: OptimizeResult) -> OptimizeResult:
@@ -297,25 +296,22 @@ def fit_model(
     if not result.success or result.fun >= 1e10:
         raise FitFailed(f"cannot fit {model}: the optimiser did not converge "
                         f"({result.message}; {shown})", "not_converged")
-    walls = _walls(_objective(model, data), result.x, _SEARCH_NAMES[model],
-                   skip=_SHAPE if homogeneous else None)
+    objective, skip = _objective(model, data), (_SHAPE if homogeneous else None)
+    walls = _walls(objective, result.x, _SEARCH_NAMES[model], skip)
     if walls:
         raise FitFailed(f"cannot fit {model}: the likelihood cannot be evaluated near "
                         f"the estimate of {walls}, where it was still rising ({shown})",
                         "not_converged")
     on_bound = [name for i, (name, v) in enumerate(zip(_SEARCH_NAMES[model], result.x,
                                                        strict=True))
-                if abs(v) >= LOG_BOUND - 1e-6 and not (homogeneous and i == _SHAPE)]
-    if not on_bound:
-        rising = _still_rising(_objective(model, data), result.x, _SEARCH_NAMES[model],
-                               skip=_SHAPE if homogeneous else None)
-        if rising:
-            raise FitFailed(f"cannot fit {model}: the data do not determine {rising} (the "
-                            f"likelihood still rises towards the edge; {shown})",
-                            "not_determined")
+                if abs(v) >= LOG_BOUND - 1e-6 and i != skip]
     if on_bound:
         raise FitFailed(f"cannot fit {model}: the data do not determine {on_bound} "
                         f"(estimate ran to the bound; {shown})", "not_determined")
+    rising = _still_rising(objective, result.x, _SEARCH_NAMES[model], skip)
+    if rising:
+        raise FitFailed(f"cannot fit {model}: the data do not determine {rising} (the "
+                        f"likelihood still rises towards the edge; {shown})", "not_determined")
     log_likelihood = -float(result.fun) * float(data.weights.sum())
     values = dict(zip(names, params, strict=True))
     return _FIT_CLASSES[model](**values, log_likelihood=log_likelihood, customers=len(x),
