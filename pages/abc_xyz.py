@@ -137,15 +137,13 @@ counted[0].metric(t("Customers with sales"), fmt.fmt_count(len(customers)),
 counted[1].metric(t("Customers with positive value"),
                   fmt.fmt_count(result.concentration.customers))
 # Four columns: the sums in their short form, the exact amount in the help.
-net_value, net_help = fmt.metric_value(
+counted[2].metric(t("Net total"), **fmt.metric_value(
     float(customers["value"].sum()), ctx,
-    t("The sum over every customer with sales in the window, returns included."))
-counted[2].metric(t("Net total"), net_value, help=net_help)
-total_value, total_help = fmt.metric_value(
+    t("The sum over every customer with sales in the window, returns included.")))
+counted[3].metric(t("Total of positive customers"), **fmt.metric_value(
     total, ctx, t("The class shares are of this total; a class holding customers without "
                   "positive value shows their net value, so the shares can add up to less "
-                  "than 100 %."))
-counted[3].metric(t("Total of positive customers"), total_value, help=total_help)
+                  "than 100 %.")))
 
 # ---- Matrix -------------------------------------------------------------------
 matrix = result.matrix.set_index("abc_xyz").reindex(CELLS)

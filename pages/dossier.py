@@ -66,8 +66,7 @@ row = customers[customers["customer_id"] == cid].iloc[0]
 # The value gets the widest column ("17,4 млн €" did not fit a sixth of the page), the
 # two day counts room for their labels, the two-letter class the least.
 m = st.columns([1.8, 1.1, 1, 0.7, 1.6, 1.6])
-shown_value, value_help = fmt.metric_value(row["value"], ctx)  # six columns: short form
-m[0].metric(t("Value"), shown_value, help=value_help)
+m[0].metric(t("Value"), **fmt.metric_value(row["value"], ctx))  # six columns: short form
 m[1].metric(t("Share"), fmt.fmt_pct(row["share"]))
 m[2].metric(t("Rank"), fmt.fmt_count(row["rank"]))
 m[3].metric(t("Class"), row["abc_xyz"])

@@ -107,8 +107,7 @@ m[1].metric(t("Key accounts' share"), fmt.fmt_pct(c.key_share),
             help=t("Share of the total of positive customers held by the key accounts; a "
                    "healthy figure is 30-55 %."))
 m[1].caption(fmt.label(c.key_share_band))
-key_value, key_help = fmt.metric_value(keys["value"].sum(), ctx)
-m[2].metric(t("Key accounts' value"), key_value, help=key_help)
+m[2].metric(t("Key accounts' value"), **fmt.metric_value(keys["value"].sum(), ctx))
 if result.capacity_note is not None:
     st.warning(capacity_text(result.capacity_note), icon=":material/groups:")
 

@@ -27,11 +27,11 @@ st.caption(comparisons.windows_caption(ctx))
 row1, row2 = st.columns(4), st.columns(4)
 cols = [*row1, *row2]
 # Four columns: sums in their short form, the exact amount in the help.
-net_value, net_help = fmt.metric_value(
-    float(listed["value"].sum()), ctx,
-    t("The sum over every customer with sales in the window, returns included."))
+net = fmt.metric_value(float(listed["value"].sum()), ctx,
+                       t("The sum over every customer with sales in the window, returns "
+                         "included."))
 for col, figure, label, value, text in (
-    (cols[0], "net_total", t("Net total"), net_value, net_help),
+    (cols[0], "net_total", t("Net total"), net["value"], net["help"]),
     (cols[2], "customers", t("Customers with positive value"), fmt.fmt_count(c.customers),
      t("Customers whose value in the window is above zero; shares, ranks and "
        "concentration are computed over them.")),
@@ -42,10 +42,9 @@ for col, figure, label, value, text in (
 ):
     col.metric(label, value, delta=comparisons.delta(changes, figure), help=text)
     col.caption(comparisons.caption(changes, figure))
-total_value, total_help = fmt.metric_value(
+cols[1].metric(t("Total of positive customers"), **fmt.metric_value(
     c.total, ctx, t("The sum over the customers with positive value; shares are of this "
-                    "total."))
-cols[1].metric(t("Total of positive customers"), total_value, help=total_help)
+                    "total.")))
 cols[3].metric(t("Customers with sales"), fmt.fmt_count(len(listed)),
                help=t("Every customer with at least one row in the window."))
 cols[3].caption(tn("{n} without positive value", "{n} without positive value", non_positive,

@@ -58,12 +58,14 @@ def fmt_value(value: float | None, ctx: Context) -> str:
 
 
 def metric_value(value: float | None, ctx: Context, help: str | None = None
-                 ) -> tuple[str, str]:
-    """A value of the context's measure for ``st.metric``: the short form
-    (:func:`fmt_compact`, ``€17.4 M``) and the help text ending with the full value."""
+                 ) -> dict[str, str]:
+    """A value of the context's measure as ``st.metric``'s keyword arguments: ``value``
+    in the short form (:func:`fmt_compact`, ``€17.4 M``: a metric in a narrow column
+    cuts a full amount off) and ``help`` ending with the full value
+    (``col.metric(label, **metric_value(...))``)."""
     full = t("Exactly {value}.", value=fmt_value(value, ctx))
-    return (fmt_compact(value, ctx.params.measure, ctx.dataset),
-            f"{help} {full}" if help else full)
+    return {"value": fmt_compact(value, ctx.params.measure, ctx.dataset),
+            "help": f"{help} {full}" if help else full}
 
 
 def measure_label(measure: str) -> str:
