@@ -292,7 +292,8 @@ def headline_changes(db: Database, dataset: str,
     three = found.values
     now_figures = _figures(now if now is not None else analyze(db, dataset, params))
     table = pd.DataFrame({"value": pd.Series(now_figures)})
-    id_order = text_order(three["customer_id"])  # the same customers in both windows
+    # The same customers in both windows: one id order, and none when neither is covered.
+    id_order = text_order(three["customer_id"]) if any(covered.values()) else None
     for name, other in (("previous", previous), ("year", year)):
         before = (value_figures(three[["customer_id", f"value_{name}"]].rename(
                       columns={f"value_{name}": "value"}), params, other, id_order)
